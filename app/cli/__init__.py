@@ -1,0 +1,1 @@
+"""The headless face of Switchboard: ``python -m app <command>``."""

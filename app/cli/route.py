@@ -1,0 +1,112 @@
+"""``python -m app route``: decide where a message goes, without sending it.
+
+The JSON it prints is a contract other tools rely on: target, rule, reason, trace,
+needs_classifier, elapsed_us.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.cli.errors import UsageError
+from app.core.availability import basic_availability
+from app.core.models.library import installed_models
+from app.core.paths import router_templates_dir
+from app.core.router import RouteContext, Router, RouterFormatError, Turn, decide, load_router
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("route", help="show which model a message would go to, and why")
+    p.add_argument("--router", required=True,
+                   help="a router file, or the name of a bundled template (\"Save money\")")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--message", help="the message to route")
+    source.add_argument("--conversation", type=Path,
+                        help='a JSON list of {"role", "content"}; the last user message is routed')
+    p.add_argument("--now", help="pretend it is this time (ISO 8601, e.g. 2026-11-25T22:30+01:00)")
+    p.add_argument("--image", action="store_true", help="the message has an image attached")
+    p.add_argument("--offline", action="store_true", help="treat every remote target as unavailable")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    router = find_router(args.router)
+    turns = read_conversation(args.conversation) if args.conversation else [Turn("user", args.message)]
+    if args.image:
+        turns = with_image(turns)
+    availability = basic_availability((m.name for m in installed_models()), args.offline)
+    decision = decide(router, RouteContext(turns, parse_now(args.now), availability))
+    if args.json:
+        print(json.dumps(decision.to_dict(), ensure_ascii=False))
+    else:
+        print(decision.reason)
+        for entry in decision.trace:
+            print(f"  {'✓' if entry.matched else '·'} {entry.rule}: {entry.detail}")
+    return 0
+
+
+def find_router(spec: str) -> Router:
+    path = Path(spec)
+    try:
+        if path.exists():
+            return load_router(path)
+        for template in sorted(router_templates_dir().glob("*.json")):
+            router = load_router(template)
+            if spec.casefold() in (router.name.casefold(), template.stem.casefold()):
+                return router
+    except RouterFormatError as exc:
+        raise UsageError(f"router {spec}: {exc}") from None
+    raise UsageError(f"router {spec}: no such file, and no bundled template has that name")
+
+
+def parse_now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now().astimezone()
+    try:
+        now = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f'--now: "{text}" is not an ISO 8601 time (e.g. 2026-11-25T22:30+01:00)') from None
+    return now if now.tzinfo else now.astimezone()  # a time without offset is local time
+
+
+def read_conversation(path: Path) -> list[Turn]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"conversation {path}: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"conversation {path}: not valid JSON ({exc})") from None
+    if not isinstance(data, list) or not data:
+        raise UsageError(f'conversation {path}: expected a non-empty list of {{"role", "content"}}')
+    turns = [_turn(item, i, path) for i, item in enumerate(data)]
+    if not any(t.role == "user" for t in turns):
+        raise UsageError(f"conversation {path}: there is no user message to route")
+    return turns
+
+
+def with_image(turns: list[Turn]) -> list[Turn]:
+    """--image: the routed (last user) message has at least one image attached."""
+    last = max(i for i, t in enumerate(turns) if t.role == "user")
+    turn = turns[last]
+    return [*turns[:last], Turn(turn.role, turn.content, max(1, turn.images)), *turns[last + 1:]]
+
+
+def _turn(item: Any, index: int, path: Path) -> Turn:
+    where = f"conversation {path}: item {index}"
+    if not isinstance(item, dict) or not isinstance(item.get("role"), str) or "content" not in item:
+        raise UsageError(f'{where}: expected an object with "role" and "content"')
+    content = item["content"]
+    if isinstance(content, str):
+        return Turn(item["role"], content)
+    if isinstance(content, list):  # OpenAI content parts: text and image_url
+        texts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"]
+        images = sum(1 for p in content if isinstance(p, dict) and p.get("type") == "image_url")
+        return Turn(item["role"], "\n".join(t for t in texts if isinstance(t, str)), images)
+    if content is None:
+        return Turn(item["role"], "")
+    raise UsageError(f"{where}: content must be text or a list of parts")

@@ -1,0 +1,1 @@
+"""Async orchestration between the UI and the core (route → stream → persist). No Qt widgets."""

@@ -1,0 +1,1 @@
+"""Switchboard's Qt-free core: router, providers, models, tokens, storage."""

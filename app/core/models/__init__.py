@@ -1,0 +1,1 @@
+"""Local GGUF models: what is installed, metadata, downloads."""

@@ -1,0 +1,20 @@
+"""The router: rules that pick, per message, which model answers, with a trace of why."""
+
+from app.core.router.context import Availability, AvailabilityCheck, RouteContext, Turn
+from app.core.router.engine import Decision, StickyState, TraceEntry, decide, next_sticky
+from app.core.router.fields import RouterFormatError
+from app.core.router.schema import (
+    Router,
+    Rule,
+    Sticky,
+    dump_router,
+    load_router,
+    parse_router,
+    save_router,
+)
+
+__all__ = [
+    "Availability", "AvailabilityCheck", "Decision", "RouteContext", "Router",
+    "RouterFormatError", "Rule", "Sticky", "StickyState", "TraceEntry", "Turn", "decide",
+    "dump_router", "load_router", "next_sticky", "parse_router", "save_router",
+]

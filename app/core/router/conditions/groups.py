@@ -1,0 +1,61 @@
+"""Groups combine conditions: all / any / not, nested as deep as needed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.core.router.conditions.base import Condition, Match
+from app.core.router.context import RouteContext
+
+
+@dataclass(frozen=True, slots=True)
+class AllOf(Condition):
+    children: tuple[Condition, ...]
+
+    type_name = "all"
+
+    def evaluate(self, ctx: RouteContext) -> Match:
+        details = []
+        for child in self.children:  # stops at the first failure: later tests may be costly
+            m = child.evaluate(ctx)
+            if not m.matched:
+                return Match(False, m.detail)
+            details.append(m.detail)
+        return Match(True, " and ".join(details))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"all": [c.to_dict() for c in self.children]}
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf(Condition):
+    children: tuple[Condition, ...]
+
+    type_name = "any"
+
+    def evaluate(self, ctx: RouteContext) -> Match:
+        details = []
+        for child in self.children:
+            m = child.evaluate(ctx)
+            if m.matched:
+                return m
+            details.append(m.detail)
+        return Match(False, "; ".join(details))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"any": [c.to_dict() for c in self.children]}
+
+
+@dataclass(frozen=True, slots=True)
+class Not(Condition):
+    child: Condition
+
+    type_name = "not"
+
+    def evaluate(self, ctx: RouteContext) -> Match:
+        m = self.child.evaluate(ctx)
+        return Match(not m.matched, f"not: {m.detail}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"not": self.child.to_dict()}

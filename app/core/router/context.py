@@ -1,0 +1,101 @@
+"""What a routing decision looks at: the conversation, the clock, and which targets work.
+
+Expensive facts (token counts, the lower-cased message) are computed only when a rule
+asks for them, and once per decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from app.core.tokens import TokenCounter, default_counter
+
+# Patterns and detectors read at most this much of a message: routing must stay fast and
+# bounded whatever a user pastes.
+SCAN_LIMIT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message of a conversation, as the router sees it."""
+
+    role: str  # "user", "assistant" or "system"
+    content: str
+    images: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    ok: bool
+    reason: str  # plain words: "downloaded", "offline mode", "no API key"
+
+
+AvailabilityCheck = Callable[[str], Availability]
+
+
+def always_available(target: str) -> Availability:
+    return Availability(True, "assumed available")
+
+
+class RouteContext:
+    """The routed message (the last user turn) and everything around it."""
+
+    def __init__(
+        self,
+        conversation: Sequence[Turn],
+        now: datetime,
+        availability: AvailabilityCheck = always_available,
+        counter: TokenCounter | None = None,
+    ) -> None:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.conversation = conversation
+        self.now = now
+        self._availability = availability
+        self._availability_cache: dict[str, Availability] = {}
+        self._counter = counter
+        self.current = next((t for t in reversed(conversation) if t.role == "user"), Turn("user", ""))
+
+    @property
+    def message(self) -> str:
+        return self.current.content
+
+    @cached_property
+    def scan_text(self) -> str:
+        return self.current.content[:SCAN_LIMIT]
+
+    @cached_property
+    def scan_text_lower(self) -> str:
+        return self.scan_text.lower()
+
+    @property
+    def image_count(self) -> int:
+        return self.current.images
+
+    @property
+    def counter(self) -> TokenCounter:
+        if self._counter is None:
+            self._counter = default_counter()
+        return self._counter
+
+    @cached_property
+    def message_tokens(self) -> int:
+        return self.counter.count(self.current.content)
+
+    @cached_property
+    def conversation_tokens(self) -> int:
+        return self.counter.count_all(t.content for t in self.conversation)
+
+    @cached_property
+    def message_count(self) -> int:
+        return sum(1 for t in self.conversation if t.role != "system")
+
+    def availability(self, target: str) -> Availability:
+        """Asked at most once per target per decision: the check may hit the keyring."""
+        found = self._availability_cache.get(target)
+        if found is None:
+            found = self._availability_cache[target] = self._availability(target)
+        return found

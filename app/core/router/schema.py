@@ -1,0 +1,195 @@
+"""The router file format (``"schema": 1``): typed objects, loading and saving.
+
+``load_router(dump_router(r)) == r`` holds for every valid router; loading rejects
+anything it cannot use with an error naming the exact field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.core.router.conditions import Condition, parse_condition
+from app.core.router.fields import Fields, RouterFormatError
+from app.core.router.targets import is_target
+
+SCHEMA_VERSION = 1
+RULE_KINDS = ("calculated", "classified")
+_RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Sticky:
+    """Keep a conversation on the target a rule chose, for a while or a few messages."""
+
+    minutes: int | None = None
+    messages: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    route_to: str
+    title: str = ""
+    enabled: bool = True
+    when: Condition | None = None  # calculated rules only
+    description: str = ""  # classified rules: the plain-English test
+
+    @property
+    def classified(self) -> bool:
+        return self.when is None
+
+    @property
+    def label(self) -> str:
+        return self.title or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Router:
+    name: str
+    fallback: tuple[str, ...]
+    rules: tuple[Rule, ...] = ()
+    description: str = ""
+    sticky: Sticky | None = None
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)
+
+
+# ---- reading -------------------------------------------------------------------------
+
+def parse_router(data: Any) -> Router:
+    f = Fields(data, "")
+    f.only("schema", "name", "description", "fallback", "sticky", "rules")
+    version = f.raw("schema")
+    if version != SCHEMA_VERSION:
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            f.fail("schema", f"version {version} is newer than this Switchboard understands "
+                             f"({SCHEMA_VERSION}); update Switchboard to use this router")
+        f.fail("schema", f"expected {SCHEMA_VERSION}")
+    rules = tuple(_parse_rule(item, path) for item, path in f.items("rules", non_empty=False)) \
+        if f.has("rules") else ()
+    _check_unique_ids(rules)
+    return Router(
+        name=f.text("name", non_empty=True),
+        description=f.text("description", ""),
+        fallback=_parse_targets(f, "fallback"),
+        sticky=_parse_sticky(Fields(f.raw("sticky"), f.at("sticky"))) if f.has("sticky") else None,
+        rules=rules,
+    )
+
+
+def _parse_targets(f: Fields, key: str) -> tuple[str, ...]:
+    targets = f.texts(key)
+    for i, target in enumerate(targets):
+        if not is_target(target):
+            raise RouterFormatError(f"{f.at(key)}[{i}]", f'expected "provider:model", got "{target}"')
+    return targets
+
+
+def _parse_target(f: Fields, key: str) -> str:
+    target = f.text(key)
+    if not is_target(target):
+        f.fail(key, f'expected "provider:model", got "{target}"')
+    return target
+
+
+def _parse_sticky(f: Fields) -> Sticky:
+    f.only("minutes", "messages")
+    if not (f.has("minutes") or f.has("messages")):
+        raise RouterFormatError(f.path, 'expected "minutes" or "messages"')
+    return Sticky(
+        minutes=f.whole("minutes", minimum=1) if f.has("minutes") else None,
+        messages=f.whole("messages", minimum=1) if f.has("messages") else None,
+    )
+
+
+def _parse_rule(data: Any, path: str) -> Rule:
+    f = Fields(data, path)
+    f.only("id", "type", "title", "enabled", "when", "description", "route_to")
+    rule_id = f.text("id", non_empty=True)
+    if not _RULE_ID.fullmatch(rule_id):
+        f.fail("id", f'"{rule_id}" may use only letters, digits, "_", "-" and "."')
+    kind = f.choice("type", RULE_KINDS, default="calculated")
+    common: dict[str, Any] = {
+        "id": rule_id,
+        "route_to": _parse_target(f, "route_to"),
+        "title": f.text("title", ""),
+        "enabled": f.flag("enabled", True),
+    }
+    if kind == "classified":
+        if f.has("when"):
+            f.fail("when", "a classified rule is decided by its description, not by conditions")
+        return Rule(**common, description=f.text("description", non_empty=True))
+    if not f.has("when"):
+        f.fail("when", 'missing (or set "type": "classified" and give a "description")')
+    return Rule(**common, when=parse_condition(f.raw("when"), f.at("when")),
+                description=f.text("description", ""))
+
+
+def _check_unique_ids(rules: tuple[Rule, ...]) -> None:
+    seen: dict[str, int] = {}
+    for i, rule in enumerate(rules):
+        if rule.id in seen:
+            raise RouterFormatError(f"rules[{i}].id", f'"{rule.id}" is already used by rules[{seen[rule.id]}]')
+        seen[rule.id] = i
+
+
+def load_router(path: Path) -> Router:
+    """Read a router file; every problem (I/O, JSON, format) is a RouterFormatError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RouterFormatError("", f"cannot read router file {path}: {_os_reason(exc)}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RouterFormatError("", f"{path.name} is not valid JSON: {exc.msg} "
+                                    f"at line {exc.lineno}, column {exc.colno}") from None
+    return parse_router(data)
+
+
+def _os_reason(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+
+
+# ---- writing -------------------------------------------------------------------------
+
+def dump_router(router: Router) -> dict[str, Any]:
+    out: dict[str, Any] = {"schema": SCHEMA_VERSION, "name": router.name}
+    if router.description:
+        out["description"] = router.description
+    out["fallback"] = list(router.fallback)
+    if router.sticky:
+        out["sticky"] = {k: v for k, v in (("minutes", router.sticky.minutes),
+                                           ("messages", router.sticky.messages)) if v is not None}
+    out["rules"] = [_dump_rule(r) for r in router.rules]
+    return out
+
+
+def _dump_rule(rule: Rule) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": rule.id}
+    if rule.title:
+        out["title"] = rule.title
+    if rule.classified:
+        out["type"] = "classified"
+    if not rule.enabled:
+        out["enabled"] = False
+    if rule.when is not None:
+        out["when"] = rule.when.to_dict()
+    if rule.description:
+        out["description"] = rule.description
+    out["route_to"] = rule.route_to
+    return out
+
+
+def save_router(router: Router, path: Path) -> None:
+    """Write atomically: a crash mid-save must not leave a half router behind."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(dump_router(router), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,1 @@
+"""PySide6 widgets: show state, forward user intent; no business logic."""
