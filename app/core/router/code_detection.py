@@ -82,10 +82,14 @@ _CODE_LINE = re.compile(
               |(?:CREATE|ALTER|DROP)[ \t]+(?:TABLE|INDEX|VIEW|UNIQUE[ \t]+INDEX)
             )[ \t]+[\w."`\[(*]
         )
-      | (?P<prompt>\$[ ][A-Za-z_.~/][^\n]*)
+      | (?P<prompt>\$[ ][a-z_.~/][^\n]*)
+      | (?P<shell_block>(?:for|while|until)[ \t][^\n]*;[ \t]*do[ \t]*$
+          |if[ \t]+\[\[?[ \t][^\n]*;[ \t]*then[ \t]*$)
       | (?P<assign_call>
-            [A-Za-z_$][\w$]*(?:(?:\.|->)[A-Za-z_$][\w$]*|\[[^\]\n]*\])*
-            [ \t]*(?::=|[-+*/%|&^]?=)(?!=)[ \t]*(?:await[ \t]+|new[ \t]+)?
+            (?:(?:export[ \t]+)?(?:const|let|var|val|auto)[ \t]+(?:mut[ \t]+)?)?
+            (?:[A-Za-z_$][\w$]*(?:(?:\.|->)[A-Za-z_$][\w$]*|\[[^\]\n]*\])*
+              |\{[^}\n]*\}|\[[^\]\n]*\])
+            [ \t]*(?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*(?:await[ \t]+|new[ \t]+)?
             [A-Za-z_$][\w$.]*(?:::[\w$]+)*!?\([^\n]*\)[ \t]*;?[ \t]*$
         )
       | (?P<call>
@@ -95,8 +99,8 @@ _CODE_LINE = re.compile(
     # ---- one code-like line each
       | (?P<opener>[^\n]*\{[ \t]*$)
       | (?P<closer>[}\]][}\]);,]*[ \t]*$)
-      | (?P<pydef>(?:async[ \t]+)?def[ \t]+\w+[ \t]*\()
-      | (?P<klass>class[ \t]+[A-Za-z_]\w*[ \t]*(?:[:({<]|\b(?:extends|implements)\b))
+      | (?P<pydef>(?:async[ \t]+)?def[ \t]+\w+[ \t]*(?:\(|$))
+      | (?P<klass>class[ \t]+[A-Z_]\w*[ \t]*(?:[:({<]|\b(?:extends|implements)\b))
       | (?P<imp>import[ \t]+
             (?:[\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*
                [ \t]*;?[ \t]*$
@@ -121,24 +125,39 @@ _CODE_LINE = re.compile(
             (?=\n(?P=indent)[ \t]+(?![-*+\u2022][ \t]|\d+[.)][ \t])\S))
       | (?P<sig>(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?(?:fn|func)[ \t]+
             (?:\([^)\n]*\)[ \t]*)?[\w$]+[ \t]*[<(])
-      | (?P<module>use[ \t]+[\w:]+::|\#!?\[\w+|package[ \t]+[\w.]+;)
+      | (?P<module>use[ \t]+[\w:]+::|\#!?\[\w+|package[ \t]+[\w.]+;
+          |export[ \t]+(?:default[ \t]+\w|\{|\*))
       | (?P<arrow>[^\n]*\)[ \t]*(?:=>|->))
       | (?P<assign>[A-Za-z_$][\w$]*(?:(?:\.|->)[A-Za-z_$][\w$]*|\[[^\]\n]*\])*[ \t]*
-            (?::[ \t]*[\w\[\], .|]+)?(?::=|[-+*/%|&^]?=)(?!=)[ \t]*\S
+            (?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*\S
           |[A-Za-z_$][\w$.]*(?:\+\+|--)[ \t]*;?[ \t]*$)
-      | (?P<decorator>@[A-Za-z_][\w.]*(?:\([^\n]*\))?[ \t]*$)
-      | (?P<sql_clause>(?:SELECT|FROM|WHERE|JOIN|(?:LEFT|RIGHT|INNER|OUTER|FULL|CROSS)[ \t]+
-            (?:OUTER[ \t]+)?JOIN|GROUP[ \t]+BY|ORDER[ \t]+BY|HAVING|LIMIT|VALUES|SET)[ \t]+[^\s:])
+      # '@bob' alone on a line is a mention; a decorator has arguments, a dotted
+      # name, or a definition right below it.
+      | (?P<decorator>@[A-Za-z_]\w*(?:\.\w+)+(?:\([^\n]*\))?[ \t]*$|@[A-Za-z_]\w*\([^\n]*\)[ \t]*$
+          |@[A-Za-z_]\w*[ \t]*(?=\n[ \t]*(?:@|(?:async[ \t]+)?def[ \t]|class[ \t]|public[ \t]
+            |private[ \t]|protected[ \t]|export[ \t]|static[ \t]|function[ \t]|fun[ \t]
+            |override[ \t])))
+      | (?P<json_pair>"[^"\n]+"[ \t]*:[ \t]*(?:"[^"\n]*"|-?\d[\d.eE+-]*|true|false|null|[\[{])
+            [ \t]*,?[ \t]*$)
+      | (?P<css_rule>[a-z]+(?:-[a-z]+)*[ \t]*:[ \t]*(?:[^\s;]+|[^;\n]*[\d#(][^;\n]*)
+            [ \t]*;[ \t]*$)
+      # Upper-case SQL clauses and Dockerfile instructions; the rest of the line must
+      # have something lower-case or symbolic, so shouted prose ('SET THE TABLE') is out.
+      | (?P<upper_clause>(?:SELECT|FROM|WHERE|JOIN|(?:LEFT|RIGHT|INNER|OUTER|FULL|CROSS)[ \t]+
+            (?:OUTER[ \t]+)?JOIN|GROUP[ \t]+BY|ORDER[ \t]+BY|HAVING|LIMIT|VALUES|SET
+            |RUN|COPY|ADD|WORKDIR|ENV|EXPOSE|CMD|ENTRYPOINT|ARG)[ \t]+[^\s:]
+            (?=[^\n]*[a-z*=('"_]))
       | (?P<shell>(?:sudo[ \t]+)?(?:git|npm|npx|pip3?|docker|kubectl|cargo|curl|wget|apt-get
                   |brew|yarn|pnpm|chmod|chown|mkdir|python3?|node|go|make|cd|ls|rm|cp|mv|cat
                   |grep|echo)[ \t][^\n]*?(?:[ \t]-{1,2}\w|[ \t](?:\||&&|>>?|2>)|[ \t](?:~|\.{1,2})?/)
           |(?:sudo[ \t]+)?(?:git|npm|npx|pip3?|docker|kubectl|apt-get|pnpm)[ \t]+[a-z][\w-]*
-          |export[ \t]+[A-Za-z_]\w*=|(?:done|fi|esac)[ \t]*$|[^\n]*;[ \t]*(?:do|then)[ \t]*$)
+          |export[ \t]+[A-Za-z_]\w*=)
       | (?P<markup><!DOCTYPE|<!--|</?[A-Za-z][\w:-]*
             (?:[ \t]+[\w:@.-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s>"']+))*[ \t]*/?>)
       | (?P<comment>//|/\*|\*/)
-      | (?P<runtime>at[ \t]+[\w$.<>\[\]]+[ \t]+\([^\n]*:\d+(?::\d+)?\)
-            |\w+(?:Error|Exception|Warning):[ \t]|raise[ \t]+\w
+      | (?P<runtime>at[ \t]+[\w$.<>\[\]]+[ \t]+\([^\n()]*\.[A-Za-z]{1,5}:\d+(?::\d+)?\)
+            |\w+(?:Error|Exception|Warning):[ \t]
+            |raise(?:[ \t]+[A-Z_][\w.]*(?:\(|[ \t]+from\b|[ \t]*$)|[ \t]*$)
             |(?:pass|break|continue)[ \t]*;?[ \t]*$)
     # ---- candidates that must pass a check below
       | (?P<semi>[^\n]*;[ \t]*$)
@@ -147,13 +166,22 @@ _CODE_LINE = re.compile(
     """,
     re.M | re.X,
 )
-_STRONG = frozenset({"directive", "trace", "sql", "prompt", "assign_call"})
+_STRONG = frozenset({"directive", "trace", "sql", "shell_block", "assign_call"})
 _CANDIDATES = frozenset({"semi", "ret"})
 
 # Punctuation that prose rarely has but code lines almost always do.
-_CODE_SYMBOL = re.compile(r"[(){}\[\]=<>]|\w\.\w|::|->|\+\+|[ \t][-+*/%][ \t]")
-# 'break;', 'int n;', 'return x;' are code without any symbol; 'Hi Bob;' is not.
-_SHORT_STATEMENT = re.compile(r"[a-z_$][\w$]*(?:[ \t]+[a-z_$*&][\w$*&]*)?[ \t]*;?[ \t]*")
+# 'e.g.' and 'U.S.' are not member access; a spaced '-' is a dash in prose.
+_CODE_SYMBOL = re.compile(r"[(){}\[\]=<>]|[A-Za-z_]\w*\.[A-Za-z_]\w+|::|->|\+\+|[ \t][+*/%][ \t]")
+# 'break;', 'int n;', 'return x;' are code without any symbol; 'done;' is not.
+_SHORT_STATEMENT = re.compile(
+    r"(?:break|continue|return|fallthrough|pass)[ \t]*;[ \t]*"
+    r"|(?:return|throw|int|char|long|short|float|double|bool|void|auto|unsigned|size_t"
+    r"|string|goto|delete|echo|exit|yield|await|using|extern|static|typedef|defer)"
+    r"[ \t]+[\w$*&\"'.-]+[ \t]*;[ \t]*"
+)
+# After a '$ ' prompt: flags, pipes, redirects or paths make it a command beyond doubt;
+# '$ amounts are in USD' has none of them.
+_SHELL_ARGS = re.compile(r"[ \t]-{1,2}\w|[ \t](?:\||&&|>>?|2>)|[/~]")
 # A call's arguments that no prose parenthetical has: 'Note(s)' is prose, 'f("x")' is not.
 _CODE_ARGS = re.compile(r"""^[ \t]*$|["'`,=(]""")
 
@@ -170,7 +198,8 @@ def _count_code_lines(text: str) -> tuple[int, bool]:
             continue
         count += 1
         unmistakable = unmistakable or kind in _STRONG or (
-            kind == "call" and _call_is_unmistakable(m)
+            (kind == "call" and _call_is_unmistakable(m))
+            or (kind == "prompt" and _SHELL_ARGS.search(line) is not None)
         )
     return count, unmistakable
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
 
 from app.core.tokens import TokenCounter, default_counter
 
@@ -41,7 +40,11 @@ def always_available(target: str) -> Availability:
 
 
 class RouteContext:
-    """The routed message (the last user turn) and everything around it."""
+    """The routed message (the last user turn) and everything around it.
+
+    Lazy facts are plain attributes filled on first use rather than cached_property,
+    whose per-access lock (Python 3.11) costs more than most conditions.
+    """
 
     def __init__(
         self,
@@ -58,18 +61,13 @@ class RouteContext:
         self._availability_cache: dict[str, Availability] = {}
         self._counter = counter
         self.current = next((t for t in reversed(conversation) if t.role == "user"), Turn("user", ""))
+        self.scan_text = self.current.content[:SCAN_LIMIT]
+        self._message_tokens: int | None = None
+        self._conversation_tokens: int | None = None
 
     @property
     def message(self) -> str:
         return self.current.content
-
-    @cached_property
-    def scan_text(self) -> str:
-        return self.current.content[:SCAN_LIMIT]
-
-    @cached_property
-    def scan_text_lower(self) -> str:
-        return self.scan_text.lower()
 
     @property
     def image_count(self) -> int:
@@ -81,17 +79,21 @@ class RouteContext:
             self._counter = default_counter()
         return self._counter
 
-    @cached_property
+    @property
     def message_tokens(self) -> int:
-        return self.counter.count(self.current.content)
+        if self._message_tokens is None:
+            self._message_tokens = self.counter.count(self.current.content)
+        return self._message_tokens
 
-    @cached_property
+    @property
     def conversation_tokens(self) -> int:
-        return self.counter.count_all(t.content for t in self.conversation)
+        if self._conversation_tokens is None:
+            self._conversation_tokens = self.counter.count_all([t.content for t in self.conversation])
+        return self._conversation_tokens
 
-    @cached_property
+    @property
     def message_count(self) -> int:
-        return sum(1 for t in self.conversation if t.role != "system")
+        return len(self.conversation) - [t.role for t in self.conversation].count("system")
 
     def availability(self, target: str) -> Availability:
         """Asked at most once per target per decision: the check may hit the keyring."""

@@ -12,15 +12,31 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from app.core.router.conditions.base import Detail, Match
 from app.core.router.context import RouteContext
 from app.core.router.schema import Router, Rule, Sticky
 
 
-@dataclass(frozen=True, slots=True)
-class TraceEntry:
-    rule: str
-    matched: bool
-    detail: str
+class TraceEntry(Match):
+    """One rule's line in the trace; like a Match, its words are written when read."""
+
+    __slots__ = ("rule",)
+
+    def __init__(self, rule: str, matched: bool, detail: Detail) -> None:
+        super().__init__(matched, detail)
+        self.rule = rule
+
+    @classmethod
+    def of(cls, rule: str, match: Match) -> TraceEntry:
+        return cls(rule, match.matched, match._detail)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TraceEntry):
+            return NotImplemented
+        return (self.rule, self.matched, self.detail) == (other.rule, other.matched, other.detail)
+
+    def __repr__(self) -> str:
+        return f"TraceEntry({self.rule!r}, {self.matched!r}, {self.detail!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +90,13 @@ def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> De
         else:
             match = rule.when.evaluate(ctx)
             if not match.matched:
-                trace.append(TraceEntry(rule.id, False, match.detail))
+                trace.append(TraceEntry.of(rule.id, match))
                 continue
             state = ctx.availability(rule.route_to)
             if not state.ok:
-                trace.append(TraceEntry(rule.id, True, f"{match.detail}, but {rule.route_to} "
-                                                      f"is unavailable ({state.reason})"))
+                trace.append(TraceEntry(rule.id, True, _unavailable(match, rule, state.reason)))
                 continue
-            trace.append(TraceEntry(rule.id, True, match.detail))
+            trace.append(TraceEntry.of(rule.id, match))
             return Decision(rule.route_to, rule.id,
                             f'Routed to {rule.route_to} because rule "{rule.label}" matched: '
                             f"{match.detail}.", tuple(trace))
@@ -100,6 +115,10 @@ def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> De
     else:
         reason = f"No rule matched; {fallback_reason}."
     return Decision(target, None, reason, tuple(trace), needs_classifier=tuple(candidates))
+
+
+def _unavailable(match: Match, rule: Rule, reason: str) -> Detail:
+    return lambda: f"{match.detail}, but {rule.route_to} is unavailable ({reason})"
 
 
 def _classifier_candidates(rules: list[Rule], ctx: RouteContext, trace: list[TraceEntry]) -> list[str]:

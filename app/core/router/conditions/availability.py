@@ -20,8 +20,8 @@ class TargetAvailable(Condition):
     def evaluate(self, ctx: RouteContext) -> Match:
         state = ctx.availability(self.target)
         if state.ok:
-            return Match(True, f"{self.target} is available")
-        return Match(False, f"{self.target} is unavailable ({state.reason})")
+            return Match(True, lambda: f"{self.target} is available")
+        return Match(False, lambda: f"{self.target} is unavailable ({state.reason})")
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type_name, "target": self.target}

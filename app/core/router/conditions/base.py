@@ -3,16 +3,42 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from app.core.router.context import RouteContext
 
+Detail = str | Callable[[], str]
 
-@dataclass(frozen=True, slots=True)
+
 class Match:
-    matched: bool
-    detail: str  # one clause for the decision trace: 'keyword "invoice" found'
+    """A condition's verdict and its one-clause explanation ('keyword "invoice" found').
+
+    The explanation may be given as a function and is then written only when someone
+    reads it: routing checks every rule on every message, but the trace's words are
+    read once, after the decision, off the hot path.
+    """
+
+    __slots__ = ("matched", "_detail")
+
+    def __init__(self, matched: bool, detail: Detail) -> None:
+        self.matched = matched
+        self._detail = detail
+
+    @property
+    def detail(self) -> str:
+        detail = self._detail
+        if not isinstance(detail, str):
+            detail = self._detail = detail()
+        return detail
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Match):
+            return NotImplemented
+        return (self.matched, self.detail) == (other.matched, other.detail)
+
+    def __repr__(self) -> str:
+        return f"Match({self.matched!r}, {self.detail!r})"
 
 
 class Condition(ABC):

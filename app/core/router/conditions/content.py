@@ -63,7 +63,7 @@ class PrivateData(Condition):
         found = find_private_data(ctx.scan_text, self.kinds)
         if found:
             return Match(True, found.detail)
-        return Match(False, f"no {_kinds_text(self.kinds)} found")
+        return Match(False, lambda: f"no {_kinds_text(self.kinds)} found")
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type_name, "kinds": list(self.kinds)}

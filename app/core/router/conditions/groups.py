@@ -16,13 +16,13 @@ class AllOf(Condition):
     type_name = "all"
 
     def evaluate(self, ctx: RouteContext) -> Match:
-        details = []
+        matches = []
         for child in self.children:  # stops at the first failure: later tests may be costly
             m = child.evaluate(ctx)
             if not m.matched:
-                return Match(False, m.detail)
-            details.append(m.detail)
-        return Match(True, " and ".join(details))
+                return m
+            matches.append(m)
+        return Match(True, lambda: " and ".join(m.detail for m in matches))
 
     def to_dict(self) -> dict[str, Any]:
         return {"all": [c.to_dict() for c in self.children]}
@@ -35,13 +35,13 @@ class AnyOf(Condition):
     type_name = "any"
 
     def evaluate(self, ctx: RouteContext) -> Match:
-        details = []
+        misses = []
         for child in self.children:
             m = child.evaluate(ctx)
             if m.matched:
                 return m
-            details.append(m.detail)
-        return Match(False, "; ".join(details))
+            misses.append(m)
+        return Match(False, lambda: "; ".join(m.detail for m in misses))
 
     def to_dict(self) -> dict[str, Any]:
         return {"any": [c.to_dict() for c in self.children]}
@@ -55,7 +55,7 @@ class Not(Condition):
 
     def evaluate(self, ctx: RouteContext) -> Match:
         m = self.child.evaluate(ctx)
-        return Match(not m.matched, f"not: {m.detail}")
+        return Match(not m.matched, lambda: f"not: {m.detail}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"not": self.child.to_dict()}

@@ -19,41 +19,39 @@ class Keywords(Condition):
     match: str = "any"
     case_sensitive: bool = False
     whole_word: bool = False
-    _patterns: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    # "any"/"none" need only the first hit: one alternation scans the text once.
+    _first: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _each: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
     type_name = "keywords"
 
     def __post_init__(self) -> None:
         flags = 0 if self.case_sensitive else re.IGNORECASE
         # Look-arounds instead of \b so that "c++" or ".net" are whole words too.
-        patterns = tuple(
-            re.compile(rf"(?<!\w){re.escape(w)}(?!\w)", flags) for w in self.words
-        ) if self.whole_word else ()
-        object.__setattr__(self, "_patterns", patterns)
+        left, right = (r"(?<!\w)", r"(?!\w)") if self.whole_word else ("", "")
+        # Longest first, so the hit named in the trace is the most specific word.
+        ordered = sorted(self.words, key=len, reverse=True)
+        alternation = "|".join(re.escape(w) for w in ordered)
+        object.__setattr__(self, "_first", re.compile(f"{left}(?:{alternation}){right}", flags))
+        object.__setattr__(self, "_each", tuple(
+            re.compile(f"{left}{re.escape(w)}{right}", flags) for w in self.words))
 
-    def _found(self, index: int, ctx: RouteContext) -> bool:
-        if self.whole_word:
-            return self._patterns[index].search(ctx.scan_text) is not None
+    def _word_for(self, hit: str) -> str:
         if self.case_sensitive:
-            return self.words[index] in ctx.scan_text
-        return self.words[index].lower() in ctx.scan_text_lower
+            return hit
+        return next((w for w in self.words if w.lower() == hit.lower()), hit)
 
     def evaluate(self, ctx: RouteContext) -> Match:
-        found = (i for i in range(len(self.words)) if self._found(i, ctx))
-        if self.match == "any":
-            hit = next(found, None)
-            if hit is None:
-                return Match(False, f"none of {_quoted(self.words)} found")
-            return Match(True, f'keyword "{self.words[hit]}" found')
-        if self.match == "none":
-            hit = next(found, None)
-            if hit is None:
-                return Match(True, f"none of {_quoted(self.words)} found")
-            return Match(False, f'keyword "{self.words[hit]}" found')
-        missing = next((w for i, w in enumerate(self.words) if not self._found(i, ctx)), None)
-        if missing is None:
-            return Match(True, f"all of {_quoted(self.words)} found")
-        return Match(False, f'keyword "{missing}" not found')
+        text = ctx.scan_text
+        if self.match == "all":
+            for word, pattern in zip(self.words, self._each):
+                if pattern.search(text) is None:
+                    return Match(False, lambda: f'keyword "{word}" not found')
+            return Match(True, lambda: f"all of {_quoted(self.words)} found")
+        hit = self._first.search(text)
+        if hit is None:
+            return Match(self.match == "none", lambda: f"none of {_quoted(self.words)} found")
+        return Match(self.match == "any", lambda: f'keyword "{self._word_for(hit.group(0))}" found')
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type_name, "match": self.match, "words": list(self.words)}

@@ -42,14 +42,16 @@ class Measure(Condition):
         return self.value <= n <= self.upper
 
     def evaluate(self, ctx: RouteContext) -> Match:
-        label, read = QUANTITIES[self.quantity]
-        n = read(ctx)
+        n = QUANTITIES[self.quantity][1](ctx)
         ok = self.holds(n)
+        return Match(ok, lambda: self._detail(n, ok))
+
+    def _detail(self, n: float, ok: bool) -> str:
         if self.op == "between":
             bound = f"between {_num(self.value)} and {_num(self.upper)}"
         else:
             bound = f"{self.op} {_num(self.value)}"
-        return Match(ok, f"{label.format(_num(n))} {'' if ok else 'not '}{bound}")
+        return f"{QUANTITIES[self.quantity][0].format(_num(n))} {'' if ok else 'not '}{bound}"
 
     def to_dict(self) -> dict[str, Any]:
         value: Any = [self.value, self.upper] if self.op == "between" else self.value

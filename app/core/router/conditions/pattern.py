@@ -49,10 +49,10 @@ class Pattern(Condition):
         try:
             found = self._compiled.search(ctx.scan_text, timeout=TIMEOUT_S)
         except TimeoutError:
-            return Match(False, f"pattern /{self.pattern}/ gave up after {TIMEOUT_S * 1000:.0f} ms")
+            return Match(False, lambda: f"pattern /{self.pattern}/ gave up after {TIMEOUT_S * 1000:.0f} ms")
         if found is None:
-            return Match(False, f"pattern /{self.pattern}/ not found")
-        return Match(True, f'pattern /{self.pattern}/ matched "{_excerpt(found.group(0))}"')
+            return Match(False, lambda: f"pattern /{self.pattern}/ not found")
+        return Match(True, lambda: f'pattern /{self.pattern}/ matched "{_excerpt(found.group(0))}"')
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type_name, "pattern": self.pattern}

@@ -66,14 +66,15 @@ class TimeWindow(Condition):
 
     def evaluate(self, ctx: RouteContext) -> Match:
         local = self._local(ctx.now)
-        where = self.timezone or "local time"
-        stamp = f"{WEEKDAYS[local.weekday()].title()} {local:%H:%M} {where}"
+        ok = self.window_day(local) is not None
+        return Match(ok, lambda: self._detail(local, ok))
+
+    def _detail(self, local: datetime, ok: bool) -> str:
+        stamp = f"{WEEKDAYS[local.weekday()].title()} {local:%H:%M} {self.timezone or 'local time'}"
         window = f"{self.start}–{self.end}"
         if self.weekdays != WEEKDAYS:
             window += " on " + ", ".join(d.title() for d in self.weekdays)
-        if self.window_day(local):
-            return Match(True, f"{stamp} is within {window}")
-        return Match(False, f"{stamp} is outside {window}")
+        return f"{stamp} is {'within' if ok else 'outside'} {window}"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type_name, "from": self.start, "to": self.end}

@@ -1,0 +1,149 @@
+"""Benchmarks that print JSON, each with its baseline measured in the same run.
+
+    python scripts/bench.py router --json
+
+router: a 20-rule router of mixed condition types whose match is near the bottom,
+deciding for the last message of a 50-turn conversation. The baseline is the same
+decision when the conversation is re-tokenized from scratch each time (what a router
+without per-message count caching does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from app.core.router import Availability, RouteContext, Router, Turn, decide, parse_router  # noqa: E402
+from app.core.tokens import TokenCounter, load_cl100k  # noqa: E402
+
+NOW = datetime(2026, 11, 25, 20, 30, tzinfo=timezone.utc)  # a Wednesday evening
+
+
+def bench_router_definition() -> Router:
+    def rule(i: int, when: dict[str, Any], target: str = "openai:gpt-4o-mini") -> dict[str, Any]:
+        return {"id": f"r{i:02d}", "when": when, "route_to": target}
+
+    rules = [
+        rule(1, {"type": "pii", "kinds": ["card", "iban", "secret"]}, "local:SmolLM2-135M-Instruct"),
+        rule(2, {"type": "keywords", "words": ["invoice", "contract", "nda"], "whole_word": True}),
+        rule(3, {"type": "conversation_tokens", "op": ">", "value": 50_000}, "gemini:gemini-2.5-flash"),
+        rule(4, {"type": "image"}, "openai:gpt-4o"),
+        rule(5, {"type": "regex", "pattern": r"\b(?:translate|traduire|übersetze)\b", "flags": ["ignorecase"]}),
+        rule(6, {"type": "code"}, "anthropic:claude-sonnet-4-5"),
+        rule(7, {"type": "message_tokens", "op": ">", "value": 4000}, "gemini:gemini-2.5-pro"),
+        rule(8, {"all": [{"type": "time", "from": "09:00", "to": "17:00",
+                          "weekdays": ["mon", "tue", "wed", "thu", "fri"], "timezone": "Europe/Berlin"},
+                         {"type": "keywords", "words": ["meeting", "agenda"]}]}),
+        rule(9, {"type": "keywords", "match": "all", "words": ["stock", "price", "today"]}),
+        rule(10, {"any": [{"type": "regex", "pattern": r"^\s*/cloud\b"},
+                          {"type": "keywords", "words": ["#cloud"], "case_sensitive": True}]}),
+        rule(11, {"type": "message_chars", "op": "between", "value": [20_000, 100_000]}),
+        rule(12, {"type": "pii", "kinds": ["email", "phone"]}, "local:SmolLM2-135M-Instruct"),
+        rule(13, {"type": "message_count", "op": ">", "value": 200}),
+        rule(14, {"not": {"type": "available", "target": "openai:gpt-4o-mini"}}, "local:SmolLM2-135M-Instruct"),
+        rule(15, {"type": "keywords", "words": ["poem", "haiku", "sonnet", "limerick", "lyrics"]}),
+        rule(16, {"type": "regex", "pattern": r"\d+\s*[-+*/^]\s*\d+\s*="}),
+        rule(17, {"all": [{"type": "keywords", "words": ["summarize", "summarise", "tl;dr"]},
+                          {"type": "conversation_tokens", "op": ">", "value": 2000}]}),
+        rule(18, {"type": "time", "from": "22:00", "to": "06:00"}, "local:SmolLM2-135M-Instruct"),
+        rule(19, {"all": [{"type": "keywords", "words": ["itinerary", "trip", "travel"]},
+                          {"type": "message_tokens", "op": "<", "value": 2000}]}, "anthropic:claude-sonnet-4-5"),
+        rule(20, {"type": "keywords", "words": ["weather"]}),
+    ]
+    return parse_router({"schema": 1, "name": "Bench", "fallback": ["local:SmolLM2-135M-Instruct"],
+                         "rules": rules})
+
+
+def bench_conversation(turns: int = 50) -> list[Turn]:
+    user = ("Could you help me plan the next part of the trip? We land around noon, want a "
+            "relaxed afternoon near the old town, a good dinner that is not too touristy, and "
+            "ideas for a rainy morning tomorrow. Budget is moderate. ")
+    assistant = ("Here is a relaxed plan. After landing, take the train into the centre and check "
+                 "in; walk the old town's river path, then a coffee in the square. For dinner, "
+                 "try the family-run places two streets back from the main square. ")
+    convo = [Turn("user" if i % 2 == 0 else "assistant", (user if i % 2 == 0 else assistant) * 2 + f"({i})")
+             for i in range(turns - 1)]
+    convo.append(Turn("user", "Great. Now turn that into a day-by-day itinerary for the trip, please."))
+    return convo
+
+
+def available(target: str) -> Availability:
+    return Availability(True, "bench")
+
+
+def timings_us(route: Callable[[], object], iterations: int) -> list[float]:
+    for _ in range(min(50, iterations)):
+        route()  # warm caches and the interpreter before measuring
+    samples = []
+    gc.disable()  # a collection pause is not the router's cost
+    try:
+        for _ in range(iterations):
+            started = time.perf_counter_ns()
+            route()
+            samples.append((time.perf_counter_ns() - started) / 1000)
+    finally:
+        gc.enable()
+    return samples
+
+
+def percentile(samples: list[float], p: float) -> float:
+    return statistics.quantiles(samples, n=1000, method="inclusive")[int(p * 10) - 1]
+
+
+def bench_router(iterations: int) -> dict[str, Any]:
+    router = bench_router_definition()
+    convo = bench_conversation()
+    encoding = load_cl100k()
+    cached = TokenCounter(encoding)
+    naive = TokenCounter(encoding, cache_size=0)  # re-encodes every message every time
+
+    def route_with(counter: TokenCounter) -> Callable[[], object]:
+        return lambda: decide(router, RouteContext(convo, NOW, available, counter))
+
+    decision = decide(router, RouteContext(convo, NOW, available, cached))
+    ours = timings_us(route_with(cached), iterations)
+    baseline = timings_us(route_with(naive), max(200, iterations // 10))
+    p50, naive_p50 = statistics.median(ours), statistics.median(baseline)
+    return {
+        "bench": "router",
+        "rules": len(router.rules),
+        "turns": len(convo),
+        "conversation_tokens": cached.count_all(t.content for t in convo),
+        "matched_rule": decision.rule,
+        "matched_position": [r.id for r in router.rules].index(decision.rule) + 1 if decision.rule else None,
+        "iterations": iterations,
+        "p50_us": round(p50, 2),
+        "p99_us": round(percentile(ours, 99), 2),
+        "max_us": round(max(ours), 2),
+        "naive_p50_us": round(naive_p50, 2),
+        "naive_p99_us": round(percentile(baseline, 99), 2),
+        "speedup": round(naive_p50 / p50, 1),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("bench", choices=["router"])
+    parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
+    parser.add_argument("--iterations", type=int, default=5000)
+    args = parser.parse_args(argv)
+    result = bench_router(args.iterations)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
