@@ -18,16 +18,16 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.router import Availability, RouteContext, Router, Turn, decide, parse_router  # noqa: E402
-from app.core.tokens import TokenCounter, load_cl100k  # noqa: E402
+from app.core.router import Availability, RouteContext, Router, Turn, decide, parse_router
+from app.core.tokens import TokenCounter, load_cl100k
 
-NOW = datetime(2026, 11, 25, 20, 30, tzinfo=timezone.utc)  # a Wednesday evening
+NOW = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # a Wednesday evening
 
 
 def bench_router_definition() -> Router:

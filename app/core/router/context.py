@@ -62,12 +62,19 @@ class RouteContext:
         self._counter = counter
         self.current = next((t for t in reversed(conversation) if t.role == "user"), Turn("user", ""))
         self.scan_text = self.current.content[:SCAN_LIMIT]
+        self._scan_text_lower: str | None = None
         self._message_tokens: int | None = None
         self._conversation_tokens: int | None = None
 
     @property
     def message(self) -> str:
         return self.current.content
+
+    @property
+    def scan_text_lower(self) -> str:
+        if self._scan_text_lower is None:
+            self._scan_text_lower = self.scan_text.lower()
+        return self._scan_text_lower
 
     @property
     def image_count(self) -> int:

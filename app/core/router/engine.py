@@ -22,13 +22,10 @@ class TraceEntry(Match):
 
     __slots__ = ("rule",)
 
-    def __init__(self, rule: str, matched: bool, detail: Detail) -> None:
-        super().__init__(matched, detail)
+    def __init__(self, rule: str, matched: bool, explanation: Detail) -> None:
         self.rule = rule
-
-    @classmethod
-    def of(cls, rule: str, match: Match) -> TraceEntry:
-        return cls(rule, match.matched, match._detail)
+        self.matched = matched
+        self.explanation = explanation
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TraceEntry):
@@ -90,13 +87,13 @@ def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> De
         else:
             match = rule.when.evaluate(ctx)
             if not match.matched:
-                trace.append(TraceEntry.of(rule.id, match))
+                trace.append(TraceEntry(rule.id, match.matched, match.explanation))
                 continue
             state = ctx.availability(rule.route_to)
             if not state.ok:
                 trace.append(TraceEntry(rule.id, True, _unavailable(match, rule, state.reason)))
                 continue
-            trace.append(TraceEntry.of(rule.id, match))
+            trace.append(TraceEntry(rule.id, match.matched, match.explanation))
             return Decision(rule.route_to, rule.id,
                             f'Routed to {rule.route_to} because rule "{rule.label}" matched: '
                             f"{match.detail}.", tuple(trace))
@@ -160,7 +157,7 @@ def _minutes(age: timedelta) -> str:
 
 
 def _fallback(router: Router, ctx: RouteContext) -> tuple[str | None, str]:
-    skipped = []
+    skipped: list[str] = []
     for target in router.fallback:
         state = ctx.availability(target)
         if state.ok:

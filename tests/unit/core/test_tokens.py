@@ -3,8 +3,8 @@ import shutil
 import pytest
 import tiktoken
 
-from app.core.tokens import TokenCounter, TokenizerDataError, default_counter, load_cl100k
 from app.core.paths import resources_dir
+from app.core.tokens import TokenCounter, TokenizerDataError, default_counter, load_cl100k
 
 
 def test_counts_match_cl100k():

@@ -20,9 +20,21 @@ from app.core.router.conditions.time_window import TimeWindow
 from app.core.router.fields import Fields, RouterFormatError, describe
 
 __all__ = [
-    "AllOf", "AnyOf", "CodePresent", "Condition", "ImageAttached", "Keywords", "Match",
-    "Measure", "Not", "Pattern", "PrivateData", "TargetAvailable", "TimeWindow",
-    "CONDITION_TYPES", "parse_condition",
+    "CONDITION_TYPES",
+    "AllOf",
+    "AnyOf",
+    "CodePresent",
+    "Condition",
+    "ImageAttached",
+    "Keywords",
+    "Match",
+    "Measure",
+    "Not",
+    "Pattern",
+    "PrivateData",
+    "TargetAvailable",
+    "TimeWindow",
+    "parse_condition",
 ]
 
 _SIMPLE: dict[str, Callable[[Fields], Condition]] = {

@@ -19,17 +19,17 @@ class Match:
     read once, after the decision, off the hot path.
     """
 
-    __slots__ = ("matched", "_detail")
+    __slots__ = ("explanation", "matched")
 
-    def __init__(self, matched: bool, detail: Detail) -> None:
+    def __init__(self, matched: bool, explanation: Detail) -> None:
         self.matched = matched
-        self._detail = detail
+        self.explanation = explanation  # the words, or a function that writes them
 
     @property
     def detail(self) -> str:
-        detail = self._detail
+        detail = self.explanation
         if not isinstance(detail, str):
-            detail = self._detail = detail()
+            detail = self.explanation = detail()
         return detail
 
     def __eq__(self, other: object) -> bool:

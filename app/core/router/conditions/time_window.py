@@ -17,7 +17,7 @@ from app.core.router.conditions.base import Condition, Match
 from app.core.router.context import RouteContext
 from app.core.router.fields import Fields
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def parse_clock(text: str) -> time:
@@ -49,6 +49,7 @@ class TimeWindow(Condition):
     def window_day(self, local: datetime) -> str | None:
         """The weekday whose window contains ``local``, or None when outside every window."""
         (start, end), clock = self._clock, local.time()
+        day: datetime | None
         if start == end:  # a 24-hour window
             day = local
         elif start < end:
@@ -92,12 +93,12 @@ class TimeWindow(Condition):
                 parse_clock(f.text(key))
             except ValueError as exc:
                 f.fail(key, str(exc))
-        weekdays = WEEKDAYS
+        weekdays: tuple[str, ...] = WEEKDAYS
         if f.has("weekdays"):
             given = {d.lower() for d in f.texts("weekdays")}
             unknown = given - set(WEEKDAYS)
             if unknown:
-                f.fail("weekdays", f'unknown day "{sorted(unknown)[0]}" (use {", ".join(WEEKDAYS)})')
+                f.fail("weekdays", f'unknown day "{min(unknown)}" (use {", ".join(WEEKDAYS)})')
             weekdays = tuple(d for d in WEEKDAYS if d in given)
         timezone = f.text("timezone") if f.has("timezone") else None
         if timezone is not None:

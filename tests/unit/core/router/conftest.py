@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from app.core.router import Availability, RouteContext, Turn
 
-NOON_UTC = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)  # a Wednesday
+NOON_UTC = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
 
 MakeCtx = Callable[..., RouteContext]
 

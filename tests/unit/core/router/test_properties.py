@@ -1,12 +1,20 @@
 """Property tests: any valid router, any message, any clock → a decision, never an exception."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.router import Availability, RouteContext, StickyState, Turn, decide, dump_router, parse_router
+from app.core.router import (
+    Availability,
+    RouteContext,
+    StickyState,
+    Turn,
+    decide,
+    dump_router,
+    parse_router,
+)
 from app.core.router.conditions.time_window import WEEKDAYS
 from app.core.router.private_data import PRIVATE_KINDS
 
@@ -76,7 +84,7 @@ messages = st.text(max_size=300) | st.sampled_from([
     "DE89 3704 0044 0532 0130 00", "call +44 20 7946 0958", "a" * 3000 + "b",
 ])
 instants = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1),
-                        timezones=st.just(timezone.utc))
+                        timezones=st.just(UTC))
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -26,6 +26,6 @@ def test_template_is_valid_described_and_round_trips(path):
 def test_private_data_never_leaves_the_computer(path):
     router = load_router(path)
     ctx = RouteContext([Turn("user", "my card is 4111 1111 1111 1111")],
-                       datetime(2026, 11, 25, 10, tzinfo=timezone.utc),
+                       datetime(2026, 11, 25, 10, tzinfo=UTC),
                        lambda t: Availability(True, "test"))
     assert decide(router, ctx).target.startswith("local:")

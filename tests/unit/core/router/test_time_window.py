@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,8 +53,8 @@ def test_dst_day_uses_the_local_offset_of_that_day(make_ctx):
     # Berlin leaves summer time on Sunday 2026-10-25 at 03:00 → 02:00. The same UTC
     # instant is 09:30 local the day before (UTC+2) but 08:30 on the DST day (UTC+1).
     cond = TimeWindow("09:00", "17:00", timezone="Europe/Berlin")
-    before = datetime(2026, 10, 24, 7, 30, tzinfo=timezone.utc)
-    dst_day = datetime(2026, 10, 25, 7, 30, tzinfo=timezone.utc)
+    before = datetime(2026, 10, 24, 7, 30, tzinfo=UTC)
+    dst_day = datetime(2026, 10, 25, 7, 30, tzinfo=UTC)
     assert cond.evaluate(make_ctx("x", now=before)).matched
     m = cond.evaluate(make_ctx("x", now=dst_day))
     assert not m.matched
@@ -63,17 +63,17 @@ def test_dst_day_uses_the_local_offset_of_that_day(make_ctx):
 
 def test_timezone_converts_from_utc(make_ctx):
     cond = TimeWindow("09:00", "17:00", timezone="America/New_York")
-    m = cond.evaluate(make_ctx("x", now=datetime(2026, 11, 25, 14, 0, tzinfo=timezone.utc)))
+    m = cond.evaluate(make_ctx("x", now=datetime(2026, 11, 25, 14, 0, tzinfo=UTC)))
     assert m.matched and m.detail == "Wed 09:00 America/New_York is within 09:00–17:00"
 
 
 def test_equal_start_and_end_is_all_day(make_ctx):
     cond = TimeWindow("00:00", "00:00", ("sat", "sun"), "UTC")
-    assert cond.evaluate(make_ctx("x", now=at("2026-11-28T13:00", timezone.utc))).matched
-    assert not cond.evaluate(make_ctx("x", now=at("2026-11-27T13:00", timezone.utc))).matched
+    assert cond.evaluate(make_ctx("x", now=at("2026-11-28T13:00", UTC))).matched
+    assert not cond.evaluate(make_ctx("x", now=at("2026-11-27T13:00", UTC))).matched
 
 
 def test_detail_lists_weekdays(make_ctx):
     cond = TimeWindow("09:00", "17:00", WORKDAYS, "UTC")
-    m = cond.evaluate(make_ctx("x", now=at("2026-11-28T10:00", timezone.utc)))
+    m = cond.evaluate(make_ctx("x", now=at("2026-11-28T10:00", UTC)))
     assert m.detail == "Sat 10:00 UTC is outside 09:00–17:00 on Mon, Tue, Wed, Thu, Fri"
