@@ -50,13 +50,15 @@ def _lines_text(count: int) -> str:
 
 # An opening fence must be a line of its own (up to three spaces of indent, as in
 # CommonMark) followed by a line break; '```x```' on one line is inline code in prose.
-_FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*(?P<lang>[\w+#.-]*)[^`\n]*\n", re.M)
+# Like the line scan below, it runs on '\n' + text so that a leading literal newline
+# lets the engine jump from line to line instead of trying every position.
+_FENCE = re.compile(r"\n[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*+(?P<lang>[\w+#.-]*+)[^`\n]*+\n")
 
 
 def _fenced_block(text: str) -> str | None:
     if "```" not in text and "~~~" not in text:
         return None
-    m = _FENCE.search(text)
+    m = _FENCE.search("\n" + text)
     if m is None:
         return None
     lang = m.group("lang").lower()
@@ -65,109 +67,139 @@ def _fenced_block(text: str) -> str | None:
 
 # --- code-like lines ---------------------------------------------------------------
 
-# Groups before 'semi' are decisive as soon as they match; 'call' and 'assign_call'
-# are then graded strong or weak; 'semi' and 'ret' are only candidates that must also
-# pass a check in Python. Alternatives are tried in order, so decisive shapes go first.
+# One pattern for all line shapes, matched at each line start. Each shape ends in an
+# empty named group that names it (Match.lastgroup is the group that closed last).
+# Shapes are grouped by the line's first character, and each group is guarded by a
+# one-character lookahead, so a line is tried only against the shapes that could
+# start it. Possessive repeats (*+, ++) stop retries that cannot succeed: an
+# identifier or a run of blanks is never split.
+#
+# Order matters where shapes overlap: unmistakable shapes come first in each group;
+# the three shapes that scan a whole line for its last character come last; 'ret' and
+# 'semi' are only candidates that must also pass a check in Python.
 _CODE_LINE = re.compile(
     r"""
-    ^(?P<indent>[ \t]*+)  # possessive: retrying shorter indents is quadratic
+    \n(?P<indent>[ \t]*+)
+    # Every shape below starts with a lower-case letter or two capitals, or has one
+    # of these characters; most prose lines have neither and are dropped here.
+    (?=[a-z_$]|[A-Z][A-Z]|[^\n]*[;{}()\[\]=<>$\#@"/|&*:+])
     (?:
-    # ---- unmistakable on a line of its own
-        (?P<directive>\#!/|\#include[ \t]*[<"]|\#define[ \t]+\w|\#import[ \t]*[<"])
-      | (?P<trace>Traceback[ ]\(most[ ]recent[ ]call[ ]last\):|File[ ]"[^"\n]+",[ ]line[ ]\d+)
-      | (?P<sql>
-            (?:SELECT[ \t][^\n]*[ \t]FROM
-              |select[ \t]+(?:\*|count\(|distinct[ \t])[^\n]*[ \t]from
-              |INSERT[ \t]+INTO|DELETE[ \t]+FROM|UPDATE[ \t]+[\w."`]+[ \t]+SET
-              |(?:CREATE|ALTER|DROP)[ \t]+(?:TABLE|INDEX|VIEW|UNIQUE[ \t]+INDEX)
-            )[ \t]+[\w."`\[(*]
+    # ---- statements led by an identifier; graded in Python (_call_is_unmistakable)
+        (?=[A-Za-z_$[{])
+        (?:
+            (?:(?:export[ \t]++)?(?:const|let|var|val|auto)[ \t]++(?:mut[ \t]++)?)?
+            (?:[A-Za-z_$][\w$]*+(?:(?:\.|->)[A-Za-z_$][\w$]*+|\[[^\]\n]*+\])*+
+              |\{[^}\n]*+\}|\[[^\]\n]*+\])
+            [ \t]*+(?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*+(?:await[ \t]++|new[ \t]++)?
+            [A-Za-z_$][\w$.]*+(?:::[\w$]++)*+!?\([^\n]*\)[ \t]*+;?[ \t]*+$(?P<assign_call>)
+          | [A-Za-z_$][\w$]*+(?:(?:\.|::|->)[A-Za-z_$][\w$]*+)*+!?
+            \((?P<args>[^\n]*)\)[ \t]*+;?[ \t]*+$(?P<call>)
         )
-      | (?P<prompt>\$[ ][a-z_.~/][^\n]*)
-      | (?P<shell_block>(?:for|while|until)[ \t][^\n]*;[ \t]*do[ \t]*$
-          |if[ \t]+\[\[?[ \t][^\n]*;[ \t]*then[ \t]*$)
-      | (?P<assign_call>
-            (?:(?:export[ \t]+)?(?:const|let|var|val|auto)[ \t]+(?:mut[ \t]+)?)?
-            (?:[A-Za-z_$][\w$]*(?:(?:\.|->)[A-Za-z_$][\w$]*|\[[^\]\n]*\])*
-              |\{[^}\n]*\}|\[[^\]\n]*\])
-            [ \t]*(?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*(?:await[ \t]+|new[ \t]+)?
-            [A-Za-z_$][\w$.]*(?:::[\w$]+)*!?\([^\n]*\)[ \t]*;?[ \t]*$
-        )
-      | (?P<call>
-            [A-Za-z_$][\w$]*(?:(?:\.|::|->)[A-Za-z_$][\w$]*)*!?
-            \((?P<args>[^\n]*)\)[ \t]*;?[ \t]*$
-        )
-    # ---- one code-like line each
-      | (?P<opener>[^\n]*\{[ \t]*$)
-      | (?P<closer>[}\]][}\]);,]*[ \t]*$)
-      | (?P<pydef>(?:async[ \t]+)?def[ \t]+\w+[ \t]*(?:\(|$))
-      | (?P<klass>class[ \t]+[A-Z_]\w*[ \t]*(?:[:({<]|\b(?:extends|implements)\b))
-      | (?P<imp>import[ \t]+
-            (?:[\w.]+(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+(?:[ \t]+as[ \t]+\w+)?)*
-               [ \t]*;?[ \t]*$
+    # ---- lines led by a lower-case keyword
+      | (?=[a-z])
+        (?:
+            (?:select[ \t]++(?:\*|count\(|distinct[ \t])[^\n]*[ \t]from[ \t]++[\w."`\[(])(?P<sql_lower>)
+          | (?:(?:for|while|until)[ \t][^\n]*;[ \t]*do[ \t]*$
+              |if[ \t]++\[\[?[ \t][^\n]*;[ \t]*then[ \t]*$)(?P<shell_block>)
+          | (?:async[ \t]++)?def[ \t]++\w++[ \t]*+(?:\(|$)(?P<pydef>)
+          | class[ \t]++[A-Z_]\w*+[ \t]*+(?:[:({<]|(?:extends|implements)\b)(?P<klass>)
+          # 'import os', 'import a as b, c', 'import {x} from "y"', 'import "fmt"'; not
+          # 'import tariffs rose'.
+          | import[ \t]++
+            (?:[\w.]++(?:[ \t]++as[ \t]++\w++)?
+                 (?:[ \t]*+,[ \t]*+[\w.]++(?:[ \t]++as[ \t]++\w++)?)*+[ \t]*+;?[ \t]*+$
               |[{*"'(]
-              |[\w$]+(?:[ \t]*,[ \t]*\{[^}\n]*\})?[ \t]+from[ \t]+['"]
-            )
+              |[\w$]++(?:[ \t]*+,[ \t]*+\{[^}\n]*+\})?[ \t]++from[ \t]++['"]
+            )(?P<imp>)
+          | from[ \t]++\.*+[\w.]*+[ \t]++import[ \t]++[\w*(](?P<from_imp>)
+          | (?:export[ \t]++)?(?:default[ \t]++)?(?:async[ \t]++)?
+            function\*?[ \t]*+[\w$]*+[ \t]*+\((?P<func>)
+          | (?:export[ \t]++)?(?:const|let|var)[ \t]++(?:mut[ \t]++)?
+            (?:[A-Za-z_$][\w$]*+|\{[^}\n]*+\}|\[[^\]\n]*+\])[ \t]*+(?::[^=;\n]++)?[=;](?P<decl>)
+          | (?:public|private|protected|internal)[ \t]++
+            (?:(?:static|final|abstract|async|override|virtual|readonly|sealed)[ \t]++)*+
+            (?:(?:class|interface|enum|record|struct)[ \t]++\w
+              |[\w<>\[\],.?]++[ \t]++[\w$]++[ \t]*+[({=;])(?P<access>)
+          | (?:(?:if|for|while|switch|catch|elif|foreach)[ \t]*+\(
+              |else[ \t]*+(?:\{|:[ \t]*+$|if[ \t]*+\()
+              |(?:try|finally)[ \t]*+[:{][ \t]*+$|except\b[^\n]*:[ \t]*$|do[ \t]*+\{)(?P<ctrl>)
+          # A Python block header counts only when the next line is indented deeper
+          # and is not a list item: prose ends lines with ':' before bulleted lists.
+          | (?:if|elif|for|while|with|match|case|async[ \t]++(?:for|with))\b[^\n]*:[ \t]*
+            (?=\n(?P=indent)[ \t]++(?![-*+\u2022][ \t]|\d+[.)][ \t])\S)(?P<pyhead>)
+          | (?:pub(?:\([\w ]++\))?[ \t]++)?(?:async[ \t]++)?(?:fn|func)[ \t]++
+            (?:\([^)\n]*+\)[ \t]*+)?[\w$]++[ \t]*+[<(](?P<sig>)
+          | (?:use[ \t]++[\w:]+::|package[ \t]++[\w.]++;
+              |export[ \t]++(?:default[ \t]++\w|\{|\*))(?P<module>)
+          # 'color: red;', 'margin: 0 4px;'; a value of several words needs a digit,
+          # '#' or '(' so 'note: bring the contract;' stays prose.
+          | [a-z]++(?:-[a-z]++)*+[ \t]*+:[ \t]*+
+            (?:[^\s;]++[ \t]*+|(?=[^;\n]*[\d#(])[^;\n]*+);[ \t]*+$(?P<css_rule>)
+          # Everyday words ('make', 'go', 'cat') count as commands only with flags,
+          # pipes, redirects or paths; tool names that are not words need a subcommand.
+          | (?:(?:sudo[ \t]++)?(?:git|npm|npx|pip3?|docker|kubectl|cargo|curl|wget|apt-get
+                  |brew|yarn|pnpm|chmod|chown|mkdir|python3?|node|go|make|cd|ls|rm|cp|mv
+                  |cat|grep|echo)[ \t][^\n]*?
+                (?:[ \t]-{1,2}\w|[ \t](?:\||&&|>>?|2>)|[ \t](?:~|\.{1,2})?/)
+              |(?:sudo[ \t]++)?(?:git|npm|npx|pip3?|docker|kubectl|apt-get|pnpm)[ \t]++[a-z]
+              |export[ \t]++[A-Za-z_]\w*+=)(?P<shell>)
+          | (?:at[ \t]++[\w$.<>\[\]]++[ \t]++\([^\n()]*\.[A-Za-z]{1,5}:\d+(?::\d+)?\)
+              |raise(?:[ \t]++[A-Z_][\w.]*+(?:\(|[ \t]++from\b|[ \t]*+$)|[ \t]*+$)
+              |(?:pass|break|continue)[ \t]*+;?[ \t]*+$)(?P<runtime>)
+          | return(?:[ \t]*+;?[ \t]*+$|[ \t]++[^\n]*+$)(?P<ret>)
         )
-      | (?P<from_imp>from[ \t]+\.*[\w.]*[ \t]+import[ \t]+[\w*(])
-      | (?P<func>(?:export[ \t]+)?(?:default[ \t]+)?(?:async[ \t]+)?function\*?[ \t]*[\w$]*[ \t]*\()
-      | (?P<decl>(?:export[ \t]+)?(?:const|let|var)[ \t]+(?:mut[ \t]+)?
-            (?:[A-Za-z_$][\w$]*|\{[^}\n]*\}|\[[^\]\n]*\])[ \t]*(?::[^=;\n]+)?[=;])
-      | (?P<access>(?:public|private|protected|internal)[ \t]+
-            (?:(?:static|final|abstract|async|override|virtual|readonly|sealed)[ \t]+)*
-            (?:(?:class|interface|enum|record|struct)[ \t]+\w
-              |[\w<>\[\],.?]+[ \t]+[\w$]+[ \t]*[({=;]))
-      | (?P<ctrl>(?:if|for|while|switch|catch|elif|foreach)[ \t]*\(
-            |\}[ \t]*else\b|else[ \t]*(?:\{|:[ \t]*$|if[ \t]*\()
-            |(?:try|finally)[ \t]*[:{][ \t]*$|except\b[^\n]*:[ \t]*$|do[ \t]*\{)
-      # A Python block header counts only when the next line is indented deeper and
-      # is not a list item: prose ends lines with ':' before bulleted lists.
-      | (?P<pyhead>(?:if|elif|for|while|with|match|case|async[ \t]+(?:for|with))\b[^\n]*:[ \t]*
-            (?=\n(?P=indent)[ \t]+(?![-*+\u2022][ \t]|\d+[.)][ \t])\S))
-      | (?P<sig>(?:pub(?:\([\w ]+\))?[ \t]+)?(?:async[ \t]+)?(?:fn|func)[ \t]+
-            (?:\([^)\n]*\)[ \t]*)?[\w$]+[ \t]*[<(])
-      | (?P<module>use[ \t]+[\w:]+::|\#!?\[\w+|package[ \t]+[\w.]+;
-          |export[ \t]+(?:default[ \t]+\w|\{|\*))
-      | (?P<arrow>[^\n]*\)[ \t]*(?:=>|->))
-      | (?P<assign>[A-Za-z_$][\w$]*(?:(?:\.|->)[A-Za-z_$][\w$]*|\[[^\]\n]*\])*[ \t]*
-            (?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*\S
-          |[A-Za-z_$][\w$.]*(?:\+\+|--)[ \t]*;?[ \t]*$)
+    # ---- lines led by an upper-case word
+      | (?=[A-Z])
+        (?:
+            (?:Traceback[ ]\(most[ ]recent[ ]call[ ]last\):
+              |File[ ]"[^"\n]++",[ ]line[ ]\d)(?P<trace>)
+          | (?:SELECT[ \t][^\n]*[ \t]FROM
+              |INSERT[ \t]++INTO|DELETE[ \t]++FROM|UPDATE[ \t]++[\w."`]++[ \t]++SET
+              |(?:CREATE|ALTER|DROP)[ \t]++(?:TABLE|INDEX|VIEW|UNIQUE[ \t]++INDEX)
+            )[ \t]++[\w."`\[(*](?P<sql>)
+          # Upper-case SQL clauses and Dockerfile instructions; the rest of the line
+          # must have something lower-case or symbolic, so shouted prose ('SET THE
+          # TABLE') is out.
+          | (?:SELECT|FROM|WHERE|JOIN|(?:LEFT|RIGHT|INNER|OUTER|FULL|CROSS)[ \t]++
+                (?:OUTER[ \t]++)?JOIN|GROUP[ \t]++BY|ORDER[ \t]++BY|HAVING|LIMIT|VALUES|SET
+              |RUN|COPY|ADD|WORKDIR|ENV|EXPOSE|CMD|ENTRYPOINT|ARG)[ \t]++[^\s:]
+            (?=[^\n]*[a-z*=('"_])(?P<upper_clause>)
+          | [A-Z]\w*+(?:(?<=Error)|(?<=Exception)|(?<=Warning)):[ \t](?P<error>)
+        )
+    # ---- assignments, after the keyword shapes that also contain '='
+      | (?=[A-Za-z_$])
+        (?:[A-Za-z_$][\w$]*+(?:(?:\.|->)[A-Za-z_$][\w$]*+|\[[^\]\n]*+\])*+[ \t]*+
+           (?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*+\S
+          |[A-Za-z_$][\w$.]*+(?:\+\+|--)[ \t]*+;?[ \t]*+$)(?P<assign>)
+    # ---- lines led by punctuation
+      | \#(?:!/|include[ \t]*+[<"]|define[ \t]++\w|import[ \t]*+[<"])(?P<directive>)
+      | \#!?\[\w(?P<attribute>)
+      # Graded in Python: a prompt with flags, pipes or paths is unmistakable.
+      | \$[ ][a-z_.~/][^\n]*+(?P<prompt>)
+      | (?:[}\]][}\]);,]*+[ \t]*+$|\}[ \t]*+else\b)(?P<closer>)
       # '@bob' alone on a line is a mention; a decorator has arguments, a dotted
       # name, or a definition right below it.
-      | (?P<decorator>@[A-Za-z_]\w*(?:\.\w+)+(?:\([^\n]*\))?[ \t]*$|@[A-Za-z_]\w*\([^\n]*\)[ \t]*$
-          |@[A-Za-z_]\w*[ \t]*(?=\n[ \t]*(?:@|(?:async[ \t]+)?def[ \t]|class[ \t]|public[ \t]
+      | @[A-Za-z_]\w*+
+        (?:(?:\.\w++)++(?:\([^\n]*\))?[ \t]*+$
+          |\([^\n]*\)[ \t]*+$
+          |[ \t]*+(?=\n[ \t]*+(?:@|(?:async[ \t]++)?def[ \t]|class[ \t]|public[ \t]
             |private[ \t]|protected[ \t]|export[ \t]|static[ \t]|function[ \t]|fun[ \t]
-            |override[ \t])))
-      | (?P<json_pair>"[^"\n]+"[ \t]*:[ \t]*(?:"[^"\n]*"|-?\d[\d.eE+-]*|true|false|null|[\[{])
-            [ \t]*,?[ \t]*$)
-      | (?P<css_rule>[a-z]+(?:-[a-z]+)*[ \t]*:[ \t]*(?:[^\s;]+|[^;\n]*[\d#(][^;\n]*)
-            [ \t]*;[ \t]*$)
-      # Upper-case SQL clauses and Dockerfile instructions; the rest of the line must
-      # have something lower-case or symbolic, so shouted prose ('SET THE TABLE') is out.
-      | (?P<upper_clause>(?:SELECT|FROM|WHERE|JOIN|(?:LEFT|RIGHT|INNER|OUTER|FULL|CROSS)[ \t]+
-            (?:OUTER[ \t]+)?JOIN|GROUP[ \t]+BY|ORDER[ \t]+BY|HAVING|LIMIT|VALUES|SET
-            |RUN|COPY|ADD|WORKDIR|ENV|EXPOSE|CMD|ENTRYPOINT|ARG)[ \t]+[^\s:]
-            (?=[^\n]*[a-z*=('"_]))
-      | (?P<shell>(?:sudo[ \t]+)?(?:git|npm|npx|pip3?|docker|kubectl|cargo|curl|wget|apt-get
-                  |brew|yarn|pnpm|chmod|chown|mkdir|python3?|node|go|make|cd|ls|rm|cp|mv|cat
-                  |grep|echo)[ \t][^\n]*?(?:[ \t]-{1,2}\w|[ \t](?:\||&&|>>?|2>)|[ \t](?:~|\.{1,2})?/)
-          |(?:sudo[ \t]+)?(?:git|npm|npx|pip3?|docker|kubectl|apt-get|pnpm)[ \t]+[a-z][\w-]*
-          |export[ \t]+[A-Za-z_]\w*=)
-      | (?P<markup><!DOCTYPE|<!--|</?[A-Za-z][\w:-]*
-            (?:[ \t]+[\w:@.-]+=(?:"[^"\n]*"|'[^'\n]*'|[^\s>"']+))*[ \t]*/?>)
-      | (?P<comment>//|/\*|\*/)
-      | (?P<runtime>at[ \t]+[\w$.<>\[\]]+[ \t]+\([^\n()]*\.[A-Za-z]{1,5}:\d+(?::\d+)?\)
-            |\w+(?:Error|Exception|Warning):[ \t]
-            |raise(?:[ \t]+[A-Z_][\w.]*(?:\(|[ \t]+from\b|[ \t]*$)|[ \t]*$)
-            |(?:pass|break|continue)[ \t]*;?[ \t]*$)
-    # ---- candidates that must pass a check below
-      | (?P<semi>[^\n]*;[ \t]*$)
-      | (?P<ret>return(?:[ \t]*;?[ \t]*$|[ \t]+[^\n]*$))
+            |override[ \t])))(?P<decorator>)
+      | "[^"\n]++"[ \t]*+:[ \t]*+(?:"[^"\n]*+"|-?\d[\d.eE+-]*+|true|false|null|[\[{])
+        [ \t]*+,?[ \t]*+$(?P<json_pair>)
+      # A tag with no attributes or with attr="value" ones: '<your name>' is a placeholder.
+      | <(?:!DOCTYPE|!--|/?[A-Za-z][\w:-]*+
+            (?:[ \t]++[\w:@.-]++=(?:"[^"\n]*+"|'[^'\n]*+'|[^\s>"']++))*+[ \t]*+/?>)(?P<markup>)
+      | (?://|/\*|\*/)(?P<comment>)
+    # ---- any line, by its last characters
+      | [^\n]*\{[ \t]*+$(?P<opener>)
+      | [^\n]*\)[ \t]*+(?:=>|->)(?P<arrow>)
+      | [^\n]*;[ \t]*+$(?P<semi>)
     )
     """,
     re.M | re.X,
 )
-_STRONG = frozenset({"directive", "trace", "sql", "shell_block", "assign_call"})
-_CANDIDATES = frozenset({"semi", "ret"})
+_STRONG = frozenset({"directive", "trace", "sql", "sql_lower", "shell_block", "assign_call"})
 
 # Punctuation that prose rarely has but code lines almost always do.
 # 'e.g.' and 'U.S.' are not member access; a spaced '-' is a dash in prose.
@@ -190,18 +222,22 @@ def _count_code_lines(text: str) -> tuple[int, bool]:
     """How many lines look like code, and whether one is unmistakable on its own."""
     count = 0
     unmistakable = False
-    for m in _CODE_LINE.finditer(text):
+    for m in _CODE_LINE.finditer("\n" + text):
         kind = m.lastgroup
-        assert kind is not None  # each alternative is a named group closing last
-        line = m.group(kind)
-        if kind in _CANDIDATES and not _candidate_is_code(kind, line):
+        if kind in ("semi", "ret") and not _candidate_is_code(kind, _line(m)):
             continue
         count += 1
-        unmistakable = unmistakable or kind in _STRONG or (
-            (kind == "call" and _call_is_unmistakable(m))
-            or (kind == "prompt" and _SHELL_ARGS.search(line) is not None)
-        )
+        if not unmistakable:
+            unmistakable = kind in _STRONG or (
+                (kind == "call" and _call_is_unmistakable(m))
+                or (kind == "prompt" and _SHELL_ARGS.search(_line(m)) is not None)
+            )
     return count, unmistakable
+
+
+def _line(m: re.Match[str]) -> str:
+    """The matched line, without its indent."""
+    return m.string[m.end("indent") : m.end()]
 
 
 def _candidate_is_code(kind: str, line: str) -> bool:
@@ -216,7 +252,7 @@ def _candidate_is_code(kind: str, line: str) -> bool:
 def _call_is_unmistakable(m: re.Match[str]) -> bool:
     # A dotted or namespaced callee ('os.path.join(...)', 'fmt.Println(...)') or
     # macro ('println!(...)') is code; a bare word needs code-looking arguments.
-    callee = m.group("call")[: m.start("args") - m.start("call")]
+    callee = m.string[m.end("indent") : m.start("args")]
     if "." in callee or "::" in callee or "->" in callee or "!" in callee:
         return True
     return _CODE_ARGS.search(m.group("args")) is not None

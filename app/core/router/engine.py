@@ -9,7 +9,8 @@ Every step leaves a line in the trace, so the UI can say "Routed to X because â€
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core.router.conditions.base import Detail, Match
@@ -46,15 +47,44 @@ class StickyState:
     messages_since: int = 0
 
 
-@dataclass(frozen=True, slots=True)
 class Decision:
-    target: str | None  # None only when no target at all is available
-    rule: str | None  # the rule that chose the target; None for fallback
-    reason: str
-    trace: tuple[TraceEntry, ...]
-    needs_classifier: tuple[str, ...] = ()
-    sticky: bool = False  # kept on an earlier rule's target
-    elapsed_us: float = field(default=0.0, compare=False)
+    """Where a message goes. ``reason`` and ``trace`` are written on first read: the
+    decision itself only runs each rule's fast ``test``; explaining re-reads the same
+    context with ``evaluate``, after the message is on its way."""
+
+    __slots__ = ("target", "rule", "needs_classifier", "sticky", "elapsed_us", "_reason", "_trace")
+
+    def __init__(
+        self,
+        target: str | None,  # None only when no target at all is available
+        rule: str | None,  # the rule that chose the target; None for fallback
+        reason: Detail,
+        trace: Sequence[TraceEntry] | Callable[[], Sequence[TraceEntry]],
+        needs_classifier: tuple[str, ...] = (),
+        sticky: bool = False,  # kept on an earlier rule's target
+    ) -> None:
+        self.target = target
+        self.rule = rule
+        self.needs_classifier = needs_classifier
+        self.sticky = sticky
+        self.elapsed_us = 0.0
+        self._reason = reason
+        self._trace = trace
+
+    @property
+    def reason(self) -> str:
+        if not isinstance(self._reason, str):
+            self._reason = self._reason()
+        return self._reason
+
+    @property
+    def trace(self) -> tuple[TraceEntry, ...]:
+        if callable(self._trace):
+            self._trace = self._trace()
+        return tuple(self._trace)
+
+    def __repr__(self) -> str:
+        return f"Decision(target={self.target!r}, rule={self.rule!r}, sticky={self.sticky!r})"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -71,38 +101,34 @@ class Decision:
 def decide(router: Router, ctx: RouteContext, sticky: StickyState | None = None) -> Decision:
     started = time.perf_counter_ns()
     decision = _decide(router, ctx, sticky)
-    elapsed = (time.perf_counter_ns() - started) / 1000
-    return Decision(decision.target, decision.rule, decision.reason, decision.trace,
-                    decision.needs_classifier, decision.sticky, elapsed)
+    decision.elapsed_us = (time.perf_counter_ns() - started) / 1000
+    return decision
 
 
 def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> Decision:
-    trace: list[TraceEntry] = []
-    classified: list[Rule] = []
-    for rule in router.rules:
-        if not rule.enabled:
-            trace.append(TraceEntry(rule.id, False, "disabled"))
-        elif rule.when is None:
-            classified.append(rule)  # decided together, after every calculated rule
-        else:
-            match = rule.when.evaluate(ctx)
-            if not match.matched:
-                trace.append(TraceEntry(rule.id, match.matched, match.explanation))
-                continue
-            state = ctx.availability(rule.route_to)
-            if not state.ok:
-                trace.append(TraceEntry(rule.id, True, _unavailable(match, rule, state.reason)))
-                continue
-            trace.append(TraceEntry(rule.id, match.matched, match.explanation))
-            return Decision(rule.route_to, rule.id,
-                            f'Routed to {rule.route_to} because rule "{rule.label}" matched: '
-                            f"{match.detail}.", tuple(trace))
+    # Hot path: no allocation per rule. What the trace needs later is just where the
+    # scan stopped and which matching rules were passed over for an unavailable target.
+    passed_over: dict[str, str] = {}
+    for index, rule in enumerate(router.rules):
+        when = rule.when
+        if when is None or not rule.enabled or not when.test(ctx):
+            continue
+        state = ctx.availability(rule.route_to)
+        if not state.ok:
+            passed_over[rule.id] = state.reason
+            continue
+        return Decision(rule.route_to, rule.id, lambda: _rule_reason(rule, ctx),
+                        lambda: _calculated_trace(router, ctx, index, passed_over))
 
-    candidates = _classifier_candidates(classified, ctx, trace)
+    def trace() -> list[TraceEntry]:
+        return _calculated_trace(router, ctx, None, passed_over) + _classified_trace(router, ctx)
+
+    candidates = tuple(r.id for r in router.rules
+                       if r.classified and r.enabled and ctx.availability(r.route_to).ok)
     kept = _still_sticky(router.sticky, sticky, ctx)
     if kept is not None:
         assert sticky is not None
-        return Decision(sticky.target, sticky.rule, kept, tuple(trace), sticky=True)
+        return Decision(sticky.target, sticky.rule, kept, trace, sticky=True)
 
     target, fallback_reason = _fallback(router, ctx)
     if candidates:
@@ -111,24 +137,49 @@ def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> De
                   f"classifier; until it answers, {fallback_reason}.")
     else:
         reason = f"No rule matched; {fallback_reason}."
-    return Decision(target, None, reason, tuple(trace), needs_classifier=tuple(candidates))
+    return Decision(target, None, reason, trace, needs_classifier=candidates)
 
 
-def _unavailable(match: Match, rule: Rule, reason: str) -> Detail:
-    return lambda: f"{match.detail}, but {rule.route_to} is unavailable ({reason})"
+def _rule_reason(rule: Rule, ctx: RouteContext) -> str:
+    assert rule.when is not None
+    return (f'Routed to {rule.route_to} because rule "{rule.label}" matched: '
+            f"{rule.when.evaluate(ctx).detail}.")
 
 
-def _classifier_candidates(rules: list[Rule], ctx: RouteContext, trace: list[TraceEntry]) -> list[str]:
-    candidates = []
+def _calculated_trace(router: Router, ctx: RouteContext, winner: int | None,
+                      passed_over: dict[str, str]) -> list[TraceEntry]:
+    """One entry per calculated rule checked, up to and including the winner."""
+    entries = []
+    rules = router.rules if winner is None else router.rules[: winner + 1]
     for rule in rules:
-        state = ctx.availability(rule.route_to)
-        if state.ok:
-            candidates.append(rule.id)
-            trace.append(TraceEntry(rule.id, False, "plain-English rule, for the classifier"))
+        if rule.when is None:
+            continue
+        if not rule.enabled:
+            entries.append(TraceEntry(rule.id, False, "disabled"))
+            continue
+        detail = rule.when.evaluate(ctx).detail
+        if rule.id in passed_over:
+            detail += f", but {rule.route_to} is unavailable ({passed_over[rule.id]})"
+            entries.append(TraceEntry(rule.id, True, detail))
         else:
-            trace.append(TraceEntry(rule.id, False, f"plain-English rule skipped: {rule.route_to} "
-                                                    f"is unavailable ({state.reason})"))
-    return candidates
+            entries.append(TraceEntry(rule.id, rule is rules[-1] and winner is not None, detail))
+    return entries
+
+
+def _classified_trace(router: Router, ctx: RouteContext) -> list[TraceEntry]:
+    entries = []
+    for rule in router.rules:
+        if not rule.classified:
+            continue
+        state = ctx.availability(rule.route_to)
+        if not rule.enabled:
+            detail = "disabled"
+        elif state.ok:
+            detail = "plain-English rule, for the classifier"
+        else:
+            detail = f"plain-English rule skipped: {rule.route_to} is unavailable ({state.reason})"
+        entries.append(TraceEntry(rule.id, False, detail))
+    return entries
 
 
 def _still_sticky(policy: Sticky | None, state: StickyState | None, ctx: RouteContext) -> str | None:

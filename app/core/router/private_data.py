@@ -41,73 +41,90 @@ def find_private_data(text: str, kinds: Iterable[str] = PRIVATE_KINDS) -> Findin
     return None
 
 
+# --- shared ------------------------------------------------------------------------
+
+# Each pattern below starts with a plain character or character class, so the regex
+# engine skips in C to the few places where a match could start instead of trying
+# every position of the message; the checks on the character before a match are
+# lookbehinds placed after that first character.
+_DIGIT = re.compile(r"[0-9]")
+# Deleting every byte but ASCII digits counts them in C, far faster than a regex scan;
+# the numeric detectors use it to skip messages with too few digits to hold a match.
+_NON_DIGIT_BYTES = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
+
+
+def _digit_total(text: str) -> int:
+    # surrogatepass: a lone surrogate must not make the count raise.
+    return len(text.encode("utf-8", "surrogatepass").translate(None, _NON_DIGIT_BYTES))
+
+
 # --- email -------------------------------------------------------------------------
 
-# The lookbehind pins the start to the beginning of a token, so a long run of
-# local-part characters is scanned once instead of once per starting position.
-# A dotted domain is required: 'user@localhost' and '@mentions' are not addresses
-# anyone pastes by accident.
-_EMAIL = re.compile(
-    r"(?<![\w.%+-])[\w.%+-]+@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\b"
+# Matched from the '@': one local-part character before it is enough to call it an
+# address, and starting there keeps the scan linear. A dotted domain is required:
+# '@mentions' and 'user@localhost' are not addresses anyone pastes by accident.
+_EMAIL_DOMAIN = re.compile(
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\b"
 )
 
 
 def _email(text: str) -> str | None:
     if "@" not in text:
         return None
-    return "email address found" if _EMAIL.search(text) else None
+    for m in _EMAIL_DOMAIN.finditer(text):
+        before = text[m.start() - 1] if m.start() else " "
+        if before.isalnum() or before in "._%+-":
+            return "email address found"
+    return None
 
 
 # --- phone -------------------------------------------------------------------------
 
-# Three shapes, each needing separators or a leading '+', so bare digit runs (order
-# numbers, timestamps, card numbers) never count as phones:
-#   intl   '+44 20 7946 0958', '+1 (415) 555-2671', '+44 (0)20 7946 0958'
-#   nanp   '(415) 555-2671', '415-555-2671', '415.555.2671', '1-800-555-0199'
-#   trunk  national numbers with a leading 0 grouped by spaces or dashes, as written
-#          across Europe: '020 7946 0958', '07700 900123', '01 23 45 67 89'
-# The national shapes must not touch a neighbouring digit group on either side, so a
-# slice of a grouped card number or IBAN ('… 0044 0532 0130 …') never matches.
-_PHONE = re.compile(
+# Phones need a leading '+' or phone-like grouping, so bare digit runs (order numbers,
+# timestamps, card numbers) never count. International: '+44 20 7946 0958',
+# '+1 (415) 555-2671', '+44 (0)20 7946 0958'; the digit count is checked below.
+_PHONE_INTL = re.compile(r"\+(?<![\w+]\+)[1-9]\d*(?:(?:[ .-]?\(\d+\)[ .-]?|[ .-])\d+)*")
+# National shapes, picked by their first character. None may touch a neighbouring
+# digit group on either side, so a slice of a grouped card number or IBAN
+# ('… 0044 0532 0130 …') never matches.
+_PHONE_NATIONAL = re.compile(
     r"""
-    (?<![\w+])(?P<intl>\+[1-9]\d*(?:(?:[ .-]?\(\d+\)[ .-]?|[ .-])\d+)*)
-    |
-    (?<![\w+.-])(?<!\d[ ])
+    [(0-9](?<![\w+.-][(0-9])(?<!\d[ ][(0-9])
     (?:
-        (?P<nanp>
-            (?:1[ .-]?)?\(\d{2,5}\)[ .-]?\d{2,4}[ .-]?\d{3,4}
-          | (?:1[ .-])?\d{3}(?P<sep>[ .-])\d{3}(?P=sep)\d{4}
-        )
-      | (?P<trunk>0\d{1,4}(?P<tsep>[ -])\d{2,8}(?:(?P=tsep)\d{2,8}){0,4})
+        (?<=\()\d{2,5}\)[ .-]?\d{2,4}[ .-]?\d{3,4}                  # (415) 555-2671
+      | (?<=1)[ .-]?\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}                 # 1 (415) 555-2671
+      | (?<=1)(?P<lsep>[ .-])\d{3}(?P=lsep)\d{3}(?P=lsep)\d{4}     # 1-800-555-0199
+      # Trunk-prefixed numbers as written across Europe: '020 7946 0958',
+      # '07700 900123', '01 23 45 67 89'.
+      | (?<=0)(?P<trunk>\d{1,4}(?P<tsep>[ -])\d{2,8}(?:(?P=tsep)\d{2,8}){0,4})
+      | \d{2}(?P<sep>[ .-])\d{3}(?P=sep)\d{4}                      # 415-555-2671
     )
-    (?![\w]|[ .-]\d)
+    (?!\w|[ .-]\d)
     """,
     re.VERBOSE,
 )
 # '+1.000.000' is a signed amount with thousands separators, not a phone.
 _THOUSANDS = re.compile(r"\+\d{1,3}(?:\.\d{3})+")
-_DIGIT = re.compile(r"\d")
 
 
 def _phone(text: str) -> str | None:
-    if not _DIGIT.search(text):
+    if "+" in text:
+        for m in _PHONE_INTL.finditer(text):
+            # E.164 caps a number at 15 digits; fewer than 7 is a score or a quantity.
+            if 7 <= _digit_count(m.group()) <= 15 and not _THOUSANDS.fullmatch(m.group()):
+                return "phone number found"
+    if _digit_total(text) < 9:
         return None
-    for m in _PHONE.finditer(text):
-        if _phone_plausible(m):
+    for m in _PHONE_NATIONAL.finditer(text):
+        # Trunk numbers have 10-12 digits; fewer is a date or a reference number.
+        low = 10 if m.group("trunk") is not None else 9
+        if low <= _digit_count(m.group()) <= 12:
             return "phone number found"
     return None
 
 
-def _phone_plausible(m: re.Match[str]) -> bool:
-    digits = sum(ch.isdigit() for ch in m.group())
-    if m.group("intl") is not None:
-        # E.164 caps a number at 15 digits; fewer than 7 is a score or a quantity.
-        return 7 <= digits <= 15 and not _THOUSANDS.fullmatch(m.group())
-    if m.group("nanp") is not None:
-        return 9 <= digits <= 12
-    # Trunk numbers are 10-12 digits; fewer is a date or a reference number.
-    return 10 <= digits <= 12
+def _digit_count(s: str) -> int:
+    return sum(ch.isdigit() for ch in s)
 
 
 # --- card --------------------------------------------------------------------------
@@ -117,10 +134,14 @@ def _phone_plausible(m: re.Match[str]) -> bool:
 # major network (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro)
 # issues from that range, and excluding the rest halves the Luhn-passing noise from
 # order and tracking numbers.
-_CARD = re.compile(r"(?<!\w)(?<!\d[ -])[2-6](?:[ -]?\d){12,18}(?![ -]?\d)(?![A-Za-z_])")
+_CARD = re.compile(
+    r"[2-6](?<!\w[2-6])(?<!\d[ -][2-6])(?:[ -]?\d){12,18}(?![ -]?\d)(?![A-Za-z_])"
+)
 
 
 def _card(text: str) -> str | None:
+    if _digit_total(text) < 13:
+        return None
     for m in _CARD.finditer(text):
         digits = "".join(ch for ch in m.group() if ch.isdigit())
         if _luhn_ok(digits):
@@ -141,22 +162,23 @@ def _luhn_ok(digits: str) -> bool:
 # --- iban --------------------------------------------------------------------------
 
 # Country, check digits, then an 11-30 character BBAN, ungrouped or in groups of four.
-# Case-insensitive because people retype IBANs in lower case; the digit count and the
-# mod-97 check below keep ordinary words out.
+# Matched from the first check digit, with the country letters checked behind it,
+# because digits are rarer in prose than letters. Letters may be lower case because
+# people retype IBANs that way; the digit count and mod-97 check keep words out.
 _IBAN = re.compile(
-    r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,3})?"
-    r"(?![A-Za-z0-9])"
+    r"[0-9](?<=[A-Za-z]{2}[0-9])(?<![A-Za-z0-9][A-Za-z]{2}[0-9])[0-9]"
+    r"(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,3})?(?![A-Za-z0-9])"
 )
 # Every national account number has digits; a BBAN of letters is a run of words.
 _MIN_BBAN_DIGITS = 6
 
 
 def _iban(text: str) -> str | None:
-    if not _DIGIT.search(text):
+    if _digit_total(text) < 2 + _MIN_BBAN_DIGITS:
         return None
     pos = 0
     while (m := _IBAN.search(text, pos)) is not None:
-        found = _valid_iban_prefix(m.group())
+        found = _valid_iban_prefix(text[m.start() - 2 : m.end()])
         if found is not None:
             return f"IBAN ending {found[-4:]} found"
         # Retry just past this start, not past the whole candidate: a rejected run can
@@ -179,7 +201,7 @@ def _valid_iban_prefix(candidate: str) -> str | None:
 
 
 def _iban_checksum_ok(iban: str) -> bool:
-    if sum(ch.isdigit() for ch in iban[4:]) < _MIN_BBAN_DIGITS:
+    if _digit_count(iban[4:]) < _MIN_BBAN_DIGITS:
         return False
     rearranged = iban[4:] + iban[:4]
     # ISO 13616: letters become 10..35, and the whole number mod 97 must be 1.
@@ -189,23 +211,25 @@ def _iban_checksum_ok(iban: str) -> bool:
 
 # --- secret ------------------------------------------------------------------------
 
-# Shapes of credentials that vendors issue with a fixed prefix. The leading lookbehind
-# keeps 'ask-…', 'task-…' and words inside identifiers out; the minimum lengths keep
-# prose that merely names a prefix ("the sk- prefix") out.
+# Credentials that vendors issue with a fixed prefix. Each alternative starts at a
+# character of its prefix that is rare in prose ('k' of 'sk-', '_' of 'ghp_', 'J' of
+# 'eyJ', ...) and checks the rest of the prefix behind it, so the engine skips most
+# of the message in C. The '[\w-]' lookbehinds keep 'ask-…', 'task-…' and words
+# inside identifiers out; the minimum lengths keep prose that merely names a prefix
+# ("the sk- prefix") out. The named group that closes last names the kind.
 _SECRET = re.compile(
     r"""
-    (?<![\w-])
-    (?:
-        (?P<anthropic>sk-ant-[A-Za-z0-9_-]{20,})
-      | (?P<openai>sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,})
-      | (?P<aws>(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z]))
-      | (?P<github>gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})
-      | (?P<slack>xox[abeprs]-[A-Za-z0-9-]{10,})
-      | (?P<google>AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-]))
-      | (?P<pem>-----BEGIN[ ](?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP)[ ])?
-                PRIVATE[ ]KEY(?:[ ]BLOCK)?-----)
-      | (?P<jwt>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)
-    )
+        k(?<=sk)(?<![\w-]sk)-(?:ant-(?P<anthropic>[A-Za-z0-9_-]{20,})
+                               |(?:proj-|svcacct-|admin-)?(?P<openai>[A-Za-z0-9_-]{20,}))
+      | K(?<=AK)(?<![\w-]AK)IA(?P<aws>[0-9A-Z]{16})(?![0-9A-Za-z])
+      | S(?<=AS)(?<![\w-]AS)IA(?P<aws_sts>[0-9A-Z]{16})(?![0-9A-Za-z])
+      | z(?<=AIz)(?<![\w-]AIz)a(?P<google>[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])
+      | _(?:(?<=gh[pousr]_)(?<![\w-]gh[pousr]_)(?P<github>[A-Za-z0-9]{36,})
+           |(?<=github_)(?<![\w-]github_)pat_(?P<github_pat>[A-Za-z0-9_]{22,}))
+      | x(?<![\w-]x)ox[abeprs]-(?P<slack>[A-Za-z0-9-]{10,})
+      | B(?<=-----B)EGIN[ ](?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP)[ ])?
+            PRIVATE[ ]KEY(?:[ ]BLOCK)?-----(?P<pem>)
+      | J(?<=eyJ)(?<![\w-]eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.(?P<jwt>[A-Za-z0-9_-]*)
     """,
     re.VERBOSE,
 )
@@ -213,9 +237,11 @@ _SECRET_DETAILS = {
     "anthropic": "API key (Anthropic sk-ant-…) found",
     "openai": "API key (OpenAI-style sk-…) found",
     "aws": "AWS access key ID found",
-    "github": "GitHub token found",
-    "slack": "Slack token found",
+    "aws_sts": "AWS access key ID found",
     "google": "Google API key found",
+    "github": "GitHub token found",
+    "github_pat": "GitHub token found",
+    "slack": "Slack token found",
     "pem": "private key (PEM) found",
     "jwt": "JSON Web Token found",
 }
@@ -224,9 +250,9 @@ _SECRET_DETAILS = {
 def _secret(text: str) -> str | None:
     for m in _SECRET.finditer(text):
         kind = m.lastgroup
-        assert kind is not None  # every alternative is a named group
+        assert kind is not None  # every alternative ends in a named group
         # Real sk- keys are random: a body with no digit is a long hyphenated phrase.
-        if kind in ("openai", "anthropic") and not _DIGIT.search(m.group(), 3):
+        if kind in ("openai", "anthropic") and not _DIGIT.search(m.group(kind)):
             continue
         return _SECRET_DETAILS[kind]
     return None

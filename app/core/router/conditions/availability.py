@@ -17,6 +17,9 @@ class TargetAvailable(Condition):
 
     type_name = "available"
 
+    def test(self, ctx: RouteContext) -> bool:
+        return ctx.availability(self.target).ok
+
     def evaluate(self, ctx: RouteContext) -> Match:
         state = ctx.availability(self.target)
         if state.ok:

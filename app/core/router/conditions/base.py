@@ -48,7 +48,12 @@ class Condition(ABC):
     type_name: ClassVar[str]  # the "type" in JSON
 
     @abstractmethod
-    def evaluate(self, ctx: RouteContext) -> Match: ...
+    def evaluate(self, ctx: RouteContext) -> Match:
+        """The verdict with its explanation (for the trace)."""
+
+    def test(self, ctx: RouteContext) -> bool:
+        """The verdict alone: the routing hot path, so subclasses make it allocation-free."""
+        return self.evaluate(ctx).matched
 
     @abstractmethod
     def to_dict(self) -> dict[str, Any]: ...

@@ -16,6 +16,9 @@ from app.core.router.private_data import PRIVATE_KINDS, find_private_data
 class ImageAttached(Condition):
     type_name = "image"
 
+    def test(self, ctx: RouteContext) -> bool:
+        return ctx.image_count > 0
+
     def evaluate(self, ctx: RouteContext) -> Match:
         n = ctx.image_count
         if n == 0:
@@ -36,6 +39,9 @@ class CodePresent(Condition):
     min_lines: int = 2
 
     type_name = "code"
+
+    def test(self, ctx: RouteContext) -> bool:
+        return find_code(ctx.scan_text, self.min_lines) is not None
 
     def evaluate(self, ctx: RouteContext) -> Match:
         found = find_code(ctx.scan_text, self.min_lines)
@@ -58,6 +64,9 @@ class PrivateData(Condition):
     kinds: tuple[str, ...] = PRIVATE_KINDS
 
     type_name = "pii"
+
+    def test(self, ctx: RouteContext) -> bool:
+        return find_private_data(ctx.scan_text, self.kinds) is not None
 
     def evaluate(self, ctx: RouteContext) -> Match:
         found = find_private_data(ctx.scan_text, self.kinds)

@@ -15,6 +15,12 @@ class AllOf(Condition):
 
     type_name = "all"
 
+    def test(self, ctx: RouteContext) -> bool:
+        for child in self.children:
+            if not child.test(ctx):
+                return False
+        return True
+
     def evaluate(self, ctx: RouteContext) -> Match:
         matches = []
         for child in self.children:  # stops at the first failure: later tests may be costly
@@ -34,6 +40,12 @@ class AnyOf(Condition):
 
     type_name = "any"
 
+    def test(self, ctx: RouteContext) -> bool:
+        for child in self.children:
+            if child.test(ctx):
+                return True
+        return False
+
     def evaluate(self, ctx: RouteContext) -> Match:
         misses = []
         for child in self.children:
@@ -52,6 +64,9 @@ class Not(Condition):
     child: Condition
 
     type_name = "not"
+
+    def test(self, ctx: RouteContext) -> bool:
+        return not self.child.test(ctx)
 
     def evaluate(self, ctx: RouteContext) -> Match:
         m = self.child.evaluate(ctx)

@@ -40,6 +40,11 @@ class Keywords(Condition):
             return False
         return not self.whole_word or self._whole[i].search(ctx.scan_text) is not None
 
+    def test(self, ctx: RouteContext) -> bool:
+        if self.match == "all":
+            return self._first(ctx, present=False) is None
+        return (self._first(ctx, present=True) is None) is (self.match == "none")
+
     def evaluate(self, ctx: RouteContext) -> Match:
         words = self.words
         if self.match == "all":

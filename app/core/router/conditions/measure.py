@@ -41,6 +41,9 @@ class Measure(Condition):
         assert self.upper is not None
         return self.value <= n <= self.upper
 
+    def test(self, ctx: RouteContext) -> bool:
+        return self.holds(QUANTITIES[self.quantity][1](ctx))
+
     def evaluate(self, ctx: RouteContext) -> Match:
         n = QUANTITIES[self.quantity][1](ctx)
         ok = self.holds(n)

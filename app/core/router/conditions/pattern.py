@@ -45,6 +45,12 @@ class Pattern(Condition):
     def __post_init__(self) -> None:
         object.__setattr__(self, "_compiled", compile_pattern(self.pattern, self.flags))
 
+    def test(self, ctx: RouteContext) -> bool:
+        try:
+            return self._compiled.search(ctx.scan_text, timeout=TIMEOUT_S) is not None
+        except TimeoutError:
+            return False
+
     def evaluate(self, ctx: RouteContext) -> Match:
         try:
             found = self._compiled.search(ctx.scan_text, timeout=TIMEOUT_S)

@@ -65,6 +65,9 @@ class TimeWindow(Condition):
         name = WEEKDAYS[day.weekday()]
         return name if name in self.weekdays else None
 
+    def test(self, ctx: RouteContext) -> bool:
+        return self.window_day(self._local(ctx.now)) is not None
+
     def evaluate(self, ctx: RouteContext) -> Match:
         local = self._local(ctx.now)
         ok = self.window_day(local) is not None
