@@ -1,6 +1,7 @@
 """Benchmarks that print JSON, each with its baseline measured in the same run.
 
     python scripts/bench.py router --json
+    python scripts/bench.py local --json
 
 router: a 20-rule router of mixed condition types whose match is near the bottom,
 deciding for the last message of a 50-turn conversation. The baseline is the same
@@ -134,13 +135,90 @@ def bench_router(iterations: int) -> dict[str, Any]:
     }
 
 
+LOCAL_PROMPT = ("Round {round}. List the numbers from one to two hundred in words, one per "
+                "line, with no other text.")
+
+
+def bench_local(rounds: int, max_tokens: int) -> dict[str, Any]:
+    """Bare llama-cpp-python streaming vs the app's provider on an asyncio loop: same
+    model file, threads, context, prompt and token budget, alternating runs."""
+    import asyncio
+
+    import llama_cpp
+
+    from app.core.models.library import installed_models
+    from app.core.providers.base import ChatMessage, ChatRequest, Sampling, TextDelta
+    from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings, default_threads
+
+    model = next(m for m in installed_models() if m.bundled)
+    settings = LocalModelSettings(n_ctx=2048, n_threads=default_threads())
+    bare = llama_cpp.Llama(str(model.path), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
+                           n_batch=settings.n_batch, verbose=False)
+    provider = LocalLlamaProvider(settings_for=lambda name: settings)
+
+    def run_bare(prompt: str) -> tuple[float, float, int]:
+        started, first, last, n = time.perf_counter(), 0.0, 0.0, 0
+        for chunk in bare.create_chat_completion([{"role": "user", "content": prompt}], stream=True,
+                                                 max_tokens=max_tokens, temperature=0, seed=1):
+            if chunk["choices"][0]["delta"].get("content"):
+                last = time.perf_counter()
+                first = first or last
+                n += 1
+        return first - started, last - first, n
+
+    async def run_app(prompt: str) -> tuple[float, float, int]:
+        request = ChatRequest(model.name, (ChatMessage("user", prompt),), Sampling(temperature=0, seed=1),
+                              max_tokens)
+        started, first, last, n = time.perf_counter(), 0.0, 0.0, 0
+        async for event in provider.stream_chat(request):
+            if isinstance(event, TextDelta) and event.text:
+                last = time.perf_counter()
+                first = first or last
+                n += 1
+        return first - started, last - first, n
+
+    async def measure() -> dict[str, list[tuple[float, float, int]]]:
+        await provider.load(model.name)
+        run_bare(LOCAL_PROMPT.format(round=-1))  # warm both before measuring
+        await run_app(LOCAL_PROMPT.format(round=-1))
+        out: dict[str, list[tuple[float, float, int]]] = {"bare": [], "app": []}
+        for i in range(rounds):
+            out["bare"].append(run_bare(LOCAL_PROMPT.format(round=i)))
+            out["app"].append(await run_app(LOCAL_PROMPT.format(round=i)))
+        await provider.aclose()
+        return out
+
+    runs = asyncio.run(measure())
+    bare.close()
+
+    def tok_s(samples: list[tuple[float, float, int]]) -> float:
+        return statistics.median((n - 1) / span for _, span, n in samples if n > 1 and span > 0)
+
+    bare_tok_s, app_tok_s = tok_s(runs["bare"]), tok_s(runs["app"])
+    return {
+        "bench": "local",
+        "model": model.name,
+        "n_threads": settings.n_threads,
+        "rounds": rounds,
+        "tokens_per_run": [n for _, _, n in runs["app"]],
+        "bare_tok_s": round(bare_tok_s, 1),
+        "app_tok_s": round(app_tok_s, 1),
+        "ratio": round(app_tok_s / bare_tok_s, 3),
+        "ttft_ms": round(statistics.median(t for t, _, _ in runs["app"]) * 1000, 1),
+        "bare_ttft_ms": round(statistics.median(t for t, _, _ in runs["bare"]) * 1000, 1),
+        "gpu_offload": bool(llama_cpp.llama_supports_gpu_offload()),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("bench", choices=["router"])
+    parser.add_argument("bench", choices=["router", "local"])
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
-    parser.add_argument("--iterations", type=int, default=5000)
+    parser.add_argument("--iterations", type=int, default=5000, help="router: decisions to time")
+    parser.add_argument("--rounds", type=int, default=5, help="local: runs of each side")
+    parser.add_argument("--tokens", type=int, default=128, help="local: tokens per run")
     args = parser.parse_args(argv)
-    result = bench_router(args.iterations)
+    result = bench_router(args.iterations) if args.bench == "router" else bench_local(args.rounds, args.tokens)
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

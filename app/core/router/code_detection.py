@@ -3,8 +3,9 @@
 A fenced block always counts. Otherwise each line is checked against shapes that are
 common in code and rare in prose; the message counts as code when at least
 ``min_lines`` lines look like code, or when one line is unmistakable on its own (a
-shebang, ``#include``, a traceback header, a whole SQL statement, a shell prompt, or a
-complete call statement such as ``print("hi")``).
+shebang, ``#include``, a traceback header, a whole SQL statement, a ``$`` prompt before
+a command with flags or paths, an assignment from a call, or a complete call statement
+such as ``print("hi")``).
 
 Prose is the common case, and it is full of words that are also keywords ("import
 tariffs", "the function of", "class of 2024"), colons and semicolons. So every keyword
@@ -74,9 +75,9 @@ def _fenced_block(text: str) -> str | None:
 # start it. Possessive repeats (*+, ++) stop retries that cannot succeed: an
 # identifier or a run of blanks is never split.
 #
-# Order matters where shapes overlap: unmistakable shapes come first in each group;
-# the three shapes that scan a whole line for its last character come last; 'ret' and
-# 'semi' are only candidates that must also pass a check in Python.
+# Order matters where shapes overlap: unmistakable shapes come first in each group,
+# and the three shapes that scan the whole line come last. 'ret' and 'semi' are only
+# candidates that must also pass a check in Python.
 _CODE_LINE = re.compile(
     r"""
     \n(?P<indent>[ \t]*+)
@@ -84,7 +85,7 @@ _CODE_LINE = re.compile(
     # of these characters; most prose lines have neither and are dropped here.
     (?=[a-z_$]|[A-Z][A-Z]|[^\n]*[;{}()\[\]=<>$\#@"/|&*:+])
     (?:
-    # ---- statements led by an identifier; graded in Python (_call_is_unmistakable)
+    # ---- statements led by an identifier; calls are graded in Python
         (?=[A-Za-z_$[{])
         (?:
             (?:(?:export[ \t]++)?(?:const|let|var|val|auto)[ \t]++(?:mut[ \t]++)?)?
@@ -94,14 +95,21 @@ _CODE_LINE = re.compile(
             [A-Za-z_$][\w$.]*+(?:::[\w$]++)*+!?\([^\n]*\)[ \t]*+;?[ \t]*+$(?P<assign_call>)
           | [A-Za-z_$][\w$]*+(?:(?:\.|::|->)[A-Za-z_$][\w$]*+)*+!?
             \((?P<args>[^\n]*)\)[ \t]*+;?[ \t]*+$(?P<call>)
+          # No keyword shape below starts with 'word =' or 'word.attr =', so plain
+          # assignments can be settled here too.
+          | [A-Za-z_$][\w$]*+(?:(?:\.|->)[A-Za-z_$][\w$]*+|\[[^\]\n]*+\])*+[ \t]*+
+            (?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*+\S(?P<assign>)
+          | [A-Za-z_$][\w$.]*+(?:\+\+|--)[ \t]*+;?[ \t]*+$(?P<step>)
         )
     # ---- lines led by a lower-case keyword
       | (?=[a-z])
         (?:
-            (?:select[ \t]++(?:\*|count\(|distinct[ \t])[^\n]*[ \t]from[ \t]++[\w."`\[(])(?P<sql_lower>)
+            select[ \t]++(?:\*|count\(|distinct[ \t])[^\n]*[ \t]from[ \t]++[\w."`\[(]
+            (?P<sql_lower>)
           | (?:(?:for|while|until)[ \t][^\n]*;[ \t]*do[ \t]*$
               |if[ \t]++\[\[?[ \t][^\n]*;[ \t]*then[ \t]*$)(?P<shell_block>)
-          | (?:async[ \t]++)?def[ \t]++\w++[ \t]*+(?:\(|$)(?P<pydef>)
+          | return(?:[ \t]*+;?[ \t]*+$|[ \t]++[^\n]*+$)(?P<ret>)
+          | (?:async[ \t]++def|def)[ \t]++\w++[ \t]*+(?:\(|$)(?P<pydef>)
           | class[ \t]++[A-Z_]\w*+[ \t]*+(?:[:({<]|(?:extends|implements)\b)(?P<klass>)
           # 'import os', 'import a as b, c', 'import {x} from "y"', 'import "fmt"'; not
           # 'import tariffs rose'.
@@ -112,9 +120,9 @@ _CODE_LINE = re.compile(
               |[\w$]++(?:[ \t]*+,[ \t]*+\{[^}\n]*+\})?[ \t]++from[ \t]++['"]
             )(?P<imp>)
           | from[ \t]++\.*+[\w.]*+[ \t]++import[ \t]++[\w*(](?P<from_imp>)
-          | (?:export[ \t]++)?(?:default[ \t]++)?(?:async[ \t]++)?
+          | (?=[eaf])(?:export[ \t]++)?(?:default[ \t]++)?(?:async[ \t]++)?
             function\*?[ \t]*+[\w$]*+[ \t]*+\((?P<func>)
-          | (?:export[ \t]++)?(?:const|let|var)[ \t]++(?:mut[ \t]++)?
+          | (?=[eclv])(?:export[ \t]++)?(?:const|let|var)[ \t]++(?:mut[ \t]++)?
             (?:[A-Za-z_$][\w$]*+|\{[^}\n]*+\}|\[[^\]\n]*+\])[ \t]*+(?::[^=;\n]++)?[=;](?P<decl>)
           | (?:public|private|protected|internal)[ \t]++
             (?:(?:static|final|abstract|async|override|virtual|readonly|sealed)[ \t]++)*+
@@ -127,7 +135,7 @@ _CODE_LINE = re.compile(
           # and is not a list item: prose ends lines with ':' before bulleted lists.
           | (?:if|elif|for|while|with|match|case|async[ \t]++(?:for|with))\b[^\n]*:[ \t]*
             (?=\n(?P=indent)[ \t]++(?![-*+\u2022][ \t]|\d+[.)][ \t])\S)(?P<pyhead>)
-          | (?:pub(?:\([\w ]++\))?[ \t]++)?(?:async[ \t]++)?(?:fn|func)[ \t]++
+          | (?=[paf])(?:pub(?:\([\w ]++\))?[ \t]++)?(?:async[ \t]++)?(?:fn|func)[ \t]++
             (?:\([^)\n]*+\)[ \t]*+)?[\w$]++[ \t]*+[<(](?P<sig>)
           | (?:use[ \t]++[\w:]+::|package[ \t]++[\w.]++;
               |export[ \t]++(?:default[ \t]++\w|\{|\*))(?P<module>)
@@ -146,7 +154,6 @@ _CODE_LINE = re.compile(
           | (?:at[ \t]++[\w$.<>\[\]]++[ \t]++\([^\n()]*\.[A-Za-z]{1,5}:\d+(?::\d+)?\)
               |raise(?:[ \t]++[A-Z_][\w.]*+(?:\(|[ \t]++from\b|[ \t]*+$)|[ \t]*+$)
               |(?:pass|break|continue)[ \t]*+;?[ \t]*+$)(?P<runtime>)
-          | return(?:[ \t]*+;?[ \t]*+$|[ \t]++[^\n]*+$)(?P<ret>)
         )
     # ---- lines led by an upper-case word
       | (?=[A-Z])
@@ -166,11 +173,6 @@ _CODE_LINE = re.compile(
             (?=[^\n]*[a-z*=('"_])(?P<upper_clause>)
           | [A-Z]\w*+(?:(?<=Error)|(?<=Exception)|(?<=Warning)):[ \t](?P<error>)
         )
-    # ---- assignments, after the keyword shapes that also contain '='
-      | (?=[A-Za-z_$])
-        (?:[A-Za-z_$][\w$]*+(?:(?:\.|->)[A-Za-z_$][\w$]*+|\[[^\]\n]*+\])*+[ \t]*+
-           (?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*+\S
-          |[A-Za-z_$][\w$.]*+(?:\+\+|--)[ \t]*+;?[ \t]*+$)(?P<assign>)
     # ---- lines led by punctuation
       | \#(?:!/|include[ \t]*+[<"]|define[ \t]++\w|import[ \t]*+[<"])(?P<directive>)
       | \#!?\[\w(?P<attribute>)
@@ -197,7 +199,7 @@ _CODE_LINE = re.compile(
       | [^\n]*;[ \t]*+$(?P<semi>)
     )
     """,
-    re.M | re.X,
+    re.MULTILINE | re.VERBOSE,
 )
 _STRONG = frozenset({"directive", "trace", "sql", "sql_lower", "shell_block", "assign_call"})
 

@@ -37,14 +37,16 @@ class TimeWindow(Condition):
     weekdays: tuple[str, ...] = WEEKDAYS
     timezone: str | None = None  # None: the computer's local timezone
     _clock: tuple[time, time] = field(init=False, repr=False, compare=False)
+    _zone: ZoneInfo | None = field(init=False, repr=False, compare=False)
 
     type_name = "time"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_clock", (parse_clock(self.start), parse_clock(self.end)))
+        object.__setattr__(self, "_zone", ZoneInfo(self.timezone) if self.timezone else None)
 
     def _local(self, now: datetime) -> datetime:
-        return now.astimezone(ZoneInfo(self.timezone)) if self.timezone else now.astimezone()
+        return now.astimezone(self._zone) if self._zone else now.astimezone()
 
     def window_day(self, local: datetime) -> str | None:
         """The weekday whose window contains ``local``, or None when outside every window."""

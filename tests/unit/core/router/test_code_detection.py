@@ -109,7 +109,17 @@ CODE_SAMPLES: dict[str, str] = {
         "    at render (App.js:14:22)\n"
         "    at renderWithHooks (react-dom.js:1234:18)\n"
     ),
-    "python if block": "if user is None:\n    raise PermissionError(user)\nelse:\n    greet(user)\n",
+    "python if block": (
+        "if user is None:\n    raise PermissionError(user)\nelse:\n    greet(user)\n"
+    ),
+    "dockerfile": "FROM python:3.11-slim\nRUN pip install -r requirements.txt\nCOPY . /app\n",
+    "r": "x <- c(1, 2, 3)\nmean(x)\n",
+    "react": "import React from 'react';\nexport default App;\n",
+    "python decorator": "@dataclass\nclass User:\n    name: str\n    age: int = 0\n",
+    "python try": "try:\n    x = int(s)\nexcept ValueError:\n    x = 0\n",
+    "c++": "std::vector<int> v = {1, 2, 3};\nfor (auto x : v) std::cout << x;\n",
+    "go error check": "if err != nil {\n\treturn err\n}\n",
+    "git commands": 'git add .\ngit commit -m "fix"\n',
     "code inside prose": (
         "Hi, I tried this but it fails:\n"
         "\n"
@@ -166,7 +176,7 @@ PROSE_SAMPLES: dict[str, str] = {
         "    buy milk\n"
         "    return library books\n"
     ),
-    "function of the heart": "The function of the heart is to pump blood (about 5 litres a minute).",
+    "function of the heart": "The function of the heart is to pump blood (5 litres a minute).",
     "import tariffs": "import tariffs rose sharply last year;\nexports fell.",
     "class of 2024": "The class of 2024 graduates on Friday.\nclass of 2024: please arrive early.",
     "markdown list": "- apples\n- pears\n* plums\n+ grapes\n",
@@ -191,6 +201,23 @@ PROSE_SAMPLES: dict[str, str] = {
     "email signature": "Thanks!\n-- \nJohn Smith\nSales",
     "private and public in prose": "private meeting with the board\npublic holiday on Monday",
     "let and return in prose": "let me know when you are back\nreturn the keys to reception",
+    "dollar amounts": "$ amounts are in USD\n$ 5 per item",
+    "shouted prose": "SET THE TABLE\nSELECT A WINNER\nFROM: THE BOARD",
+    "class notes": "class notes: bring pens\nclass schedule: 9am",
+    "mentions": "cc\n@bob\n@alice",
+    "done list": "laundry\ndone\ndishes\ndone;",
+    "raise as a verb": "raise the prices next quarter\nraise invoice for Bob",
+    "labels with equals": "Note: price = 5 dollars\nUpdate: everything = fine",
+    "abbreviations": "e.g. apples, i.e. fruit;\nthe U.S. economy is big;",
+    "at with a time": "at home (meet at 4:30)\nat work (room 12:3)",
+    "letter": (
+        "Dear Sir/Madam,\n"
+        "I am writing to complain about my order (#12345).\n"
+        "The package arrived damaged; the box was crushed.\n"
+        "Regards,\nJane"
+    ),
+    "forwarded headers": "From: Alice\nTo: Bob\nSubject: lunch\n\nSee you at noon.",
+    "love": "I love you <3\nMe too <3",
 }
 
 
@@ -245,6 +272,7 @@ def test_fenced_block_always_counts(text: str, detail: str) -> None:
         "wrap it in ```triple backticks``` please",
         "type ``` then a newline",
         "    ```\nindented four spaces is not a fence in markdown\n",
+        "```js``` on its own line is inline code\n",
     ],
 )
 def test_fence_markers_inside_prose_do_not_count(text: str) -> None:

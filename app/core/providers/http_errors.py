@@ -1,0 +1,117 @@
+"""Turning HTTP failures of any remote provider into the typed errors of ``errors.py``.
+
+One mapping for every API, so the fallback chain reacts the same way whether OpenAI,
+Anthropic or Gemini said no. The most specific class wins: a 400 that says the prompt
+is too long is a ContextTooLongError, not just a BadRequestError.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from app.core.providers.errors import (
+    AuthError,
+    BadRequestError,
+    ContextTooLongError,
+    ModelMissingError,
+    ProviderError,
+    RateLimitedError,
+    UnavailableError,
+)
+
+_CONTEXT_HINTS = (
+    "context_length_exceeded", "maximum context length", "context length", "context window",
+    "prompt is too long", "too many tokens", "input is too long", "exceeds the maximum number of tokens",
+)
+
+
+def error_message(body: str) -> str:
+    """The human part of an error body: {"error": {"message": …}} and its cousins."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return body.strip()
+    if isinstance(data, list) and data:  # Gemini sometimes wraps the error in a list
+        data = data[0]
+    if isinstance(data, dict):
+        err = data.get("error", data)
+        if isinstance(err, dict):
+            return str(err.get("message") or err.get("status") or err.get("type") or body).strip()
+        if isinstance(err, str):
+            return err.strip()
+    return body.strip()
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait, from retry-after-ms, or retry-after as seconds or an HTTP date."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def _looks_like_context(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _CONTEXT_HINTS)
+
+
+def error_for_status(status: int, body: str, headers: Mapping[str, str], provider: str) -> ProviderError:
+    detail = error_message(body)
+    said = f": {detail}" if detail else ""
+    if status in (401, 403):
+        return AuthError(f"{provider} refused the API key ({status}){said}", provider=provider)
+    if status == 404:
+        return ModelMissingError(f"{provider} does not have that model ({status}){said}", provider=provider)
+    if status == 429:
+        return RateLimitedError(f"{provider} is rate-limiting requests (429){said}", provider=provider,
+                                retry_after=retry_after(headers))
+    if status == 413 or (status in (400, 422) and _looks_like_context(detail)):
+        return ContextTooLongError(f"The conversation is too long for this model{said}", provider=provider)
+    if status == 408 or status >= 500:
+        what = "is overloaded" if status in (503, 529) else "had a server error"
+        return UnavailableError(f"{provider} {what} ({status}){said}", provider=provider)
+    if 400 <= status < 500:
+        return BadRequestError(f"{provider} rejected the request ({status}){said}", provider=provider)
+    return ProviderError(f"{provider} answered with unexpected status {status}{said}", provider=provider)
+
+
+def error_for_event(kind: str, message: str, provider: str) -> ProviderError:
+    """An error sent inside a stream (Anthropic's ``event: error``, OpenAI's ``{"error"}``)."""
+    kind = kind.lower()
+    said = f": {message}" if message else ""
+    if "auth" in kind or "permission" in kind:
+        return AuthError(f"{provider} refused the API key{said}", provider=provider)
+    if "rate" in kind or "quota" in kind or "exhausted" in kind:
+        return RateLimitedError(f"{provider} is rate-limiting requests{said}", provider=provider)
+    if "not_found" in kind:
+        return ModelMissingError(f"{provider} does not have that model{said}", provider=provider)
+    if _looks_like_context(message) or _looks_like_context(kind):
+        return ContextTooLongError(f"The conversation is too long for this model{said}", provider=provider)
+    if "invalid" in kind or "bad_request" in kind:
+        return BadRequestError(f"{provider} rejected the request{said}", provider=provider)
+    return UnavailableError(f"{provider} failed while answering{said}", provider=provider)
+
+
+def error_for_transport(exc: httpx.HTTPError, provider: str, base_url: str) -> ProviderError:
+    """Network-level failures: nothing answered, or it stopped answering."""
+    if isinstance(exc, httpx.TimeoutException):
+        return UnavailableError(f"{provider} did not answer in time ({base_url})", provider=provider)
+    if isinstance(exc, httpx.ConnectError):
+        return UnavailableError(f"Cannot reach {provider} at {base_url}", provider=provider)
+    return UnavailableError(f"The connection to {provider} broke ({type(exc).__name__})", provider=provider)
