@@ -1,6 +1,7 @@
 """The router: rules that pick, per message, which model answers, with a trace of why."""
 
-from app.core.router.context import Availability, AvailabilityCheck, RouteContext, Turn
+from app.core.router.context import Availability, AvailabilityCheck, RouteContext
+from app.core.router.conversation import Conversation, Turn
 from app.core.router.engine import Decision, StickyState, TraceEntry, decide, next_sticky
 from app.core.router.fields import RouterFormatError
 from app.core.router.schema import (
@@ -14,7 +15,7 @@ from app.core.router.schema import (
 )
 
 __all__ = [
-    "Availability", "AvailabilityCheck", "Decision", "RouteContext", "Router",
+    "Availability", "AvailabilityCheck", "Conversation", "Decision", "RouteContext", "Router",
     "RouterFormatError", "Rule", "Sticky", "StickyState", "TraceEntry", "Turn", "decide",
     "dump_router", "load_router", "next_sticky", "parse_router", "save_router",
 ]

@@ -10,20 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.core.router.conversation import Conversation, Turn
 from app.core.tokens import TokenCounter, default_counter
 
 # Patterns and detectors read at most this much of a message: routing must stay fast and
 # bounded whatever a user pastes.
 SCAN_LIMIT = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One message of a conversation, as the router sees it."""
-
-    role: str  # "user", "assistant" or "system"
-    content: str
-    images: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +29,17 @@ AvailabilityCheck = Callable[[str], Availability]
 
 def always_available(target: str) -> Availability:
     return Availability(True, "assumed available")
+
+
+_NO_MESSAGE = Turn("user", "")
+
+
+def _last_user(conversation: Sequence[Turn]) -> Turn:
+    if isinstance(conversation, Conversation):
+        return conversation.last_user or _NO_MESSAGE
+    if conversation and conversation[-1].role == "user":  # the usual case, checked first
+        return conversation[-1]
+    return next((t for t in reversed(conversation) if t.role == "user"), _NO_MESSAGE)
 
 
 class RouteContext:
@@ -60,7 +63,7 @@ class RouteContext:
         self._availability = availability
         self._availability_cache: dict[str, Availability] = {}
         self._counter = counter
-        self.current = next((t for t in reversed(conversation) if t.role == "user"), Turn("user", ""))
+        self.current = _last_user(conversation)
         self.scan_text = self.current.content[:SCAN_LIMIT]
         self._scan_text_lower: str | None = None
         self._message_tokens: int | None = None
@@ -95,12 +98,19 @@ class RouteContext:
     @property
     def conversation_tokens(self) -> int:
         if self._conversation_tokens is None:
-            self._conversation_tokens = self.counter.count_all([t.content for t in self.conversation])
+            convo = self.conversation
+            if isinstance(convo, Conversation) and convo.counter is self.counter:
+                self._conversation_tokens = convo.tokens  # kept up to date as turns arrive
+            else:
+                self._conversation_tokens = self.counter.count_all([t.content for t in convo])
         return self._conversation_tokens
 
     @property
     def message_count(self) -> int:
-        return len(self.conversation) - [t.role for t in self.conversation].count("system")
+        convo = self.conversation
+        if isinstance(convo, Conversation):
+            return convo.messages
+        return len(convo) - [t.role for t in convo].count("system")
 
     def availability(self, target: str) -> Availability:
         """Asked at most once per target per decision: the check may hit the keyring."""
