@@ -85,21 +85,29 @@ _CODE_LINE = re.compile(
     # of these characters; most prose lines have neither and are dropped here.
     (?=[a-z_$]|[A-Z][A-Z]|[^\n]*[;{}()\[\]=<>$\#@"/|&*:+])
     (?:
-    # ---- statements led by an identifier; calls are graded in Python
+    # ---- statements led by an identifier
         (?=[A-Za-z_$[{])
         (?:
-            (?:(?:export[ \t]++)?(?:const|let|var|val|auto)[ \t]++(?:mut[ \t]++)?)?
-            (?:[A-Za-z_$][\w$]*+(?:(?:\.|->)[A-Za-z_$][\w$]*+|\[[^\]\n]*+\])*+
-              |\{[^}\n]*+\}|\[[^\]\n]*+\])
-            [ \t]*+(?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*+(?:await[ \t]++|new[ \t]++)?
-            [A-Za-z_$][\w$.]*+(?:::[\w$]++)*+!?\([^\n]*\)[ \t]*+;?[ \t]*+$(?P<assign_call>)
-          | [A-Za-z_$][\w$]*+(?:(?:\.|::|->)[A-Za-z_$][\w$]*+)*+!?
-            \((?P<args>[^\n]*)\)[ \t]*+;?[ \t]*+$(?P<call>)
-          # No keyword shape below starts with 'word =' or 'word.attr =', so plain
-          # assignments can be settled here too.
-          | [A-Za-z_$][\w$]*+(?:(?:\.|->)[A-Za-z_$][\w$]*+|\[[^\]\n]*+\])*+[ \t]*+
-            (?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*+\S(?P<assign>)
-          | [A-Za-z_$][\w$.]*+(?:\+\+|--)[ \t]*+;?[ \t]*+$(?P<step>)
+            # A declaration assigned from a call: 'const x = f()', 'let v = g()?;'
+            (?=[eclva])(?:export[ \t]++)?(?:const|let|var|val|auto)[ \t]++(?:mut[ \t]++)?
+            (?:[A-Za-z_$][\w$]*+|\{[^}\n]*+\}|\[[^\]\n]*+\])[ \t]*+=(?!=)[ \t]*+
+            (?:await[ \t]++|new[ \t]++)?[A-Za-z_$][\w$.]*+(?:::[\w$]++)*+!?
+            \([^\n]*\)\??[ \t]*+;?[ \t]*+$(?P<decl_call>)
+          # Otherwise a target ('x', 'self.items[0]', 'std::mem') and what follows
+          # it: an assignment (from a call, which is unmistakable, or from anything),
+          # a call statement (graded in Python), or '++' / '--'. No keyword shape
+          # below starts like this, so these lines are settled here.
+          | [A-Za-z_$][\w$]*+(?:(?:\.|::|->)[A-Za-z_$][\w$]*+|\[[^\]\n]*+\])*+
+            (?:
+                [ \t]*+(?::=|[-+*/%|&^]?=|<-)(?!=)[ \t]*+
+                (?:(?:await[ \t]++|new[ \t]++)?[A-Za-z_$][\w$.]*+(?:::[\w$]++)*+!?
+                   \([^\n]*\)\??[ \t]*+;?[ \t]*+$(?P<assign_call>)
+                  |(?=\S)(?P<assign>))
+              | !?\((?P<args>[^\n]*)\)\??[ \t]*+;?[ \t]*+$(?P<call>)
+              | (?:\+\+|--)[ \t]*+;?[ \t]*+$(?P<step>)
+            )
+          | (?:\{[^}\n]*+\}|\[[^\]\n]*+\])[ \t]*+=(?!=)[ \t]*+[A-Za-z_$][\w$.]*+!?
+            \([^\n]*\)\??[ \t]*+;?[ \t]*+$(?P<unpack_call>)
         )
     # ---- lines led by a lower-case keyword
       | (?=[a-z])
@@ -201,7 +209,10 @@ _CODE_LINE = re.compile(
     """,
     re.MULTILINE | re.VERBOSE,
 )
-_STRONG = frozenset({"directive", "trace", "sql", "sql_lower", "shell_block", "assign_call"})
+_STRONG = frozenset(
+    {"directive", "trace", "sql", "sql_lower", "shell_block", "decl_call", "assign_call",
+     "unpack_call"}
+)
 
 # Punctuation that prose rarely has but code lines almost always do.
 # 'e.g.' and 'U.S.' are not member access; a spaced '-' is a dash in prose.

@@ -57,7 +57,7 @@ _NON_DIGIT_BYTES = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 # times mostly has none, and where it has some, the phone and card patterns only
 # need to look there: trying them at every digit of a number-heavy message is what
 # would cost the most.
-_LONG_NUMBER = re.compile(r"[0-9](?:[ ().-]{0,2}[0-9]){7,}+")
+_LONG_NUMBER = re.compile(r"[0-9](?:[ ().-]{0,2}+[0-9]){7,}+")
 # How far a phone or card match can reach outside the run it contains: a '(' before
 # it, and the two characters its closing lookahead reads.
 _SPAN_MARGIN = 2

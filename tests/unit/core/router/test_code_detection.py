@@ -141,6 +141,8 @@ UNMISTAKABLE_ONE_LINERS: list[str] = [
     "#include <stdlib.h>",
     "os.path.join(base, name)",
     'println!("{}", x);',
+    "const [count, setCount] = useState(0);",
+    "let config = load_config(path)?;",
 ]
 
 PROSE_SAMPLES: dict[str, str] = {
@@ -277,6 +279,25 @@ def test_fenced_block_always_counts(text: str, detail: str) -> None:
 )
 def test_fence_markers_inside_prose_do_not_count(text: str) -> None:
     assert find_code(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Two bare assignments are code in most languages; equations written one per
+        # line are the price of catching short snippets.
+        ("x = 5\ny = 3", CodeFinding("2 code-like lines")),
+        # A bare command without a '$ ' prompt is one ordinary line, so a question
+        # quoting a single command is not a code message...
+        ("curl -X POST https://example.com -H 'Accept: text/plain'", None),
+        # ...but two commands are.
+        ("git add .\ngit push origin main", CodeFinding("2 code-like lines")),
+        # Inline code in a sentence is a mention, not a snippet.
+        ("use `git rebase -i` to squash the commits", None),
+    ],
+)
+def test_decided_ambiguities(text: str, expected: CodeFinding | None) -> None:
+    assert find_code(text) == expected
 
 
 def test_detail_counts_every_code_line() -> None:

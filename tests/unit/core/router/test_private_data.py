@@ -67,6 +67,9 @@ def test_email_not_found(text: str) -> None:
         "01 23 45 67 89",
         "+49 30 12345678",
         "tel:415-555-2671.",
+        # Found behind other long numbers, not only in the first one.
+        "shipped 2024-05-01, ref 12345678, call 415-555-2671",
+        "order 1234 5678 9012 3456 7 or ring (020) 7946 0958",
     ],
 )
 def test_phone_found(text: str) -> None:
@@ -114,6 +117,7 @@ def test_phone_not_found(text: str) -> None:
         ("Amex 3782 822463 10005, exp 12/27", "0005"),
         ("card: 6011111111111117.", "1117"),
         ("2223003122003222", "3222"),
+        ("on 2024-05-01, ref 12345678, I paid with 4242 4242 4242 4242", "4242"),
     ],
 )
 def test_card_found_names_only_last_four(text: str, last4: str) -> None:
