@@ -84,19 +84,38 @@ def available(target: str) -> Availability:
     return Availability(True, "bench")
 
 
-def timings_us(route: Callable[[], object], iterations: int) -> list[float]:
-    for _ in range(min(50, iterations)):
-        route()  # warm caches and the interpreter before measuring
-    samples = []
+def timings_us(routes: dict[str, Callable[[], object]], iterations: dict[str, int],
+               blocks: int = 10) -> dict[str, list[float]]:
+    """Time each route in alternating blocks, so that a slow patch of this shared machine
+    hits ours and the baseline alike instead of whichever ran then."""
+    for route in routes.values():
+        for _ in range(50):
+            route()  # warm caches and the interpreter before measuring
+    samples: dict[str, list[float]] = {name: [] for name in routes}
+    clock = time.perf_counter_ns
     gc.disable()  # a collection pause is not the router's cost
     try:
-        for _ in range(iterations):
-            started = time.perf_counter_ns()
-            route()
-            samples.append((time.perf_counter_ns() - started) / 1000)
+        for _ in range(blocks):
+            for name, route in routes.items():
+                out = samples[name]
+                for _ in range(max(1, iterations[name] // blocks)):
+                    started = clock()
+                    route()
+                    out.append((clock() - started) / 1000)
     finally:
         gc.enable()
     return samples
+
+
+def calibration_us() -> float:
+    """A fixed pure-Python workload, timed in the same run: this shared VM's speed drifts
+    by up to 2x between runs, and this number tells a slow run from a slow change."""
+    samples = []
+    for _ in range(200):
+        started = time.perf_counter_ns()
+        sum(range(10_000))
+        samples.append((time.perf_counter_ns() - started) / 1000)
+    return statistics.median(samples)
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -116,8 +135,9 @@ def bench_router(iterations: int) -> dict[str, Any]:
         return lambda: decide(router, RouteContext(turns, NOW, available, counter))
 
     decision = decide(router, RouteContext(kept, NOW, available, cached))
-    ours = timings_us(route(kept, cached), iterations)
-    baseline = timings_us(route(convo, naive), max(200, iterations // 10))
+    runs = timings_us({"ours": route(kept, cached), "naive": route(convo, naive)},
+                      {"ours": iterations, "naive": max(200, iterations // 10)})
+    ours, baseline = runs["ours"], runs["naive"]
     p50, naive_p50 = statistics.median(ours), statistics.median(baseline)
     return {
         "bench": "router",
@@ -133,6 +153,7 @@ def bench_router(iterations: int) -> dict[str, Any]:
         "naive_p50_us": round(naive_p50, 2),
         "naive_p99_us": round(percentile(baseline, 99), 2),
         "speedup": round(naive_p50 / p50, 1),
+        "calibration_us": round(calibration_us(), 1),
         "python": platform.python_version(),
         "machine": platform.machine(),
     }

@@ -30,16 +30,20 @@ def find_private_data(text: str, kinds: Iterable[str] = PRIVATE_KINDS) -> Findin
     An unknown kind raises ValueError: a misspelt kind would otherwise silently never
     match, and a rule meant to keep private data local would quietly stop doing so.
     """
-    wanted = frozenset(kinds)
-    unknown = wanted.difference(PRIVATE_KINDS)
+    for kind, detect in _detectors_for(tuple(kinds)):
+        detail = detect(text)
+        if detail is not None:
+            return Finding(kind, detail)
+    return None
+
+
+@lru_cache(maxsize=64)
+def _detectors_for(kinds: tuple[str, ...]) -> tuple[tuple[str, Callable[[str], str | None]], ...]:
+    # Validated and ordered once per distinct kinds list: this runs on every message.
+    unknown = set(kinds).difference(PRIVATE_KINDS)
     if unknown:
         raise ValueError(f"unknown private-data kind(s): {', '.join(sorted(unknown))}")
-    for kind in PRIVATE_KINDS:
-        if kind in wanted:
-            detail = _DETECTORS[kind](text)
-            if detail is not None:
-                return Finding(kind, detail)
-    return None
+    return tuple((kind, _DETECTORS[kind]) for kind in PRIVATE_KINDS if kind in kinds)
 
 
 # --- shared ------------------------------------------------------------------------
