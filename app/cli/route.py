@@ -15,8 +15,7 @@ from typing import Any
 from app.cli.errors import UsageError
 from app.core.availability import basic_availability
 from app.core.models.library import installed_models
-from app.core.paths import router_templates_dir
-from app.core.router import RouteContext, Router, RouterFormatError, Turn, decide, load_router
+from app.core.router import RouteContext, Router, RouterFormatError, Turn, decide, library
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,17 +50,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def find_router(spec: str) -> Router:
-    path = Path(spec)
     try:
-        if path.exists():
-            return load_router(path)
-        for template in sorted(router_templates_dir().glob("*.json")):
-            router = load_router(template)
-            if spec.casefold() in (router.name.casefold(), template.stem.casefold()):
-                return router
+        return library.find_router(spec)
     except RouterFormatError as exc:
         raise UsageError(f"router {spec}: {exc}") from None
-    raise UsageError(f"router {spec}: no such file, and no bundled template has that name")
 
 
 def parse_now(text: str | None) -> datetime:

@@ -77,7 +77,7 @@ def test_human_output(capsys):
         (lambda p: p.write_text("{nope"), ["--router", "{p}", "--message", "x"], "is not valid JSON"),
         (lambda p: p.write_text('{"schema": 1, "name": "x", "fallback": ["bad"]}'),
          ["--router", "{p}", "--message", "x"], 'fallback[0]: expected "provider:model"'),
-        (lambda p: None, ["--router", "No such router", "--message", "x"], "no such file"),
+        (lambda p: None, ["--router", "No such router", "--message", "x"], "no router called"),
         (lambda p: p.write_text("[1]"), ["--router", "Local only", "--conversation", "{p}"],
          'item 0: expected an object with "role" and "content"'),
         (lambda p: p.write_text('[{"role": "assistant", "content": "hi"}]'),
