@@ -1,0 +1,624 @@
+"""The app's SQLite store: conversations, messages, usage and settings.
+
+Stdlib ``sqlite3`` in WAL mode, no ORM. The connection runs in autocommit mode and every
+write is one short explicit ``BEGIN IMMEDIATE`` transaction, so each call is durable when
+it returns: the user's message is on disk before any model is called, and a streaming
+reply is checkpointed by ``update_message``.
+
+Schema changes are numbered migrations tracked in ``PRAGMA user_version``; each one is
+applied in its own transaction, so a failed migration leaves the file at the previous
+version. A file written by a newer Switchboard is refused rather than guessed at.
+
+Times are stored as fixed-width ISO-8601 UTC text (``2025-01-02T03:04:05.000006Z``), so
+text order is time order, and rows expose them as aware ``datetime`` values.
+
+Secrets never live here: API keys belong to the OS keyring, and no table has a column
+for them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from app.core.paths import data_dir
+
+DB_FILENAME = "switchboard.db"
+# Long enough to ride out another process's checkpoint write, short enough that a wedged
+# writer surfaces as an error instead of a frozen UI.
+BUSY_TIMEOUT_S = 5.0
+MESSAGE_STATUSES = frozenset({"complete", "incomplete", "failed", "streaming"})
+USAGE_KINDS = frozenset({"chat", "classifier"})
+
+JsonDict = dict[str, Any]
+
+# Each migration is a tuple of single SQL statements (not a script): executescript()
+# commits any open transaction first, which would break per-migration atomicity.
+# Migration N brings the schema from version N-1 to N. Never edit a shipped migration;
+# append a new one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # v1: the base schema.
+    (
+        # AUTOINCREMENT: ids are never reused, so a stale id held by a late streaming
+        # checkpoint cannot land on a newer row after regenerate deleted the old one.
+        """CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            title TEXT NOT NULL,
+            router TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER NOT NULL
+                REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            attachments TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL
+                CHECK (status IN ('complete', 'incomplete', 'failed', 'streaming')),
+            target TEXT,
+            rule TEXT,
+            trace TEXT,
+            tokens_in INTEGER,
+            tokens_out INTEGER,
+            cost REAL,
+            latency_ms REAL,
+            ttft_ms REAL,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        # SET NULL, not CASCADE: deleting a chat must not erase what it cost.
+        """CREATE TABLE usage (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+            message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            target TEXT NOT NULL,
+            tokens_in INTEGER NOT NULL,
+            tokens_out INTEGER NOT NULL,
+            cost REAL,
+            estimated INTEGER NOT NULL CHECK (estimated IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""",
+        # "name", not "key": no column anywhere is called anything like a key or secret,
+        # which a test checks, so nobody mistakes this table for a place to put one.
+        """CREATE TABLE settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+    ),
+    # v2: classifier calls are billed separately from chat replies, and the hot paths
+    # get indexes (without them, deleting one message scans all usage rows).
+    (
+        """ALTER TABLE usage ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat'
+            CHECK (kind IN ('chat', 'classifier'))""",
+        "CREATE INDEX messages_by_conversation ON messages(conversation_id, id)",
+        # Partial index: crash recovery on open touches only the streaming rows.
+        "CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming'",
+        "CREATE INDEX usage_by_conversation ON usage(conversation_id)",
+        "CREATE INDEX usage_by_message ON usage(message_id)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(RuntimeError):
+    """The database cannot be opened, migrated or written as asked."""
+
+
+class RowNotFoundError(StoreError, LookupError):
+    """An update named a conversation or message that does not exist (any more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    id: int
+    title: str
+    router: str | None
+    created_at: datetime
+    updated_at: datetime  # last message activity: what the chat list is sorted by
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    status: str
+    attachments: list[JsonDict]
+    target: str | None
+    rule: str | None
+    trace: list[JsonDict] | None
+    tokens_in: int | None
+    tokens_out: int | None
+    cost: float | None
+    latency_ms: float | None
+    ttft_ms: float | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    id: int
+    conversation_id: int | None
+    message_id: int | None
+    target: str
+    kind: str
+    tokens_in: int
+    tokens_out: int
+    cost: float | None
+    estimated: bool
+    created_at: datetime
+
+
+def default_db_path() -> Path:
+    return data_dir() / DB_FILENAME
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_time(moment: datetime) -> str:
+    # Fixed width (always microseconds, always Z) keeps ORDER BY on the text chronological.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _to_json(value: Any) -> str:
+    # allow_nan=False: NaN/Infinity are not JSON, and other readers of the file would choke.
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def _from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def _casefold_contains(haystack: str | None, needle: str) -> bool:
+    return haystack is not None and needle in haystack.casefold()
+
+
+def _like_pattern(needle: str) -> str:
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _check_status(status: str) -> None:
+    if status not in MESSAGE_STATUSES:
+        expected = sorted(MESSAGE_STATUSES)
+        raise ValueError(f"Unknown message status {status!r}; expected one of {expected}.")
+
+
+def _conversation_row(row: sqlite3.Row) -> ConversationRow:
+    return ConversationRow(
+        id=row["id"],
+        title=row["title"],
+        router=row["router"],
+        created_at=parse_time(row["created_at"]),
+        updated_at=parse_time(row["updated_at"]),
+    )
+
+
+def _message_row(row: sqlite3.Row) -> MessageRow:
+    return MessageRow(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        role=row["role"],
+        content=row["content"],
+        status=row["status"],
+        attachments=_from_json(row["attachments"]),
+        target=row["target"],
+        rule=row["rule"],
+        trace=_from_json(row["trace"]),
+        tokens_in=row["tokens_in"],
+        tokens_out=row["tokens_out"],
+        cost=row["cost"],
+        latency_ms=row["latency_ms"],
+        ttft_ms=row["ttft_ms"],
+        error=row["error"],
+        created_at=parse_time(row["created_at"]),
+        updated_at=parse_time(row["updated_at"]),
+    )
+
+
+def _usage_row(row: sqlite3.Row) -> UsageRow:
+    return UsageRow(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        message_id=row["message_id"],
+        target=row["target"],
+        kind=row["kind"],
+        tokens_in=row["tokens_in"],
+        tokens_out=row["tokens_out"],
+        cost=row["cost"],
+        estimated=bool(row["estimated"]),
+        created_at=parse_time(row["created_at"]),
+    )
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    version: int = conn.execute("PRAGMA user_version").fetchone()[0]
+    return version
+
+
+def _refuse_newer(path: Path, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"The database {path} was written by a newer Switchboard (schema v{version}; "
+            f"this version understands up to v{SCHEMA_VERSION}). Update Switchboard to open it."
+        )
+
+
+class Store:
+    """One open database. Use it from one thread (the asyncio loop thread)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        recover_interrupted: bool = True,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """Open (creating if needed) and migrate the database at ``path``.
+
+        ``recover_interrupted`` marks replies left 'streaming' by a dead process as
+        'incomplete'. A second process that opens the file while the app is running
+        (the CLI next to the GUI) should pass False, or it would mark the GUI's live
+        reply incomplete.
+        """
+        self.path = path
+        self._clock = clock
+        self._conn = self._connect(path)
+        try:
+            self._configure()
+            self._migrate()
+            if recover_interrupted:
+                self._recover_interrupted()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: no implicit BEGINs; _transaction() is the only way in.
+            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"Cannot open the database {path}: {exc}") from exc
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _configure(self) -> None:
+        try:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL commits survive an app crash (only an OS crash or power
+            # loss can drop the last ones) and skip an fsync per streaming checkpoint.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
+            raise StoreError(f"Cannot open the database {self.path}: {exc}") from exc
+        self._conn.create_function("casefold_contains", 2, _casefold_contains, deterministic=True)
+
+    def close(self) -> None:
+        """Close the connection; calling it twice is harmless."""
+        self._conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        # IMMEDIATE takes the write lock up front and waits on the busy timeout; a deferred
+        # transaction that upgrades later can fail with SQLITE_BUSY without waiting.
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            yield self._conn
+            self._conn.commit()
+        except BaseException as exc:
+            # rollback() is a no-op when no transaction is open (BEGIN failed, or SQLite
+            # already rolled back on the error); a failed COMMIT must not leave one open.
+            self._conn.rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"Writing to the database {self.path} failed: {exc}") from exc
+            raise
+
+    def _now(self) -> str:
+        return format_time(self._clock())
+
+    # ---- migrations and recovery -------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = _user_version(self._conn)
+        _refuse_newer(self.path, version)
+        while version < SCHEMA_VERSION:
+            version = self._apply_next_migration()
+
+    def _apply_next_migration(self) -> int:
+        """Apply one migration in its own transaction; return the version reached."""
+        with self._transaction() as conn:
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = _user_version(conn)
+            _refuse_newer(self.path, version)
+            if version == SCHEMA_VERSION:
+                return version
+            try:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+            except sqlite3.Error as exc:
+                raise StoreError(
+                    f"Upgrading the database {self.path} to schema v{version + 1} failed: {exc}"
+                ) from exc
+            # PRAGMA does not take parameters; version is an int we computed.
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            return version + 1
+
+    def _recover_interrupted(self) -> None:
+        """A reply still 'streaming' at open was cut off by a crash: keep it, as incomplete."""
+        # Read first so that the common case (nothing to recover) never takes the write lock.
+        streaming = "SELECT 1 FROM messages WHERE status = 'streaming' LIMIT 1"
+        if self._conn.execute(streaming).fetchone():
+            with self._transaction() as conn:
+                conn.execute(
+                    "UPDATE messages SET status = 'incomplete', updated_at = ? "
+                    "WHERE status = 'streaming'",
+                    (self._now(),),
+                )
+
+    # ---- conversations ------------------------------------------------------------------
+
+    def create_conversation(self, title: str = "New chat", router: str | None = None) -> int:
+        now = self._now()
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO conversations (title, router, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?)",
+                (title, router, now, now),
+            )
+        return _lastrowid(cursor)
+
+    def conversation(self, cid: int) -> ConversationRow | None:
+        row = self._conn.execute("SELECT * FROM conversations WHERE id = ?", (cid,)).fetchone()
+        return None if row is None else _conversation_row(row)
+
+    def conversations(self, search: str | None = None) -> list[ConversationRow]:
+        """Most recently active first; ``search`` matches the title or any message text."""
+        needle = (search or "").strip()
+        params: tuple[str, ...] = ()
+        if not needle:
+            sql = "SELECT * FROM conversations AS c"
+        else:
+            where, param = _search_predicate(needle)
+            in_title, in_content = where.format(column="c.title"), where.format(column="m.content")
+            sql = (
+                f"SELECT * FROM conversations AS c WHERE {in_title} OR EXISTS "
+                f"(SELECT 1 FROM messages AS m WHERE m.conversation_id = c.id AND {in_content})"
+            )
+            params = (param, param)
+        rows = self._conn.execute(sql + " ORDER BY c.updated_at DESC, c.id DESC", params)
+        return [_conversation_row(row) for row in rows]
+
+    def rename_conversation(self, cid: int, title: str) -> None:
+        self._update_conversation(cid, "title", title)
+
+    def set_conversation_router(self, cid: int, router: str | None) -> None:
+        self._update_conversation(cid, "router", router)
+
+    def _update_conversation(self, cid: int, column: str, value: str | None) -> None:
+        # Not an activity: renaming a chat should not move it to the top of the list.
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                f"UPDATE conversations SET {column} = ? WHERE id = ?", (value, cid)
+            )
+        if cursor.rowcount == 0:
+            raise RowNotFoundError(f"There is no conversation {cid}.")
+
+    def delete_conversation(self, cid: int) -> None:
+        """Delete a chat and its messages; its usage rows stay (unlinked) for cost totals."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+
+    # ---- messages ---------------------------------------------------------------------
+
+    def add_message(
+        self,
+        cid: int,
+        role: str,
+        content: str,
+        *,
+        status: str = "complete",
+        attachments: list[JsonDict] | None = None,
+        target: str | None = None,
+        rule: str | None = None,
+        trace: list[JsonDict] | None = None,
+    ) -> int:
+        """Append a message and commit before returning; counts as activity on the chat."""
+        _check_status(status)
+        now = self._now()
+        with self._transaction() as conn:
+            bumped = conn.execute(
+                "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, cid)
+            ).rowcount
+            if bumped == 0:
+                raise RowNotFoundError(f"There is no conversation {cid}.")
+            cursor = conn.execute(
+                "INSERT INTO messages (conversation_id, role, content, status, attachments, "
+                "target, rule, trace, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cid, role, content, status, _to_json(attachments or []), target, rule,
+                    None if trace is None else _to_json(trace), now, now,
+                ),
+            )
+        return _lastrowid(cursor)
+
+    def update_message(
+        self,
+        mid: int,
+        *,
+        content: str | None = None,
+        status: str | None = None,
+        target: str | None = None,
+        rule: str | None = None,
+        trace: list[JsonDict] | None = None,
+        tokens_in: int | None = None,
+        tokens_out: int | None = None,
+        cost: float | None = None,
+        latency_ms: float | None = None,
+        ttft_ms: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Change only the fields given (None means "leave as is") and commit.
+
+        This is the streaming checkpoint, called about once a second.
+        """
+        if status is not None:
+            _check_status(status)
+        changes: dict[str, Any] = {
+            "content": content,
+            "status": status,
+            "target": target,
+            "rule": rule,
+            "trace": None if trace is None else _to_json(trace),
+            "tokens_in": tokens_in,
+            "tokens_out": tokens_out,
+            "cost": cost,
+            "latency_ms": latency_ms,
+            "ttft_ms": ttft_ms,
+            "error": error,
+        }
+        given = {column: value for column, value in changes.items() if value is not None}
+        given["updated_at"] = self._now()
+        # Column names come from the literal dict above, never from the caller.
+        assignments = ", ".join(f"{column} = ?" for column in given)
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                f"UPDATE messages SET {assignments} WHERE id = ?", (*given.values(), mid)
+            )
+        if cursor.rowcount == 0:
+            raise RowNotFoundError(f"There is no message {mid}.")
+
+    def messages(self, cid: int) -> list[MessageRow]:
+        rows = self._conn.execute(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (cid,)
+        )
+        return [_message_row(row) for row in rows]
+
+    def message(self, mid: int) -> MessageRow | None:
+        row = self._conn.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone()
+        return None if row is None else _message_row(row)
+
+    def delete_messages_after(self, cid: int, mid: int) -> None:
+        """Delete the chat's messages after ``mid`` (which stays): edit-and-resend, regenerate."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM messages WHERE conversation_id = ? AND id > ?", (cid, mid))
+
+    # ---- usage ----------------------------------------------------------------------------
+
+    def add_usage(
+        self,
+        *,
+        conversation_id: int | None,
+        message_id: int | None,
+        target: str,
+        kind: str,
+        tokens_in: int,
+        tokens_out: int,
+        cost: float | None,
+        estimated: bool = False,
+    ) -> None:
+        """Record what one model call cost.
+
+        The links are resolved in SQL: if the chat or message was deleted while the reply
+        streamed, the row is still recorded, unlinked, exactly as if the delete had come
+        a moment later (ON DELETE SET NULL). Spend is never lost to that race.
+        """
+        if kind not in USAGE_KINDS:
+            raise ValueError(f"Unknown usage kind {kind!r}; expected one of {sorted(USAGE_KINDS)}.")
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO usage (conversation_id, message_id, target, kind, tokens_in, "
+                "tokens_out, cost, estimated, created_at) VALUES ("
+                "(SELECT id FROM conversations WHERE id = ?), "
+                "(SELECT id FROM messages WHERE id = ?), ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id, message_id, target, kind, tokens_in, tokens_out, cost,
+                    int(estimated), self._now(),
+                ),
+            )
+
+    def usage_rows(self, conversation_id: int | None = None) -> list[UsageRow]:
+        """All usage in recording order, or one conversation's."""
+        if conversation_id is None:
+            rows = self._conn.execute("SELECT * FROM usage ORDER BY id")
+        else:
+            rows = self._conn.execute(
+                "SELECT * FROM usage WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+            )
+        return [_usage_row(row) for row in rows]
+
+    # ---- settings and health -------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        row = self._conn.execute("SELECT value FROM settings WHERE name = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row["value"])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store any JSON value (a TypeError/ValueError if it is not JSON)."""
+        encoded = _to_json(value)
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (key, encoded),
+            )
+
+    def integrity_ok(self) -> bool:
+        """SQLite's integrity check passes and no foreign key dangles."""
+        try:
+            result = [row[0] for row in self._conn.execute("PRAGMA integrity_check")]
+            dangling = self._conn.execute("PRAGMA foreign_key_check").fetchone()
+        except sqlite3.DatabaseError:  # a damaged file can fail the check itself
+            return False
+        return result == ["ok"] and dangling is None
+
+
+def _search_predicate(needle: str) -> tuple[str, str]:
+    """SQL (with a ``{column}`` slot) and its parameter for a case-insensitive substring match.
+
+    SQLite's LIKE folds case for ASCII only. An ASCII needle uses LIKE (fast, in C); any
+    other goes through Python's casefold so that "über" finds "Über".
+    """
+    if needle.isascii():
+        return "{column} LIKE ? ESCAPE '\\'", _like_pattern(needle)
+    return "casefold_contains({column}, ?)", needle.casefold()
+
+
+def _lastrowid(cursor: sqlite3.Cursor) -> int:
+    rowid = cursor.lastrowid
+    assert rowid is not None  # an INSERT into a rowid table always sets it
+    return rowid
