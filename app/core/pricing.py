@@ -1,0 +1,160 @@
+"""What a message costs: per-model prices in US dollars per million tokens.
+
+Prices ship in ``resources/pricing.json`` (keyed by target, ``"openai:gpt-4o"``) and the
+user can override any target in Settings. Local models are always free.
+
+A target is priced by its exact name, or by the same provider's model with a dated
+snapshot suffix or "-latest" removed ("anthropic:claude-sonnet-4-5-20250929" →
+"anthropic:claude-sonnet-4-5"), because that is how the providers' model lists name
+the models we ship prices for. A *different* provider id is never matched by model name:
+"myopenai:gpt-4o" may be Azure, a proxy or a local server with other prices (or none),
+and an unknown price ("cost unknown") is better than a confident wrong one. The user can
+price such a target with an override.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from app.core.paths import resources_dir
+from app.core.router.targets import is_local, is_target, model_of, provider_of
+
+_PER = 1_000_000
+_SNAPSHOT = re.compile(r"-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest)$")
+
+
+class PricingError(Exception):
+    """The pricing file or a price override is wrong; the message names the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    input_per_mtok: float
+    output_per_mtok: float
+
+    @property
+    def both_per_mtok(self) -> float:
+        return self.input_per_mtok + self.output_per_mtok
+
+
+FREE = Price(0.0, 0.0)
+
+
+def pricing_file() -> Path:
+    return resources_dir() / "pricing.json"
+
+
+class Pricing:
+    """Prices by target: shipped ones, with the user's overrides on top."""
+
+    def __init__(self, prices: Mapping[str, Price], updated: str | None = None) -> None:
+        self._prices = dict(prices)
+        self.updated = updated  # the shipped file's date, for "prices as of …"
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Mapping[str, float]] | None = None,
+             path: Path | None = None) -> Pricing:
+        """The shipped prices from ``path`` plus ``overrides`` ({"target": {"input", "output"}}).
+
+        Raises PricingError naming the file and the entry that is wrong.
+        """
+        path = path or pricing_file()
+        document = _read_document(path)
+        prices = _parse_prices(document.get("prices"), str(path))
+        prices.update(_parse_prices(overrides or {}, "price override"))
+        updated = document.get("updated")
+        return cls(prices, updated if isinstance(updated, str) else None)
+
+    @property
+    def prices(self) -> Mapping[str, Price]:
+        return MappingProxyType(self._prices)
+
+    def price(self, target: str) -> Price | None:
+        """The price of a target: free when local, None when nobody knows it."""
+        if is_local(target):
+            return FREE
+        exact = self._prices.get(target)
+        if exact is not None:
+            return exact
+        return self._prices.get(_base_target(target))
+
+    def cost(self, target: str, tokens_in: int, tokens_out: int) -> float | None:
+        """US dollars for one call, or None when the target's price is unknown."""
+        if tokens_in < 0 or tokens_out < 0:
+            raise ValueError("token counts cannot be negative")
+        price = self.price(target)
+        if price is None:
+            return None
+        return (tokens_in * price.input_per_mtok + tokens_out * price.output_per_mtok) / _PER
+
+    def most_expensive(self, targets: Iterable[str]) -> str | None:
+        """The priciest target by input + output price, the first of equals.
+
+        Unpriced targets are left out; None means none had a price.
+        """
+        best: tuple[float, str] | None = None
+        for target in targets:
+            price = self.price(target)
+            if price is not None and (best is None or price.both_per_mtok > best[0]):
+                best = (price.both_per_mtok, target)
+        return best[1] if best else None
+
+
+def _base_target(target: str) -> str:
+    # Gemini's API names models "models/x"; snapshots end in a date or "-latest".
+    model = model_of(target).removeprefix("models/")
+    return f"{provider_of(target)}:{_SNAPSHOT.sub('', model)}"
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PricingError(f"The pricing file {path} is missing.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PricingError(f"The pricing file {path} cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise PricingError(f"The pricing file {path} is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise PricingError(f"The pricing file {path} must hold a JSON object.")
+    return document
+
+
+def _parse_prices(entries: object, source: str) -> dict[str, Price]:
+    if not isinstance(entries, Mapping):
+        raise PricingError(f'{source}: expected an object of "provider:model" prices.')
+    return {str(target): parse_price(target, value, source) for target, value in entries.items()}
+
+
+def parse_price(target: object, value: object, source: str = "price override") -> Price:
+    """One ``"target": {"input": x, "output": y}`` entry, checked; raises PricingError.
+
+    Settings uses it to keep the good overrides when one is wrong.
+    """
+    if not isinstance(target, str) or not is_target(target):
+        raise PricingError(f'{source} "{target}": not a target (expected "provider:model").')
+    if is_local(target):
+        raise PricingError(f'{source} "{target}": local models are always free.')
+    if not isinstance(value, Mapping) or set(value) != {"input", "output"}:
+        raise PricingError(f'{source} "{target}": expected {{"input": …, "output": …}} '
+                           "in US dollars per million tokens.")
+    return Price(_amount(target, "input", value["input"], source),
+                 _amount(target, "output", value["output"], source))
+
+
+def _amount(target: str, side: str, value: object, source: str) -> float:
+    # bool is an int in Python, and true is no price.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PricingError(f'{source} "{target}": {side} price must be a number, not {value!r}.')
+    amount = float(value)
+    if not math.isfinite(amount) or amount < 0:
+        raise PricingError(f'{source} "{target}": {side} price must be zero or more, '
+                           f"not {value!r}.")
+    return amount

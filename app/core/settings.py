@@ -1,0 +1,321 @@
+"""The user's settings: one JSON file, ``settings.json`` in the data directory.
+
+It holds providers (never their keys: those live in the keyring, see ``secrets``), the
+default router, offline mode, price overrides and how local models run. Loading never
+fails: a missing file gives the defaults; a file that cannot be read, or a value that
+makes no sense, is copied aside as ``settings.json.broken-<time>`` and replaced by its
+default, with ``problem`` saying what happened. Saving writes a temporary file and
+renames it over the old one, so a crash mid-save leaves the previous settings whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, TypeVar, cast, get_args
+
+from app.core.paths import data_dir
+from app.core.pricing import PricingError, parse_price
+from app.core.providers.local_llama import LOCAL, LocalModelSettings
+from app.core.providers.registry import Kind, ProviderConfig
+from app.core.router.library import DEFAULT_ROUTER
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SCHEMA = 1
+BUNDLED_MODEL = "SmolLM2-135M-Instruct"
+KINDS: tuple[str, ...] = get_args(Kind)
+_PROVIDER_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the part of a target before ":"
+
+
+class SettingsError(Exception):
+    """Settings could not be saved; the message is for the user."""
+
+
+class _Invalid(ValueError):
+    """One value in the file makes no sense; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    """A provider as the user set it up: how to reach it, and which models to offer."""
+
+    config: ProviderConfig
+    enabled_models: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.config.id
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    providers: tuple[ProviderSettings, ...] = ()
+    default_router: str = DEFAULT_ROUTER
+    offline: bool = False
+    pricing_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    local: LocalModelSettings = field(default_factory=LocalModelSettings)
+    default_local_model: str = BUNDLED_MODEL
+    problem: str | None = field(default=None, compare=False)  # what loading had to fix
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        """The settings in ``path`` (default: the data directory's); never raises."""
+        path = path or settings_path()
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls()
+        except OSError as exc:
+            log.warning("Cannot read %s: %s", path, exc)
+            return cls(problem=f"Your settings could not be read ({exc.strerror}); "
+                               "defaults are used.")
+        settings, problems = _parse(raw)
+        if not problems:
+            return settings
+        backup = _keep_backup(path, raw)
+        note = (f"a copy was kept as {backup.name}" if backup
+                else "no copy could be kept")
+        problem = f"Some settings were reset ({'; '.join(problems)}); {note}."
+        log.warning("%s: %s", path, problem)
+        return replace(settings, problem=problem)
+
+    def save(self, path: Path | None = None) -> None:
+        """Write the settings atomically; raises SettingsError when that fails."""
+        path = path or settings_path()
+        text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            _write_atomically(path, text)
+        except OSError as exc:
+            raise SettingsError(f"Could not save settings to {path}: {exc.strerror or exc}") from exc
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "providers": [_provider_json(p) for p in self.providers],
+            "default_router": self.default_router,
+            "offline": self.offline,
+            "pricing_overrides": {t: dict(p) for t, p in self.pricing_overrides.items()},
+            "local": {**{f.name: getattr(self.local, f.name) for f in fields(self.local)},
+                      "default_model": self.default_local_model},
+        }
+
+    def provider_configs(self) -> list[ProviderConfig]:
+        """What ``ProviderRegistry`` needs."""
+        return [p.config for p in self.providers]
+
+
+def settings_path() -> Path:
+    return data_dir() / "settings.json"
+
+
+# ---- reading: every field on its own, so one bad value costs only that value ----------
+
+def _parse(raw: bytes) -> tuple[Settings, list[str]]:
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return Settings(), [f"the file is not valid JSON: {exc}"]
+    if not isinstance(document, dict):
+        return Settings(), ["the file does not hold a JSON object"]
+    problems: list[str] = []
+    schema = document.get("schema", SCHEMA)
+    if schema != SCHEMA:
+        problems.append(f"the file is schema {schema!r}, this version reads {SCHEMA}")
+    defaults = Settings()
+
+    def field_or_default(name: str, parse: Callable[[Any], T], default: T) -> T:
+        if name not in document:
+            return default
+        try:
+            return parse(document[name])
+        except _Invalid as exc:
+            problems.append(f"{name}: {exc}")
+            return default
+
+    providers = _parse_providers(document.get("providers", []), problems)
+    overrides = _parse_overrides(document.get("pricing_overrides", {}), problems)
+    local, local_model = _parse_local(document.get("local", {}), problems)
+    settings = Settings(
+        providers=providers,
+        default_router=field_or_default("default_router", _text, defaults.default_router),
+        offline=field_or_default("offline", _flag, defaults.offline),
+        pricing_overrides=overrides, local=local, default_local_model=local_model,
+    )
+    return settings, problems
+
+
+def _parse_providers(value: object, problems: list[str]) -> tuple[ProviderSettings, ...]:
+    if not isinstance(value, list):
+        problems.append("providers: expected a list")
+        return ()
+    providers: dict[str, ProviderSettings] = {}
+    for number, entry in enumerate(value, start=1):
+        try:
+            provider = _provider(entry)
+            if provider.id in providers:
+                raise _Invalid("another provider has this id")
+        except _Invalid as exc:
+            label = entry.get("id") if isinstance(entry, dict) else None
+            problems.append(f"provider {number}" + (f' ("{label}")' if label else "") + f": {exc}")
+            continue
+        providers[provider.id] = provider
+    return tuple(providers.values())
+
+
+def _provider(entry: object) -> ProviderSettings:
+    # Only the known fields are read, so a key someone typed into the file by hand is
+    # never loaded, and the next save drops it.
+    if not isinstance(entry, dict):
+        raise _Invalid("expected an object")
+    provider_id = _named(_text, entry, "id")
+    if not _PROVIDER_ID.fullmatch(provider_id) or provider_id == LOCAL:
+        raise _Invalid('id: use lower-case letters, digits, "-" or "_" (and not "local")')
+    kind = entry.get("kind")
+    if kind not in KINDS:
+        raise _Invalid(f"kind: expected one of {', '.join(KINDS)}")
+    base_url = _named(_text, entry, "base_url")
+    if not base_url.startswith(("http://", "https://")):
+        raise _Invalid("base_url: expected an address starting with http:// or https://")
+    config = ProviderConfig(
+        id=provider_id, kind=cast(Kind, kind), base_url=base_url,
+        default_model=_named(_optional_text, entry, "default_model"),
+        key_required=_named(_flag, entry, "key_required") if "key_required" in entry else True,
+    )
+    return ProviderSettings(config, _named(_model_names, entry, "enabled_models"))
+
+
+def _named(parse: Callable[[Any], T], entry: dict[str, Any], name: str) -> T:
+    """``parse(entry[name])`` with the field's name in the complaint."""
+    try:
+        return parse(entry.get(name))
+    except _Invalid as exc:
+        raise _Invalid(f"{name}: {exc}") from None
+
+
+def _parse_overrides(value: object, problems: list[str]) -> dict[str, dict[str, float]]:
+    if not isinstance(value, dict):
+        problems.append("pricing_overrides: expected an object")
+        return {}
+    overrides: dict[str, dict[str, float]] = {}
+    for target, entry in value.items():
+        try:
+            price = parse_price(target, entry)
+        except PricingError as exc:
+            problems.append(str(exc))
+            continue
+        overrides[target] = {"input": price.input_per_mtok, "output": price.output_per_mtok}
+    return overrides
+
+
+_LOCAL_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "n_ctx": lambda v: _is_int(v) and v >= 256,
+    "n_threads": lambda v: v is None or (_is_int(v) and v >= 1),
+    "n_batch": lambda v: _is_int(v) and v >= 1,
+    "n_gpu_layers": lambda v: _is_int(v) and v >= -1,  # -1: all layers
+}
+
+
+def _parse_local(value: object, problems: list[str]) -> tuple[LocalModelSettings, str]:
+    if not isinstance(value, dict):
+        problems.append("local: expected an object")
+        return LocalModelSettings(), BUNDLED_MODEL
+    chosen: dict[str, Any] = {}
+    for name, check in _LOCAL_CHECKS.items():
+        if name in value:
+            if check(value[name]):
+                chosen[name] = value[name]
+            else:
+                problems.append(f"local.{name}: {value[name]!r} is out of range")
+    model = value.get("default_model", BUNDLED_MODEL)
+    if not isinstance(model, str) or not model:
+        problems.append("local.default_model: expected a model name")
+        model = BUNDLED_MODEL
+    return LocalModelSettings(**chosen), model
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid("expected some text")
+    return value.strip()
+
+
+def _model_names(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _Invalid("expected a list of model names")
+    return tuple(dict.fromkeys(_text(name) for name in value))  # in order, once each
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid("expected true or false")
+    return value
+
+
+# ---- writing ---------------------------------------------------------------------------
+
+def _provider_json(provider: ProviderSettings) -> dict[str, Any]:
+    config = provider.config
+    return {"id": config.id, "kind": config.kind, "base_url": config.base_url,
+            "default_model": config.default_model, "key_required": config.key_required,
+            "enabled_models": list(provider.enabled_models)}
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Same directory as the target, so the rename cannot cross file systems.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())  # the data is on disk before the name points at it
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _keep_backup(path: Path, raw: bytes) -> Path | None:
+    """Copy the file the user had aside before its bad parts are replaced.
+
+    Loading again before a save must not pile up copies, so an identical one is reused.
+    """
+    pattern = f"{path.name}.broken-*"
+    for existing in sorted(path.parent.glob(pattern)):
+        try:
+            if existing.read_bytes() == raw:
+                return existing
+        except OSError:
+            continue
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for attempt in range(100):
+        backup = path.with_name(f"{path.name}.broken-{stamp}" + (f"-{attempt}" if attempt else ""))
+        try:
+            with backup.open("xb") as out:  # "x": never overwrite an earlier copy
+                out.write(raw)
+            return backup
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            log.warning("Cannot keep a copy of %s: %s", path, exc)
+            return None
+    return None
