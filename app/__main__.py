@@ -7,7 +7,7 @@ import os
 import sys
 
 from app import __version__
-from app.cli import route
+from app.cli import ask, history, providers, route
 from app.cli.errors import EXIT_BAD_INPUT, UsageError
 
 NO_DISPLAY = (
@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"Switchboard {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     route.add_parser(commands)
+    ask.add_parser(commands)
+    providers.add_parsers(commands)
+    history.add_parsers(commands)
     return parser
 
 

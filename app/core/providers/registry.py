@@ -92,6 +92,10 @@ class ProviderRegistry:
         live = self._live[provider_id] = self._create(config)
         return live
 
+    def register(self, provider: Provider) -> None:
+        """Use a provider built elsewhere (a custom client, a test double of a server)."""
+        self._live[provider.id] = provider
+
     def _create(self, config: ProviderConfig) -> Provider:
         def key() -> str | None:
             return self._secrets(config.id)

@@ -1,0 +1,86 @@
+"""``python -m app ask "text"``: route, stream and save a message, headless.
+
+The reply goes to stdout as it streams; the route line and anything that went wrong go
+to stderr, so ``ask ... > answer.txt`` keeps just the answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+from app.cli.errors import UsageError
+from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
+from app.controller.session import Session
+from app.core.router import Decision, RouterFormatError
+
+EXIT_NO_ANSWER = 1
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser("ask", help="send a message and stream the answer")
+    p.add_argument("text", help="the message")
+    p.add_argument("--router", help="router file or name (default: the one in settings)")
+    p.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
+    p.add_argument("--offline", action="store_true", help="use no remote provider")
+    p.set_defaults(run=run)
+
+
+def route_line(decision: Decision) -> str:
+    if decision.rule is not None:
+        entry = next((t for t in decision.trace if t.rule == decision.rule), None)
+        why = f"rule {decision.rule}: {entry.detail}" if entry else f"rule {decision.rule}"
+        if decision.sticky:
+            why = f"kept from rule {decision.rule}"
+    else:
+        why = "no rule matched, fallback"
+        if decision.needs_classifier:
+            why += f" ({len(decision.needs_classifier)} plain-English rules wait for the classifier)"
+    return f"→ {decision.target} · {why}"
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_ask(args))
+
+
+async def _ask(args: argparse.Namespace) -> int:
+    session = await Session.open(offline=True if args.offline else None, primary=False)
+    try:
+        try:
+            router = session.router(args.router)
+        except RouterFormatError as exc:
+            raise UsageError(f"router: {exc}") from None
+        cid = args.conversation or session.chat.new_conversation(router)
+        if session.store.conversation(cid) is None:
+            raise UsageError(f"there is no conversation {cid} (see: python -m app history)")
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, session.chat.stop, cid)  # Ctrl+C stops, keeps the text
+        return await _stream(session, cid, args.text, router)
+    finally:
+        await session.aclose()
+
+
+async def _stream(session: Session, cid: int, text: str, router: object) -> int:
+    code = 0
+    async for event in session.chat.send(cid, text, router):  # type: ignore[arg-type]
+        if isinstance(event, Routed):
+            print(route_line(event.decision), file=sys.stderr, flush=True)
+        elif isinstance(event, FallbackUsed):
+            print(f"↷ {event.failed} failed ({event.reason}); trying {event.next_target}",
+                  file=sys.stderr, flush=True)
+        elif isinstance(event, Delta):
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif isinstance(event, Done):
+            print()
+            note = " · stopped" if event.status == "incomplete" else ""
+            print(f"  {event.target} · {event.tokens_out} tokens · {event.latency_ms:,.0f} ms"
+                  f" · conversation {cid}{note}", file=sys.stderr)
+        elif isinstance(event, Failed):
+            if event.partial:
+                print()
+            print(f"error: {event.reason}", file=sys.stderr)
+            code = EXIT_NO_ANSWER
+    return code

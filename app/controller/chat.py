@@ -1,0 +1,271 @@
+"""A message becomes an answer: saved, routed, streamed, saved again, billed — and
+rescued by the fallback chain when a provider fails before its first token.
+
+The user's message is committed before any model is called; the reply is checkpointed
+while it streams, so a crash or a Stop loses at most a second of text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.controller.availability import Availabilities
+from app.controller.events import ChatEvent, Delta, Done, FallbackUsed, Failed, Routed
+from app.core.pricing import Pricing
+from app.core.providers.base import CancelToken, ChatMessage, ChatRequest, Finish, TextDelta, Usage
+from app.core.providers.errors import ProviderError, RateLimitedError
+from app.core.providers.registry import ProviderRegistry
+from app.core.router import Conversation, Decision, RouteContext, Router, StickyState, Turn, decide, next_sticky
+from app.core.router.targets import is_local
+from app.core.store import Store
+
+CHECKPOINT_S = 1.0
+TITLE_CHARS = 48
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded retries of the same target for rate limits and server errors."""
+
+    attempts: int = 2  # retries after the first try
+    base_delay_s: float = 0.5
+    max_delay_s: float = 8.0
+
+    def delay(self, attempt: int, error: ProviderError) -> float:
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            return min(error.retry_after, self.max_delay_s)
+        return min(self.base_delay_s * 2**attempt, self.max_delay_s)
+
+
+class _Stream:
+    """One attempt's reply so far."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.usage: Usage | None = None
+        self.finish: str = "stop"
+        self.first_token_at: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class ChatController:
+    def __init__(
+        self,
+        store: Store,
+        registry: ProviderRegistry,
+        pricing: Pricing,
+        availability: Availabilities,
+        *,
+        warm_key: Callable[[str], Any] | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        max_tokens: int | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.pricing = pricing
+        self.availability = availability
+        self._warm_key = warm_key  # async: loads a provider's key from the keyring, off the loop
+        self.retry = retry
+        self.max_tokens = max_tokens  # per reply; None: until the model stops
+        self._clock = clock
+        self._sticky: dict[int, StickyState] = {}
+        self._running: dict[int, tuple[CancelToken, asyncio.Event]] = {}
+
+    # ---- public operations ---------------------------------------------------------
+
+    def new_conversation(self, router: Router | None = None) -> int:
+        return self.store.create_conversation(router=router.name if router else None)
+
+    def stop(self, conversation_id: int) -> None:
+        """Stop the reply streaming in this conversation (Esc). Not an error."""
+        running = self._running.get(conversation_id)
+        if running:
+            running[0].cancel()
+            running[1].set()
+
+    async def send(self, conversation_id: int, text: str, router: Router,
+                   images: int = 0) -> AsyncIterator[ChatEvent]:
+        user_id = self.store.add_message(conversation_id, "user", text,
+                                         attachments=[{"kind": "image"}] * images or None)
+        self._auto_title(conversation_id, text)
+        async for event in self._answer(conversation_id, user_id, router):
+            yield event
+
+    async def regenerate(self, conversation_id: int, router: Router) -> AsyncIterator[ChatEvent]:
+        """Answer the last user message again (re-routed), replacing the reply after it."""
+        rows = self.store.messages(conversation_id)
+        last_user = next((m for m in reversed(rows) if m.role == "user"), None)
+        if last_user is None:
+            yield Failed(None, "There is no message to answer again.")
+            return
+        self.store.delete_messages_after(conversation_id, last_user.id)
+        async for event in self._answer(conversation_id, last_user.id, router):
+            yield event
+
+    # ---- the answer ------------------------------------------------------------------
+
+    async def _answer(self, cid: int, user_id: int, router: Router) -> AsyncIterator[ChatEvent]:
+        conversation = self._conversation(cid)
+        now = self._clock()
+        decision = decide(router, RouteContext(conversation, now, self.availability),
+                          self._sticky.get(cid))
+        trace = [{"rule": t.rule, "matched": t.matched, "detail": t.detail} for t in decision.trace]
+        reply_id = self.store.add_message(cid, "assistant", "", status="streaming",
+                                          target=decision.target, rule=decision.rule, trace=trace)
+        yield Routed(cid, user_id, reply_id, decision)
+        if decision.target is None:
+            self.store.update_message(reply_id, status="failed", error=decision.reason)
+            yield Failed(reply_id, decision.reason)
+            return
+        self._remember_sticky(cid, decision, now)
+        cancel, stopped = CancelToken(), asyncio.Event()
+        self._running[cid] = (cancel, stopped)
+        try:
+            async for event in self._through_chain(cid, reply_id, conversation, router, decision,
+                                                   trace, cancel, stopped):
+                yield event
+        finally:
+            self._running.pop(cid, None)
+
+    def _remember_sticky(self, cid: int, decision: Decision, now: datetime) -> None:
+        state = next_sticky(self._sticky.get(cid), decision, now)
+        if state is None:
+            self._sticky.pop(cid, None)
+        else:
+            self._sticky[cid] = state
+
+    def _conversation(self, cid: int) -> Conversation:
+        turns = [Turn(m.role, m.content, len(m.attachments or ()))
+                 for m in self.store.messages(cid)
+                 if m.role in ("user", "system") or (m.role == "assistant" and m.status == "complete")]
+        return Conversation(turns)
+
+    def _chain(self, router: Router, decision: Decision) -> list[str]:
+        assert decision.target is not None
+        rest = [t for t in router.fallback if t != decision.target]
+        return [decision.target, *rest]
+
+    async def _through_chain(self, cid: int, reply_id: int, conversation: Conversation, router: Router,
+                             decision: Decision, trace: list[dict[str, Any]], cancel: CancelToken,
+                             stopped: asyncio.Event) -> AsyncIterator[ChatEvent]:
+        messages = tuple(ChatMessage(t.role, t.content) for t in conversation)  # type: ignore[arg-type]
+        chain = self._chain(router, decision)
+        started = time.monotonic()
+        last_error: ProviderError | None = None
+        for position, target in enumerate(chain):
+            if position > 0 and not self.availability(target).ok:
+                continue
+            stream = _Stream()
+            try:
+                async for text in self._attempt(target, messages, stream, cancel, stopped, reply_id):
+                    yield Delta(text)
+            except ProviderError as error:
+                self.availability.health.failed(target)
+                last_error = error
+                trace.append({"rule": "attempt", "matched": False,
+                              "detail": f"{target} failed: {error.message}"})
+                if stream.parts:  # broke mid-reply: keep what arrived, offer Retry
+                    self.store.update_message(reply_id, content=stream.text, status="incomplete",
+                                              trace=trace, error=error.message)
+                    yield Failed(reply_id, error.message, stream.text)
+                    return
+                upcoming = self._next_available(chain, position)
+                if upcoming is None:
+                    break
+                self.store.update_message(reply_id, trace=trace, target=upcoming)
+                yield FallbackUsed(target, error.message, upcoming)
+                continue
+            self.availability.health.succeeded(target)
+            if target != decision.target:
+                trace.append({"rule": "attempt", "matched": True, "detail": f"answered by fallback {target}"})
+            yield self._finish(cid, reply_id, target, stream, trace, started)
+            return
+        reason = last_error.message if last_error else "No target in the fallback chain is available."
+        self.store.update_message(reply_id, status="failed", trace=trace, error=reason)
+        yield Failed(reply_id, f"Nothing could answer: {reason}")
+
+    def _next_available(self, chain: list[str], position: int) -> str | None:
+        return next((t for t in chain[position + 1:] if self.availability(t).ok), None)
+
+    async def _attempt(self, target: str, messages: tuple[ChatMessage, ...], stream: _Stream,
+                       cancel: CancelToken, stopped: asyncio.Event, reply_id: int) -> AsyncIterator[str]:
+        """One target, with bounded retries while nothing has streamed yet."""
+        provider, model = self.registry.resolve(target)
+        if not is_local(target) and self._warm_key is not None:
+            await self._warm_key(target.partition(":")[0])
+        for attempt in range(self.retry.attempts + 1):
+            try:
+                request = ChatRequest(model, messages, max_tokens=self.max_tokens, cancel=cancel)
+                async for text in self._consume(provider.stream_chat(request), stream, stopped, reply_id):
+                    yield text
+                return
+            except ProviderError as error:
+                if stream.parts or not error.retryable or attempt == self.retry.attempts:
+                    raise
+                await asyncio.sleep(self.retry.delay(attempt, error))
+
+    async def _consume(self, events: AsyncIterator[Any], stream: _Stream, stopped: asyncio.Event,
+                       reply_id: int) -> AsyncIterator[str]:
+        """Read a provider's events; Stop ends the wait at once, even on a stalled stream."""
+        checkpoint = time.monotonic()
+        stop_wait = asyncio.ensure_future(stopped.wait())
+        try:
+            while True:
+                next_event = asyncio.ensure_future(events.__anext__())
+                done, _ = await asyncio.wait({next_event, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                if next_event not in done:
+                    next_event.cancel()
+                    stream.finish = "cancelled"
+                    return
+                try:
+                    event = next_event.result()
+                except StopAsyncIteration:
+                    return
+                if isinstance(event, TextDelta):
+                    stream.first_token_at = stream.first_token_at or time.monotonic()
+                    stream.parts.append(event.text)
+                    yield event.text
+                    if time.monotonic() - checkpoint >= CHECKPOINT_S:
+                        self.store.update_message(reply_id, content=stream.text)
+                        checkpoint = time.monotonic()
+                elif isinstance(event, Usage):
+                    stream.usage = event
+                elif isinstance(event, Finish):
+                    stream.finish = event.reason
+        finally:
+            stop_wait.cancel()
+            await events.aclose()  # type: ignore[attr-defined]
+
+    def _finish(self, cid: int, reply_id: int, target: str, stream: _Stream, trace: list[dict[str, Any]],
+                started: float) -> Done:
+        usage = stream.usage or Usage(0, 0, estimated=True)
+        cost = self.pricing.cost(target, usage.input_tokens, usage.output_tokens)
+        latency = (time.monotonic() - started) * 1000
+        ttft = (stream.first_token_at - started) * 1000 if stream.first_token_at else None
+        status = "incomplete" if stream.finish == "cancelled" else "complete"
+        self.store.update_message(reply_id, content=stream.text, status=status, target=target, trace=trace,
+                                  tokens_in=usage.input_tokens, tokens_out=usage.output_tokens,
+                                  cost=cost, latency_ms=latency, ttft_ms=ttft)
+        self.store.add_usage(conversation_id=cid, message_id=reply_id, target=target, kind="chat",
+                             tokens_in=usage.input_tokens, tokens_out=usage.output_tokens, cost=cost,
+                             estimated=usage.estimated)
+        return Done(reply_id, target, status, stream.text, usage.input_tokens, usage.output_tokens,
+                    cost, latency, ttft)
+
+    def _auto_title(self, cid: int, text: str) -> None:
+        row = self.store.conversation(cid)
+        if row is None or row.title != "New chat":
+            return
+        words = " ".join(text.split())
+        title = words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        self.store.rename_conversation(cid, title or "New chat")
+

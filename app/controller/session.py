@@ -1,0 +1,63 @@
+"""The running app's parts, wired together once: what both faces (window, CLI) open.
+
+Settings, the store, keys, prices, providers and the chat controller; everything that
+must be read off the event loop (keys from the keyring) is read in ``open``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from app.controller.availability import Availabilities, TargetHealth
+from app.controller.chat import ChatController
+from app.core.models.library import installed_models
+from app.core.pricing import Pricing
+from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.registry import ProviderRegistry
+from app.core.router import Router, library
+from app.core.secrets import SecretStore
+from app.core.settings import Settings
+from app.core.store import Store, default_db_path
+
+
+class Session:
+    def __init__(self, settings: Settings, store: Store, secrets: SecretStore) -> None:
+        self.settings = settings
+        self.store = store
+        self.secrets = secrets
+        self.pricing = Pricing.load(settings.pricing_overrides)
+        self.local_models = [m.name for m in installed_models()]
+        local = LocalLlamaProvider(settings_for=lambda name: self.settings.local)
+        self.registry = ProviderRegistry(settings.provider_configs(), secrets.cached, local)
+        self.availability = Availabilities(
+            providers=lambda: self.settings.provider_configs(),
+            local_models=lambda: self.local_models,
+            has_key=lambda provider_id: secrets.cached(provider_id) is not None,
+            offline=lambda: self.settings.offline,
+            health=TargetHealth(),
+        )
+        self.chat = ChatController(store, self.registry, self.pricing, self.availability,
+                                   warm_key=secrets.get)
+
+    @classmethod
+    async def open(cls, *, offline: bool | None = None, primary: bool = True) -> Session:
+        """``primary``: the one process that may mark unfinished replies as interrupted
+        (the window); a CLI started beside it passes False."""
+        settings = Settings.load()
+        if offline is not None:
+            settings = replace(settings, offline=offline)
+        secrets = await asyncio.to_thread(SecretStore)  # probes D-Bus: not on the loop
+        await secrets.warm(p.id for p in settings.providers)  # keyring reads, off the loop
+        return cls(settings, Store(default_db_path(), recover_interrupted=primary), secrets)
+
+    def refresh_local_models(self) -> None:
+        """Re-read the models folder (after a download, import or delete)."""
+        self.local_models = [m.name for m in installed_models()]
+
+    def router(self, spec: str | None = None) -> Router:
+        return library.find_router(spec or self.settings.default_router)
+
+    async def aclose(self) -> None:
+        await self.registry.aclose()
+        self.store.close()

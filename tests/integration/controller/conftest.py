@@ -1,0 +1,40 @@
+"""A chat controller over real parts: the store on disk, llama.cpp, loopback servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from app.controller.availability import Availabilities, TargetHealth
+from app.controller.chat import ChatController, RetryPolicy
+from app.core.models.library import installed_models
+from app.core.pricing import Pricing
+from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+from app.core.providers.registry import ProviderConfig, ProviderRegistry
+from app.core.store import Store, default_db_path
+
+MakeController = Callable[..., ChatController]
+
+
+@pytest.fixture
+async def make_controller() -> AsyncIterator[MakeController]:
+    made: list[ChatController] = []
+
+    def make(configs: list[ProviderConfig], keys: dict[str, str] | None = None, *,
+             max_tokens: int | None = 6, retry: RetryPolicy = RetryPolicy(1, 0.001, 0.01)) -> ChatController:
+        keys = keys or {}
+        local = LocalLlamaProvider(settings_for=lambda name: LocalModelSettings(n_ctx=1024))
+        registry = ProviderRegistry(configs, keys.get, local)
+        names = [m.name for m in installed_models()]
+        availability = Availabilities(lambda: configs, lambda: names, lambda pid: pid in keys,
+                                      lambda: False, TargetHealth())
+        controller = ChatController(Store(default_db_path()), registry, Pricing.load(), availability,
+                                    retry=retry, max_tokens=max_tokens)
+        made.append(controller)
+        return controller
+
+    yield make
+    for controller in made:
+        await controller.registry.aclose()
+        controller.store.close()
