@@ -8,6 +8,7 @@ while it streams, so a crash or a Stop loses at most a second of text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class RetryPolicy:
     def delay(self, attempt: int, error: ProviderError) -> float:
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
             return min(error.retry_after, self.max_delay_s)
-        return min(self.base_delay_s * 2**attempt, self.max_delay_s)
+        return min(self.base_delay_s * 2.0**attempt, self.max_delay_s)
 
 
 class _Stream:
@@ -223,7 +224,9 @@ class ChatController:
                 next_event = asyncio.ensure_future(events.__anext__())
                 done, _ = await asyncio.wait({next_event, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
                 if next_event not in done:
-                    next_event.cancel()
+                    next_event.cancel()  # ends the provider's wait, closing its response
+                    with contextlib.suppress(BaseException):
+                        await next_event
                     stream.finish = "cancelled"
                     return
                 try:

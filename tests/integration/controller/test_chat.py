@@ -1,0 +1,144 @@
+"""The chat controller's promises, against loopback servers: save first, fall back,
+retry, stop, cool down, and say plainly when nothing can answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
+from app.core.providers.registry import ProviderConfig
+from app.core.router import parse_router
+from app.core.store import Store, default_db_path
+from tests.support.sse_server import HANGUP, RecordedRequest, Reply, SSEServer, json_reply, sse, sse_reply
+
+
+def chunk(text: str) -> bytes:
+    return sse(None, {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}]})
+
+
+def ok(*texts: str) -> Reply:
+    return sse_reply(*(chunk(t) for t in texts), sse(None, "[DONE]"))
+
+
+def router(*targets: str):
+    return parse_router({"schema": 1, "name": "T", "fallback": list(targets), "rules": []})
+
+
+def config(pid: str, server: SSEServer) -> ProviderConfig:
+    return ProviderConfig(pid, "openai", server.url + "/v1", key_required=False)
+
+
+async def run(controller, cid, text, r):
+    return [event async for event in controller.send(cid, text, r)]
+
+
+async def test_user_message_is_saved_before_any_model_is_called(make_controller):
+    seen_in_db = []
+
+    def handle(request: RecordedRequest) -> Reply:
+        # A second connection, as another process would see the database.
+        with Store(default_db_path(), recover_interrupted=False) as store:
+            seen_in_db.extend(m.content for m in store.messages(cid) if m.role == "user")
+        return ok("fine")
+
+    with SSEServer(handle) as server:
+        controller = make_controller([config("a", server)])
+        cid = controller.new_conversation()
+        events = await run(controller, cid, "remember me", router("a:m"))
+    assert seen_in_db == ["remember me"]
+    assert isinstance(events[0], Routed) and isinstance(events[-1], Done)
+    reply = controller.store.messages(cid)[-1]
+    assert (reply.content, reply.status, reply.target) == ("fine", "complete", "a:m")
+    assert controller.store.conversation(cid).title == "remember me"
+
+
+async def test_falls_back_before_the_first_token_and_records_it(make_controller):
+    with SSEServer(lambda r: json_reply({"error": {"message": "bad key"}}, 401)) as bad, \
+            SSEServer(lambda r: ok("from ", "backup")) as good:
+        controller = make_controller([config("a", bad), config("b", good)])
+        cid = controller.new_conversation()
+        events = await run(controller, cid, "hi", router("a:m", "b:m"))
+    fallback = next(e for e in events if isinstance(e, FallbackUsed))
+    assert (fallback.failed, fallback.next_target) == ("a:m", "b:m")
+    assert "refused the API key" in fallback.reason
+    assert "".join(e.text for e in events if isinstance(e, Delta)) == "from backup"
+    reply = controller.store.messages(cid)[-1]
+    assert reply.target == "b:m" and reply.status == "complete"
+    details = [t["detail"] for t in reply.trace if t["rule"] == "attempt"]
+    assert details[0].startswith("a:m failed: a refused the API key") and details[1] == "answered by fallback b:m"
+    assert len(bad.requests) == 1  # auth errors are not retried
+
+
+async def test_rate_limit_is_retried_then_succeeds_without_fallback(make_controller):
+    replies = iter([json_reply({"error": {"message": "slow"}}, 429, {"retry-after": "0"}), ok("second try")])
+    with SSEServer(lambda r: next(replies)) as server:
+        controller = make_controller([config("a", server)])
+        cid = controller.new_conversation()
+        events = await run(controller, cid, "hi", router("a:m"))
+    assert not any(isinstance(e, FallbackUsed) for e in events)
+    assert isinstance(events[-1], Done) and events[-1].text == "second try"
+    assert len(server.requests) == 2
+
+
+async def test_stream_cut_after_tokens_keeps_the_partial_reply(make_controller):
+    with SSEServer(lambda r: sse_reply(chunk("half a "), HANGUP)) as server, \
+            SSEServer(lambda r: ok("unused")) as backup:
+        controller = make_controller([config("a", server), config("b", backup)])
+        cid = controller.new_conversation()
+        events = await run(controller, cid, "hi", router("a:m", "b:m"))
+    assert isinstance(events[-1], Failed) and events[-1].partial == "half a "
+    reply = controller.store.messages(cid)[-1]
+    assert (reply.status, reply.content) == ("incomplete", "half a ")
+    assert backup.requests == []  # a half-written reply is not silently restarted elsewhere
+
+
+async def test_stop_ends_a_stalled_stream_at_once_and_keeps_the_text(make_controller):
+    with SSEServer(lambda r: sse_reply(chunk("before stop"), 30.0, chunk("never"))) as server:
+        controller = make_controller([config("a", server)])
+        cid = controller.new_conversation()
+        events = []
+        started = asyncio.get_running_loop().time()
+        async for event in controller.send(cid, "hi", router("a:m")):
+            events.append(event)
+            if isinstance(event, Delta):
+                controller.stop(cid)
+        elapsed = asyncio.get_running_loop().time() - started
+    assert elapsed < 10  # the server stalls for 30 s
+    assert isinstance(events[-1], Done) and events[-1].status == "incomplete"
+    reply = controller.store.messages(cid)[-1]
+    assert (reply.status, reply.content) == ("incomplete", "before stop")
+
+
+async def test_repeated_failures_cool_a_target_down(make_controller):
+    with SSEServer(lambda r: json_reply({"error": {"message": "down"}}, 500)) as bad, \
+            SSEServer(lambda r: ok("ok")) as good:
+        controller = make_controller([config("a", bad), config("b", good)])
+        r = router("a:m", "b:m")
+        for _ in range(3):
+            await run(controller, controller.new_conversation(), "hi", r)
+        calls = len(bad.requests)
+        events = await run(controller, controller.new_conversation(), "hi", r)
+    assert len(bad.requests) == calls  # skipped while cooling down
+    routed = next(e for e in events if isinstance(e, Routed))
+    assert routed.decision.target == "b:m"
+    assert "cooling down" in routed.decision.reason
+
+
+async def test_nothing_can_answer(make_controller):
+    with SSEServer(lambda r: json_reply({"error": {"message": "down"}}, 503)) as bad:
+        controller = make_controller([config("a", bad)])
+        cid = controller.new_conversation()
+        events = await run(controller, cid, "hi", router("a:m"))
+    assert isinstance(events[-1], Failed) and "Nothing could answer" in events[-1].reason
+    user, reply = controller.store.messages(cid)
+    assert user.content == "hi" and reply.status == "failed" and reply.error
+
+
+async def test_no_target_at_all(make_controller):
+    controller = make_controller([])
+    cid = controller.new_conversation()
+    events = await run(controller, cid, "hi", router("nowhere:m"))
+    assert isinstance(events[-1], Failed) and "no fallback target is available" in events[-1].reason
+    assert controller.store.messages(cid)[0].content == "hi"
