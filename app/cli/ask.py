@@ -10,13 +10,17 @@ import argparse
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
 from app.cli.errors import UsageError
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
 from app.controller.session import Session
-from app.core.router import Decision, RouterFormatError
+from app.core.providers.base import ImagePart
+from app.core.router import Decision, Router, RouterFormatError
 
 EXIT_NO_ANSWER = 1
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
+               ".gif": "image/gif"}
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +29,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--router", help="router file or name (default: the one in settings)")
     p.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
     p.add_argument("--offline", action="store_true", help="use no remote provider")
+    p.add_argument("--image", type=Path, action="append", default=[], metavar="PATH",
+                   help="attach an image (PNG, JPEG, WebP or GIF); may be repeated")
     p.set_defaults(run=run)
 
 
@@ -57,14 +63,25 @@ async def _ask(args: argparse.Namespace) -> int:
             raise UsageError(f"there is no conversation {cid} (see: python -m app history)")
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, session.chat.stop, cid)  # Ctrl+C stops, keeps the text
-        return await _stream(session, cid, args.text, router)
+        images = [read_image(path) for path in args.image]
+        return await _stream(session, cid, args.text, router, images)
     finally:
         await session.aclose()
 
 
-async def _stream(session: Session, cid: int, text: str, router: object) -> int:
+def read_image(path: Path) -> ImagePart:
+    mime = IMAGE_TYPES.get(path.suffix.lower())
+    if mime is None:
+        raise UsageError(f"--image {path}: not a PNG, JPEG, WebP or GIF file")
+    try:
+        return ImagePart(mime, path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"--image {path}: {exc.strerror or exc}") from None
+
+
+async def _stream(session: Session, cid: int, text: str, router: Router, images: list[ImagePart]) -> int:
     code = 0
-    async for event in session.chat.send(cid, text, router):  # type: ignore[arg-type]
+    async for event in session.chat.send(cid, text, router, images):
         if isinstance(event, Routed):
             print(route_line(event.decision), file=sys.stderr, flush=True)
         elif isinstance(event, FallbackUsed):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,15 @@ from typing import Any
 from app.controller.availability import Availabilities
 from app.controller.events import ChatEvent, Delta, Done, FallbackUsed, Failed, Routed
 from app.core.pricing import Pricing
-from app.core.providers.base import CancelToken, ChatMessage, ChatRequest, Finish, TextDelta, Usage
+from app.core.providers.base import (
+    CancelToken,
+    ChatMessage,
+    ChatRequest,
+    Finish,
+    ImagePart,
+    TextDelta,
+    Usage,
+)
 from app.core.providers.errors import ProviderError, RateLimitedError
 from app.core.providers.registry import ProviderRegistry
 from app.core.router import Conversation, Decision, RouteContext, Router, StickyState, Turn, decide, next_sticky
@@ -94,11 +102,19 @@ class ChatController:
             running[1].set()
 
     async def send(self, conversation_id: int, text: str, router: Router,
-                   images: int = 0) -> AsyncIterator[ChatEvent]:
-        user_id = self.store.add_message(conversation_id, "user", text,
-                                         attachments=[{"kind": "image"}] * images or None)
+                   images: Sequence[ImagePart] = ()) -> AsyncIterator[ChatEvent]:
+        attachments = [{"kind": "image", "mime": i.mime, "bytes": len(i.data)} for i in images]
+        user_id = self.store.add_message(conversation_id, "user", text, attachments=attachments or None)
         self._auto_title(conversation_id, text)
-        async for event in self._answer(conversation_id, user_id, router):
+        async for event in self._answer(conversation_id, user_id, router, tuple(images)):
+            yield event
+
+    async def edit_and_resend(self, conversation_id: int, message_id: int, text: str,
+                              router: Router) -> AsyncIterator[ChatEvent]:
+        """Replace a user message and everything after it, then answer the new text."""
+        self.store.delete_messages_after(conversation_id, message_id)
+        self.store.update_message(message_id, content=text)
+        async for event in self._answer(conversation_id, message_id, router):
             yield event
 
     async def regenerate(self, conversation_id: int, router: Router) -> AsyncIterator[ChatEvent]:
@@ -114,7 +130,8 @@ class ChatController:
 
     # ---- the answer ------------------------------------------------------------------
 
-    async def _answer(self, cid: int, user_id: int, router: Router) -> AsyncIterator[ChatEvent]:
+    async def _answer(self, cid: int, user_id: int, router: Router,
+                      images: tuple[ImagePart, ...] = ()) -> AsyncIterator[ChatEvent]:
         conversation = self._conversation(cid)
         now = self._clock()
         decision = decide(router, RouteContext(conversation, now, self.availability),
@@ -131,8 +148,8 @@ class ChatController:
         cancel, stopped = CancelToken(), asyncio.Event()
         self._running[cid] = (cancel, stopped)
         try:
-            async for event in self._through_chain(cid, reply_id, conversation, router, decision,
-                                                   trace, cancel, stopped):
+            async for event in self._through_chain(cid, reply_id, _messages(conversation, images),
+                                                   router, decision, trace, cancel, stopped):
                 yield event
         finally:
             self._running.pop(cid, None)
@@ -155,10 +172,9 @@ class ChatController:
         rest = [t for t in router.fallback if t != decision.target]
         return [decision.target, *rest]
 
-    async def _through_chain(self, cid: int, reply_id: int, conversation: Conversation, router: Router,
-                             decision: Decision, trace: list[dict[str, Any]], cancel: CancelToken,
-                             stopped: asyncio.Event) -> AsyncIterator[ChatEvent]:
-        messages = tuple(ChatMessage(t.role, t.content) for t in conversation)  # type: ignore[arg-type]
+    async def _through_chain(self, cid: int, reply_id: int, messages: tuple[ChatMessage, ...],
+                             router: Router, decision: Decision, trace: list[dict[str, Any]],
+                             cancel: CancelToken, stopped: asyncio.Event) -> AsyncIterator[ChatEvent]:
         chain = self._chain(router, decision)
         started = time.monotonic()
         last_error: ProviderError | None = None
@@ -272,3 +288,12 @@ class ChatController:
         title = words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
         self.store.rename_conversation(cid, title or "New chat")
 
+
+def _messages(conversation: Conversation, images: tuple[ImagePart, ...]) -> tuple[ChatMessage, ...]:
+    """The conversation for a provider; this message's images ride on the last user turn
+    (earlier images are not sent again)."""
+    out = [ChatMessage(t.role, t.content) for t in conversation]  # type: ignore[arg-type]
+    last_user = max((i for i, m in enumerate(out) if m.role == "user"), default=None)
+    if images and last_user is not None:
+        out[last_user] = ChatMessage("user", out[last_user].text, images)
+    return tuple(out)

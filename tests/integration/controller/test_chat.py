@@ -142,3 +142,31 @@ async def test_no_target_at_all(make_controller):
     events = await run(controller, cid, "hi", router("nowhere:m"))
     assert isinstance(events[-1], Failed) and "no fallback target is available" in events[-1].reason
     assert controller.store.messages(cid)[0].content == "hi"
+
+
+async def test_image_routes_by_rule_and_reaches_the_provider(make_controller):
+    from app.core.providers.base import ImagePart
+    with SSEServer(lambda r: ok("a cat")) as vision:
+        controller = make_controller([config("v", vision)])
+        r = parse_router({"schema": 1, "name": "T", "fallback": ["nowhere:m", "v:m"], "rules": [
+            {"id": "images", "when": {"type": "image"}, "route_to": "v:vision"}]})
+        cid = controller.new_conversation()
+        events = [e async for e in controller.send(cid, "what is this?", r, [ImagePart("image/png", b"PNG")])]
+    assert next(e for e in events if isinstance(e, Routed)).decision.rule == "images"
+    content = vision.requests[0].json["messages"][-1]["content"]
+    assert content[1]["image_url"]["url"] == "data:image/png;base64,UE5H"
+    assert controller.store.messages(cid)[0].attachments == [{"kind": "image", "mime": "image/png", "bytes": 3}]
+
+
+async def test_edit_and_resend_replaces_the_tail(make_controller):
+    answers = iter(["first answer", "second answer"])
+    with SSEServer(lambda r: ok(next(answers))) as server:
+        controller = make_controller([config("a", server)])
+        cid = controller.new_conversation()
+        await run(controller, cid, "first question", router("a:m"))
+        user_id = controller.store.messages(cid)[0].id
+        events = [e async for e in controller.edit_and_resend(cid, user_id, "better question", router("a:m"))]
+    assert isinstance(events[-1], Done)
+    rows = controller.store.messages(cid)
+    assert [(m.role, m.content) for m in rows] == [("user", "better question"), ("assistant", "second answer")]
+    assert server.requests[1].json["messages"] == [{"role": "user", "content": "better question"}]
