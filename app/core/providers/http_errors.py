@@ -28,17 +28,33 @@ from app.core.providers.errors import (
 _CONTEXT_HINTS = (
     "context_length_exceeded", "maximum context length", "context length", "context window",
     "prompt is too long", "too many tokens", "input is too long", "exceeds the maximum number of tokens",
+    "request_too_large",  # Anthropic's in-stream kind for what is a 413 over HTTP
 )
+_INVALID_KEY = "API_KEY_INVALID"  # google.rpc.ErrorInfo reason: Gemini's 400 for a wrong key
+
+
+def _json(body: str) -> Any:
+    """An error body's JSON (None if it is not JSON), unwrapped from a list."""
+    try:
+        data: Any = json.loads(body)
+    except ValueError:
+        return None
+    if isinstance(data, list) and data:  # Gemini sometimes wraps the error in a list
+        data = data[0]
+    return data
+
+
+def _details(body: str) -> list[dict[str, Any]]:
+    """The google.rpc details of an error body (ErrorInfo, RetryInfo, …); [] for other APIs."""
+    data = _json(body)
+    error = data.get("error") if isinstance(data, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    return [d for d in details if isinstance(d, dict)] if isinstance(details, list) else []
 
 
 def error_message(body: str) -> str:
     """The human part of an error body: {"error": {"message": …}} and its cousins."""
-    try:
-        data: Any = json.loads(body)
-    except ValueError:
-        return body.strip()
-    if isinstance(data, list) and data:  # Gemini sometimes wraps the error in a list
-        data = data[0]
+    data = _json(body)
     if isinstance(data, dict):
         err = data.get("error", data)
         if isinstance(err, dict):
@@ -66,6 +82,19 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, when.timestamp() - time.time()) if when else None
 
 
+def _retry_delay(details: list[dict[str, Any]]) -> float | None:
+    """Seconds from a google.rpc.RetryInfo detail, e.g. {"retryDelay": "27s"}: Gemini says
+    when in the body, not in Retry-After."""
+    for detail in details:
+        delay = detail.get("retryDelay")
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                return max(0.0, float(delay[:-1]))
+            except ValueError:
+                return None
+    return None
+
+
 def _looks_like_context(text: str) -> bool:
     lowered = text.lower()
     return any(hint in lowered for hint in _CONTEXT_HINTS)
@@ -74,13 +103,18 @@ def _looks_like_context(text: str) -> bool:
 def error_for_status(status: int, body: str, headers: Mapping[str, str], provider: str) -> ProviderError:
     detail = error_message(body)
     said = f": {detail}" if detail else ""
+    details = _details(body)
     if status in (401, 403):
         return AuthError(f"{provider} refused the API key ({status}){said}", provider=provider)
+    if status == 400 and any(d.get("reason") == _INVALID_KEY for d in details):
+        # Gemini answers a wrong key with 400 INVALID_ARGUMENT, not 401; it is still the key.
+        return AuthError(f"{provider} refused the API key{said}", provider=provider)
     if status == 404:
         return ModelMissingError(f"{provider} does not have that model ({status}){said}", provider=provider)
     if status == 429:
+        wait = retry_after(headers)
         return RateLimitedError(f"{provider} is rate-limiting requests (429){said}", provider=provider,
-                                retry_after=retry_after(headers))
+                                retry_after=_retry_delay(details) if wait is None else wait)
     if status == 413 or (status in (400, 422) and _looks_like_context(detail)):
         return ContextTooLongError(f"The conversation is too long for this model{said}", provider=provider)
     if status == 408 or status >= 500:
@@ -103,7 +137,8 @@ def error_for_event(kind: str, message: str, provider: str) -> ProviderError:
         return ModelMissingError(f"{provider} does not have that model{said}", provider=provider)
     if _looks_like_context(message) or _looks_like_context(kind):
         return ContextTooLongError(f"The conversation is too long for this model{said}", provider=provider)
-    if "invalid" in kind or "bad_request" in kind:
+    # FAILED_PRECONDITION: Gemini's "enable billing" or "not available in your region".
+    if "invalid" in kind or "bad_request" in kind or "precondition" in kind:
         return BadRequestError(f"{provider} rejected the request{said}", provider=provider)
     return UnavailableError(f"{provider} failed while answering{said}", provider=provider)
 
