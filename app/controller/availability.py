@@ -23,8 +23,11 @@ COOLDOWN_S = 60.0
 class TargetHealth:
     """Recent failures per target, and the cool-downs they earned."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, *,
+                 failures_to_cool: int = FAILURES_TO_COOL, cooldown_s: float = COOLDOWN_S) -> None:
         self._clock = clock
+        self._failures_to_cool = failures_to_cool
+        self._cooldown_s = cooldown_s
         self._failures: dict[str, deque[float]] = defaultdict(deque)
         self._cool_until: dict[str, float] = {}
 
@@ -34,8 +37,8 @@ class TargetHealth:
         recent.append(now)
         while recent and now - recent[0] > FAILURE_WINDOW_S:
             recent.popleft()
-        if len(recent) >= FAILURES_TO_COOL:
-            self._cool_until[target] = now + COOLDOWN_S
+        if len(recent) >= self._failures_to_cool:
+            self._cool_until[target] = now + self._cooldown_s
             recent.clear()
 
     def succeeded(self, target: str) -> None:

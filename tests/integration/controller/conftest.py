@@ -22,13 +22,14 @@ async def make_controller() -> AsyncIterator[MakeController]:
     made: list[ChatController] = []
 
     def make(configs: list[ProviderConfig], keys: dict[str, str] | None = None, *,
-             max_tokens: int | None = 6, retry: RetryPolicy = RetryPolicy(1, 0.001, 0.01)) -> ChatController:
+             max_tokens: int | None = 6, retry: RetryPolicy = RetryPolicy(1, 0.001, 0.01),
+             health: TargetHealth | None = None) -> ChatController:
         keys = keys or {}
         local = LocalLlamaProvider(settings_for=lambda name: LocalModelSettings(n_ctx=1024))
         registry = ProviderRegistry(configs, keys.get, local)
         names = [m.name for m in installed_models()]
         availability = Availabilities(lambda: configs, lambda: names, lambda pid: pid in keys,
-                                      lambda: False, TargetHealth())
+                                      lambda: False, health or TargetHealth())
         controller = ChatController(Store(default_db_path()), registry, Pricing.load(), availability,
                                     retry=retry, max_tokens=max_tokens)
         made.append(controller)

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.controller.availability import TargetHealth
 from app.controller.events import Done, Failed, FallbackUsed
 from app.core.paths import data_dir
 from app.core.providers.openai_compat import OpenAICompatProvider
@@ -54,7 +55,8 @@ async def test_five_hundred_messages_lose_nothing(make_controller, tmp_path: Pat
     server, faults = fault_server(seed=20261125)
     with server:
         config = ProviderConfig("flaky", "openai", server.url + "/v1", key_required=False)
-        controller = make_controller([config])
+        # No cool-down here: every message must meet the flaky server, not skip it.
+        controller = make_controller([config], health=TargetHealth(cooldown_s=0))
         controller.registry.register(OpenAICompatProvider(
             "flaky", server.url + "/v1", key_required=False, timeout=httpx.Timeout(5, read=0.25)))
         router = parse_router({"schema": 1, "name": "Flaky first",
