@@ -2,6 +2,7 @@
 
     python scripts/bench.py router --json
     python scripts/bench.py local --json
+    python scripts/bench.py classifier --json
 
 router: a 20-rule router of mixed condition types whose match is near the bottom,
 deciding for the last message of a 50-turn conversation. Ours keeps the conversation
@@ -238,15 +239,83 @@ def bench_local(rounds: int, max_tokens: int) -> dict[str, Any]:
     }
 
 
+def bench_classifier(limit: int | None) -> dict[str, Any]:
+    """The bundled model deciding tests/data/classifier_dev.jsonl (5 routes): accuracy,
+    and latency with the static prompt served from llama.cpp's prefix cache vs without."""
+    import asyncio
+    import json
+    from collections import defaultdict
+
+    from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+    from app.core.router.classifier import classify
+    from app.core.tokens import default_counter
+
+    dev = [json.loads(line) for line in
+           (Path(__file__).resolve().parents[1] / "tests/data/classifier_dev.jsonl").read_text().splitlines()]
+    dev = dev[:limit] if limit else dev
+    routes = {
+        "code": "Programming: writing, fixing or explaining code, SQL, shell commands, regexes",
+        "math": "Math: arithmetic, algebra, probability, proofs, unit conversions, word problems",
+        "creative": "Creative writing: poems, stories, lyrics, jokes, slogans, names",
+        "translation": "Translating text between languages or explaining a foreign word",
+        "chitchat": "Small talk: greetings, feelings, opinions, questions about the assistant",
+    }
+    router = parse_router({"schema": 1, "name": "Bench", "fallback": ["local:SmolLM2-135M-Instruct"],
+                           "classifier": {"timeout_s": 60},
+                           "rules": [{"id": k, "type": "classified", "description": v, "route_to": f"x:{k}"}
+                                     for k, v in routes.items()]})
+    counter = default_counter()
+    local = LocalLlamaProvider(settings_for=lambda name: LocalModelSettings(n_ctx=2048))
+
+    async def run() -> tuple[list[tuple[str, str | None, float]], list[float]]:
+        await classify(local, router.rules, [Turn("user", "warm up")], router.classifier, counter)
+        warm: list[tuple[str, str | None, float]] = []
+        cold: list[float] = []
+        for item in dev:
+            turns = [Turn("user", item["text"])]
+            answer = await classify(local, router.rules, turns, router.classifier, counter)
+            warm.append((item["route"], answer.rule, answer.latency_ms))
+            await local.forget_prefix()  # the same call, re-reading the whole prompt
+            cold.append((await classify(local, router.rules, turns, router.classifier, counter)).latency_ms)
+            await classify(local, router.rules, [Turn("user", "x")], router.classifier, counter)  # re-warm
+        await local.aclose()
+        return warm, cold
+
+    warm, cold = asyncio.run(run())
+    per_route: dict[str, list[bool]] = defaultdict(list)
+    for truth, answer, _ in warm:
+        per_route[truth].append(answer == truth)
+    p50, p50_cold = statistics.median(t for _, _, t in warm), statistics.median(cold)
+    return {
+        "bench": "classifier",
+        "model": router.classifier.target,
+        "method": "first-token log-likelihood of each rule's label",
+        "messages": len(warm),
+        "accuracy": round(sum(sum(v) for v in per_route.values()) / len(warm), 3),
+        "accuracy_per_route": {k: round(sum(v) / len(v), 3) for k, v in sorted(per_route.items())},
+        "chance": round(1 / len(routes), 3),
+        "answers": {k: sum(1 for _, a, _ in warm if (a or "none") == k) for k in [*routes, "none"]},
+        "p50_ms": round(p50, 1),
+        "p50_ms_no_prefix_cache": round(p50_cold, 1),
+        "speedup": round(p50_cold / p50, 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("bench", choices=["router", "local"])
+    parser.add_argument("bench", choices=["router", "local", "classifier"])
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
     parser.add_argument("--iterations", type=int, default=5000, help="router: decisions to time")
     parser.add_argument("--rounds", type=int, default=8, help="local: runs of each side")
     parser.add_argument("--tokens", type=int, default=128, help="local: tokens per run")
+    parser.add_argument("--limit", type=int, help="classifier: first N messages of the dev set")
     args = parser.parse_args(argv)
-    result = bench_router(args.iterations) if args.bench == "router" else bench_local(args.rounds, args.tokens)
+    if args.bench == "router":
+        result = bench_router(args.iterations)
+    elif args.bench == "local":
+        result = bench_local(args.rounds, args.tokens)
+    else:
+        result = bench_classifier(args.limit)
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

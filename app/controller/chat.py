@@ -30,6 +30,7 @@ from app.core.providers.base import (
 from app.core.providers.errors import ProviderError, RateLimitedError
 from app.core.providers.registry import ProviderRegistry
 from app.core.router import Conversation, Decision, RouteContext, Router, StickyState, Turn, decide, next_sticky
+from app.core.router.classifier import apply_answer, classify
 from app.core.router.targets import is_local
 from app.core.store import Store
 
@@ -136,6 +137,8 @@ class ChatController:
         now = self._clock()
         decision = decide(router, RouteContext(conversation, now, self.availability),
                           self._sticky.get(cid))
+        if decision.needs_classifier:
+            decision = await self._classify(cid, router, decision, conversation)
         trace = [{"rule": t.rule, "matched": t.matched, "detail": t.detail} for t in decision.trace]
         reply_id = self.store.add_message(cid, "assistant", "", status="streaming",
                                           target=decision.target, rule=decision.rule, trace=trace)
@@ -153,6 +156,17 @@ class ChatController:
                 yield event
         finally:
             self._running.pop(cid, None)
+
+    async def _classify(self, cid: int, router: Router, decision: Decision,
+                        conversation: Conversation) -> Decision:
+        rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
+        answer = await classify(self.registry.local, rules, conversation, router.classifier,
+                                conversation.counter)
+        if answer.tokens_in:  # a classifier call is usage of its own, kept apart from replies
+            self.store.add_usage(conversation_id=cid, message_id=None, target=answer.model,
+                                 kind="classifier", tokens_in=answer.tokens_in, tokens_out=1,
+                                 cost=self.pricing.cost(answer.model, answer.tokens_in, 1))
+        return apply_answer(decision, router, answer)
 
     def _remember_sticky(self, cid: int, decision: Decision, now: datetime) -> None:
         state = next_sticky(self._sticky.get(cid), decision, now)

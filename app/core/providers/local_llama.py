@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import llama_cpp
+import numpy as np
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from app.core.models.gguf_file import GGUFInfo, InvalidModelFile, read_gguf
 from app.core.models.library import LocalModel, installed_models
@@ -40,6 +42,7 @@ from app.core.providers.base import (
 from app.core.providers.errors import (
     BadRequestError,
     ContextTooLongError,
+    GenerationCancelled,
     ModelMissingError,
     ProviderError,
     UnavailableError,
@@ -260,6 +263,57 @@ class LocalLlamaProvider:
             yield Usage(prompt_tokens, max(0, llama.n_tokens - prompt_tokens))
         yield Finish(finish)
 
+    async def score_next_token(self, model: str, messages: Sequence[ChatMessage], labels: Sequence[str],
+                               cancel: CancelToken | None = None) -> LabelScores:
+        """Log-probability of each label as the first token of the model's answer.
+
+        The prompt goes through the model's chat template; the longest prefix already
+        in the KV cache is kept, so a classifier prompt whose static part comes first
+        only evaluates the message at its end.
+        """
+        return await self._on_worker(self._score_sync, model, tuple(messages), tuple(labels),
+                                     cancel or CancelToken())
+
+    def _score_sync(self, model: str, messages: tuple[ChatMessage, ...], labels: tuple[str, ...],
+                    cancel: CancelToken) -> LabelScores:
+        self._load_sync(model, self._settings_for(model))
+        llama = self._llama
+        assert llama is not None
+        self._arm_abort(cancel)
+        tokens = self._chat_tokens(llama, messages)
+        cached = _common_prefix(llama._input_ids.tolist(), tokens)
+        reuse = min(cached, len(tokens) - 1)  # the last token must be evaluated to get logits
+        llama.n_tokens = reuse
+        try:
+            llama.eval(tokens[reuse:])
+        except RuntimeError:
+            if cancel.cancelled:
+                raise GenerationCancelled(provider=LOCAL) from None
+            raise
+        raw = llama._ctx.get_logits()  # type: ignore[no-untyped-call]
+        logits = np.ctypeslib.as_array(raw, shape=(llama.n_vocab(),)).astype(np.float64)
+        logprobs = logits - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
+        ids = [llama.tokenize(label.encode("utf-8"), add_bos=False, special=False)[0] for label in labels]
+        return LabelScores({label: float(logprobs[i]) for label, i in zip(labels, ids)},
+                           prompt_tokens=len(tokens), evaluated=len(tokens) - reuse)
+
+    def _chat_tokens(self, llama: llama_cpp.Llama, messages: tuple[ChatMessage, ...]) -> list[int]:
+        """The prompt exactly as create_chat_completion would build it, as token ids."""
+        template = llama.metadata.get("tokenizer.chat_template") or _CHATML
+        eos, bos = llama.token_eos(), llama.token_bos()
+        formatter = Jinja2ChatFormatter(
+            template=template,
+            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+        )
+        response = formatter(messages=[_message(m) for m in messages])
+        return list(llama.tokenize(response.prompt.encode("utf-8"), add_bos=not response.added_special,
+                                   special=True))
+
+    async def forget_prefix(self) -> None:
+        """Drop the KV cache's prompt prefix (benchmarks use it to measure a cold prompt)."""
+        await self._on_worker(lambda: self._llama.reset() if self._llama else None)
+
     async def count_tokens(self, model: str, text: str) -> int:
         """Tokens of ``text`` in the model's own vocabulary."""
         return await self._on_worker(self._count_sync, model, text)
@@ -282,6 +336,26 @@ class LocalLlamaProvider:
     async def aclose(self) -> None:
         await self._on_worker(self._unload_sync)
         self._worker.shutdown(wait=True)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelScores:
+    logprobs: dict[str, float]
+    prompt_tokens: int
+    evaluated: int  # prompt tokens not found in the KV cache
+
+
+_CHATML = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"
+           "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _closing(stream: Any) -> Any:

@@ -30,6 +30,16 @@ class Sticky:
 
 
 @dataclass(frozen=True, slots=True)
+class ClassifierConfig:
+    """Which model decides the plain-English rules, and how long it may take."""
+
+    target: str = "local:SmolLM2-135M-Instruct"
+    timeout_s: float = 2.0
+    context_turns: int = 0  # earlier turns the classifier sees besides the message
+    max_message_tokens: int = 256
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     route_to: str
@@ -54,6 +64,7 @@ class Router:
     rules: tuple[Rule, ...] = ()
     description: str = ""
     sticky: Sticky | None = None
+    classifier: ClassifierConfig = ClassifierConfig()
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -63,7 +74,7 @@ class Router:
 
 def parse_router(data: Any) -> Router:
     f = Fields(data, "")
-    f.only("schema", "name", "description", "fallback", "sticky", "rules")
+    f.only("schema", "name", "description", "fallback", "sticky", "classifier", "rules")
     version = f.raw("schema")
     if version != SCHEMA_VERSION:
         if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
@@ -79,6 +90,23 @@ def parse_router(data: Any) -> Router:
         fallback=_parse_targets(f, "fallback"),
         sticky=_parse_sticky(Fields(f.raw("sticky"), f.at("sticky"))) if f.has("sticky") else None,
         rules=rules,
+        classifier=_parse_classifier(Fields(f.raw("classifier"), f.at("classifier")))
+        if f.has("classifier") else ClassifierConfig(),
+    )
+
+
+def _parse_classifier(f: Fields) -> ClassifierConfig:
+    f.only("target", "timeout_s", "context_turns", "max_message_tokens")
+    default = ClassifierConfig()
+    timeout = f.number("timeout_s") if f.has("timeout_s") else default.timeout_s
+    if not 0 < timeout <= 60:
+        f.fail("timeout_s", f"must be between 0 and 60 seconds, got {timeout:g}")
+    return ClassifierConfig(
+        target=_parse_target(f, "target") if f.has("target") else default.target,
+        timeout_s=timeout,
+        context_turns=f.whole("context_turns", minimum=0) if f.has("context_turns") else 0,
+        max_message_tokens=f.whole("max_message_tokens", minimum=8) if f.has("max_message_tokens")
+        else default.max_message_tokens,
     )
 
 
@@ -168,6 +196,11 @@ def dump_router(router: Router) -> dict[str, Any]:
     if router.sticky:
         out["sticky"] = {k: v for k, v in (("minutes", router.sticky.minutes),
                                            ("messages", router.sticky.messages)) if v is not None}
+    if router.classifier != ClassifierConfig():
+        default = ClassifierConfig()
+        out["classifier"] = {k: getattr(router.classifier, k) for k in
+                             ("target", "timeout_s", "context_turns", "max_message_tokens")
+                             if getattr(router.classifier, k) != getattr(default, k)}
     out["rules"] = [_dump_rule(r) for r in router.rules]
     return out
 

@@ -170,3 +170,30 @@ async def test_edit_and_resend_replaces_the_tail(make_controller):
     rows = controller.store.messages(cid)
     assert [(m.role, m.content) for m in rows] == [("user", "better question"), ("assistant", "second answer")]
     assert server.requests[1].json["messages"] == [{"role": "user", "content": "better question"}]
+
+
+@pytest.mark.model
+async def test_classifier_picks_and_sticky_reuse_skips_the_next_call(make_controller):
+    with SSEServer(lambda r: ok("answer")) as server:
+        controller = make_controller([config("remote", server)])
+        r = parse_router({"schema": 1, "name": "One", "fallback": ["remote:fallback"],
+                          "sticky": {"messages": 2},
+                          "rules": [{"id": "everything", "type": "classified",
+                                     "description": "Any message at all, on any topic", "route_to": "remote:picked"}]})
+        cid = controller.new_conversation()
+        first = await run(controller, cid, "hello", r)
+        decision = next(e for e in first if isinstance(e, Routed)).decision
+        assert any(t.rule == "classifier" for t in decision.trace)
+        calls = [u for u in controller.store.usage_rows() if u.kind == "classifier"]
+        assert len(calls) == 1 and calls[0].tokens_in > 0
+        if decision.rule == "everything":  # sticky only follows a rule's choice
+            second = await run(controller, cid, "and more", r)
+            assert next(e for e in second if isinstance(e, Routed)).decision.sticky
+            assert len([u for u in controller.store.usage_rows() if u.kind == "classifier"]) == 1
+
+
+async def test_router_without_classified_rules_never_asks(make_controller):
+    with SSEServer(lambda r: ok("answer")) as server:
+        controller = make_controller([config("a", server)])
+        await run(controller, controller.new_conversation(), "hello", router("a:m"))
+    assert [u.kind for u in controller.store.usage_rows()] == ["chat"]

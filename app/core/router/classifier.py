@@ -1,0 +1,138 @@
+"""Plain-English rules, decided by a small model reading the message.
+
+All candidate rules are decided together in one call. The prompt puts the static part
+(instructions and the rules' descriptions) first and the message last, so llama.cpp's
+prefix cache skips re-reading the static part on every message. The local model is
+never asked to write: each answer label is scored as the first token of its reply
+(log-likelihood), so the answer is always a valid rule id or "none". Anything that
+goes wrong (timeout, model error) is an answer of "none" with the reason, and the
+engine's fallback decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.core.providers.base import CancelToken, ChatMessage
+from app.core.providers.errors import ProviderError
+from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.router.conversation import Turn
+from app.core.router.engine import Decision, TraceEntry
+from app.core.router.schema import ClassifierConfig, Router, Rule
+from app.core.router.targets import is_local, model_of
+from app.core.tokens import TokenCounter
+
+NONE = "none"
+INSTRUCTIONS = (
+    "You sort chat messages into categories. Read the categories, then the user's "
+    "message, and answer with the one category word that fits best, or \"none\"."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifierAnswer:
+    rule: str | None  # the chosen rule id; None for "none" or a failure
+    model: str
+    latency_ms: float
+    tokens_in: int = 0
+    evaluated: int = 0  # prompt tokens not served from the prefix cache
+    error: str | None = None
+    scores: dict[str, float] = field(default_factory=dict, repr=False)
+
+    @property
+    def answer(self) -> str:
+        return self.rule or NONE
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"model": self.model, "answer": self.answer,
+                                  "latency_ms": round(self.latency_ms, 1), "tokens": self.tokens_in}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def labels_for(rules: Sequence[Rule]) -> dict[str, str]:
+    """Answer word → rule id. The words are the rules' ids made readable
+    ("hard_reasoning" → "hard reasoning"); scoring uses their first token, so a word
+    whose first token another already took gets a numbered label instead."""
+    return {rule.id.replace("_", " ").replace("-", " "): rule.id for rule in rules}
+
+
+def static_prompt(rules: Sequence[Rule]) -> str:
+    lines = [INSTRUCTIONS, "", "Categories:"]
+    for word, rule_id in labels_for(rules).items():
+        rule = next(r for r in rules if r.id == rule_id)
+        lines.append(f"- {word}: {rule.description}")
+    lines.append(f"- {NONE}: none of the above")
+    return "\n".join(lines)
+
+
+def classifier_messages(rules: Sequence[Rule], conversation: Sequence[Turn], config: ClassifierConfig,
+                        counter: TokenCounter) -> list[ChatMessage]:
+    """Static instructions first; then up to ``context_turns`` earlier turns and the
+    message itself, cut to ``max_message_tokens``."""
+    turns = [t for t in conversation if t.role in ("user", "assistant")]
+    recent = turns[-(config.context_turns + 1):] if turns else []
+    text = "\n".join(f"{t.role}: {t.content}" if len(recent) > 1 else t.content for t in recent)
+    return [ChatMessage("system", static_prompt(rules)), ChatMessage("user", _truncate(text, config, counter))]
+
+
+def _truncate(text: str, config: ClassifierConfig, counter: TokenCounter) -> str:
+    if counter.count(text) <= config.max_message_tokens:
+        return text
+    # Keep the end: the latest words say most about what is asked now.
+    words = text.split()
+    while words and counter.count(" ".join(words)) > config.max_message_tokens:
+        words = words[len(words) // 8 or 1:]
+    return " ".join(words)
+
+
+async def classify(local: LocalLlamaProvider, rules: Sequence[Rule], conversation: Sequence[Turn],
+                   config: ClassifierConfig, counter: TokenCounter) -> ClassifierAnswer:
+    """One call deciding between ``rules``; never raises."""
+    started = time.perf_counter()
+    model = model_of(config.target)
+
+    def failed(why: str) -> ClassifierAnswer:
+        return ClassifierAnswer(None, config.target, (time.perf_counter() - started) * 1000, error=why)
+
+    if not is_local(config.target):
+        return failed("remote classifiers are not supported yet; use a local model")
+    labels = labels_for(rules)
+    words = [*labels, NONE]
+    cancel = CancelToken()
+    try:
+        scores = await asyncio.wait_for(
+            local.score_next_token(model, classifier_messages(rules, conversation, config, counter),
+                                   words, cancel),
+            timeout=config.timeout_s)
+    except TimeoutError:
+        cancel.cancel()  # llama.cpp's abort callback ends the evaluation
+        return failed(f"no answer within {config.timeout_s:g} s")
+    except ProviderError as exc:
+        return failed(exc.message)
+    best = max(scores.logprobs, key=lambda w: scores.logprobs[w])
+    return ClassifierAnswer(labels.get(best), config.target, (time.perf_counter() - started) * 1000,
+                            scores.prompt_tokens, scores.evaluated, scores=scores.logprobs)
+
+
+def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -> Decision:
+    """The decision once the classifier has spoken: its rule's target, or the fallback
+    the engine already chose, with the classifier's line added to the trace."""
+    trace = [*decision.trace]
+    if answer.rule is None:
+        why = f"error: {answer.error}" if answer.error else "answered none"
+        trace.append(TraceEntry("classifier", False, f"{answer.model} {why} ({answer.latency_ms:.0f} ms)"))
+        reason = decision.reason.replace("until it answers, ", f"it {why}; ", 1)
+        return Decision(decision.target, None, reason, trace)
+    rule = router.rule(answer.rule)
+    trace.append(TraceEntry("classifier", True, f'{answer.model} chose "{rule.id}" ({answer.latency_ms:.0f} ms)'))
+    for i, entry in enumerate(trace):
+        if entry.rule == rule.id:
+            trace[i] = TraceEntry(rule.id, True, f"the classifier matched: {rule.description}")
+    reason = (f'Routed to {rule.route_to} because the classifier matched rule "{rule.label}": '
+              f"{rule.description}.")
+    return Decision(rule.route_to, rule.id, reason, trace)
