@@ -7,6 +7,7 @@ needs_classifier, elapsed_us.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,10 @@ from typing import Any
 from app.cli.errors import UsageError
 from app.core.availability import basic_availability
 from app.core.models.library import installed_models
-from app.core.router import RouteContext, Router, RouterFormatError, Turn, decide, library
+from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.router import Decision, RouteContext, Router, RouterFormatError, Turn, decide, library
+from app.core.router.classifier import ClassifierAnswer, apply_answer, classify
+from app.core.tokens import default_counter
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,13 +44,28 @@ def run(args: argparse.Namespace) -> int:
         turns = with_image(turns)
     availability = basic_availability((m.name for m in installed_models()), args.offline)
     decision = decide(router, RouteContext(turns, parse_now(args.now), availability))
+    answer = asyncio.run(_classify(router, decision, turns)) if decision.needs_classifier else None
+    if answer is not None:
+        decision = apply_answer(decision, router, answer)
     if args.json:
-        print(json.dumps(decision.to_dict(), ensure_ascii=False))
+        out = decision.to_dict()
+        if answer is not None:
+            out["classifier"] = answer.to_dict()
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(decision.reason)
         for entry in decision.trace:
             print(f"  {'✓' if entry.matched else '·'} {entry.rule}: {entry.detail}")
     return 0
+
+
+async def _classify(router: Router, decision: Decision, turns: list[Turn]) -> ClassifierAnswer:
+    local = LocalLlamaProvider()
+    try:
+        rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
+        return await classify(local, rules, turns, router.classifier, default_counter())
+    finally:
+        await local.aclose()
 
 
 def find_router(spec: str) -> Router:

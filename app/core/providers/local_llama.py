@@ -312,7 +312,7 @@ class LocalLlamaProvider:
 
     async def forget_prefix(self) -> None:
         """Drop the KV cache's prompt prefix (benchmarks use it to measure a cold prompt)."""
-        await self._on_worker(lambda: self._llama.reset() if self._llama else None)
+        await self._on_worker(lambda: self._llama.reset() if self._llama else None)  # type: ignore[no-untyped-call]
 
     async def count_tokens(self, model: str, text: str) -> int:
         """Tokens of ``text`` in the model's own vocabulary."""

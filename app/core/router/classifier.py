@@ -127,7 +127,7 @@ def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -
         why = f"error: {answer.error}" if answer.error else "answered none"
         trace.append(TraceEntry("classifier", False, f"{answer.model} {why} ({answer.latency_ms:.0f} ms)"))
         reason = decision.reason.replace("until it answers, ", f"it {why}; ", 1)
-        return Decision(decision.target, None, reason, trace)
+        return _decided(decision, decision.target, None, reason, trace)
     rule = router.rule(answer.rule)
     trace.append(TraceEntry("classifier", True, f'{answer.model} chose "{rule.id}" ({answer.latency_ms:.0f} ms)'))
     for i, entry in enumerate(trace):
@@ -135,4 +135,11 @@ def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -
             trace[i] = TraceEntry(rule.id, True, f"the classifier matched: {rule.description}")
     reason = (f'Routed to {rule.route_to} because the classifier matched rule "{rule.label}": '
               f"{rule.description}.")
-    return Decision(rule.route_to, rule.id, reason, trace)
+    return _decided(decision, rule.route_to, rule.id, reason, trace)
+
+
+def _decided(before: Decision, target: str | None, rule: str | None, reason: str,
+             trace: list[TraceEntry]) -> Decision:
+    after = Decision(target, rule, reason, trace, needs_classifier=before.needs_classifier)
+    after.elapsed_us = before.elapsed_us  # the engine's own time; the classifier's is its latency
+    return after

@@ -60,11 +60,6 @@ def test_now_picks_the_time_rule(capsys):
     assert json.loads(out)["rule"] is None
 
 
-def test_classifier_candidates_are_reported(capsys):
-    _, out, _ = route(capsys, "--router", SAVE_MONEY, "--message", "prove that sqrt 2 is irrational", "--json")
-    assert json.loads(out)["needs_classifier"] == ["hard_reasoning"]
-
-
 def test_human_output(capsys):
     code, out, _ = route(capsys, "--router", SAVE_MONEY, "--message", "def f():\n    return 1\n")
     assert code == 0
