@@ -239,7 +239,7 @@ def bench_local(rounds: int, max_tokens: int) -> dict[str, Any]:
     }
 
 
-def bench_classifier(limit: int | None) -> dict[str, Any]:
+def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
     """The bundled model deciding tests/data/classifier_dev.jsonl (5 routes): accuracy,
     and latency with the static prompt served from llama.cpp's prefix cache vs without."""
     import asyncio
@@ -261,7 +261,7 @@ def bench_classifier(limit: int | None) -> dict[str, Any]:
         "chitchat": "Small talk: greetings, feelings, opinions, questions about the assistant",
     }
     router = parse_router({"schema": 1, "name": "Bench", "fallback": ["local:SmolLM2-135M-Instruct"],
-                           "classifier": {"timeout_s": 60},
+                           "classifier": {"timeout_s": 60, "method": method},
                            "rules": [{"id": k, "type": "classified", "description": v, "route_to": f"x:{k}"}
                                      for k, v in routes.items()]})
     counter = default_counter()
@@ -289,7 +289,8 @@ def bench_classifier(limit: int | None) -> dict[str, Any]:
     return {
         "bench": "classifier",
         "model": router.classifier.target,
-        "method": "first-token log-likelihood of each rule's label",
+        "method": {"loglik": "first-token log-likelihood of each rule's label",
+                   "grammar": "answer constrained by a llama.cpp grammar to the labels"}[method],
         "messages": len(warm),
         "accuracy": round(sum(sum(v) for v in per_route.values()) / len(warm), 3),
         "accuracy_per_route": {k: round(sum(v) / len(v), 3) for k, v in sorted(per_route.items())},
@@ -309,13 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=8, help="local: runs of each side")
     parser.add_argument("--tokens", type=int, default=128, help="local: tokens per run")
     parser.add_argument("--limit", type=int, help="classifier: first N messages of the dev set")
+    parser.add_argument("--method", choices=["loglik", "grammar"], default="loglik", help="classifier")
     args = parser.parse_args(argv)
     if args.bench == "router":
         result = bench_router(args.iterations)
     elif args.bench == "local":
         result = bench_local(args.rounds, args.tokens)
     else:
-        result = bench_classifier(args.limit)
+        result = bench_classifier(args.limit, args.method)
     print(json.dumps(result, indent=None if args.json else 2))
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import ctypes.util
 import logging
 import os
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 import llama_cpp
 import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_cpp.llama_grammar import LlamaGrammar
 
 from app.core.models.gguf_file import GGUFInfo, InvalidModelFile, read_gguf
 from app.core.models.library import LocalModel, installed_models
@@ -296,6 +298,32 @@ class LocalLlamaProvider:
         ids = [llama.tokenize(label.encode("utf-8"), add_bos=False, special=False)[0] for label in labels]
         return LabelScores({label: float(logprobs[i]) for label, i in zip(labels, ids)},
                            prompt_tokens=len(tokens), evaluated=len(tokens) - reuse)
+
+    async def choose(self, model: str, messages: Sequence[ChatMessage], choices: Sequence[str],
+                     cancel: CancelToken | None = None) -> LabelScores:
+        """The model's answer, constrained by a llama.cpp grammar to one of ``choices``."""
+        return await self._on_worker(self._choose_sync, model, tuple(messages), tuple(choices),
+                                     cancel or CancelToken())
+
+    def _choose_sync(self, model: str, messages: tuple[ChatMessage, ...], choices: tuple[str, ...],
+                     cancel: CancelToken) -> LabelScores:
+        self._load_sync(model, self._settings_for(model))
+        llama = self._llama
+        assert llama is not None
+        self._arm_abort(cancel)
+        grammar = LlamaGrammar.from_string("root ::= " + " | ".join(json.dumps(c) for c in choices),
+                                           verbose=False)
+        try:
+            reply = llama.create_chat_completion(messages=[_message(m) for m in messages], grammar=grammar,
+                                                 max_tokens=16, temperature=0)
+        except RuntimeError:
+            if cancel.cancelled:
+                raise GenerationCancelled(provider=LOCAL) from None
+            raise
+        text = (reply["choices"][0]["message"]["content"] or "").strip()  # type: ignore[index]
+        usage = reply["usage"]  # type: ignore[index]
+        return LabelScores({c: (0.0 if c == text else float("-inf")) for c in choices},
+                           prompt_tokens=usage["prompt_tokens"], evaluated=usage["prompt_tokens"])
 
     def _chat_tokens(self, llama: llama_cpp.Llama, messages: tuple[ChatMessage, ...]) -> list[int]:
         """The prompt exactly as create_chat_completion would build it, as token ids."""

@@ -56,8 +56,9 @@ class ClassifierAnswer:
 
 def labels_for(rules: Sequence[Rule]) -> dict[str, str]:
     """Answer word → rule id. The words are the rules' ids made readable
-    ("hard_reasoning" → "hard reasoning"); scoring uses their first token, so a word
-    whose first token another already took gets a numbered label instead."""
+    ("hard_reasoning" → "hard reasoning"). The loglik method scores their first token:
+    words that share one tie, and the first rule wins; the grammar method reads whole
+    words."""
     return {rule.id.replace("_", " ").replace("-", " "): rule.id for rule in rules}
 
 
@@ -105,10 +106,9 @@ async def classify(local: LocalLlamaProvider, rules: Sequence[Rule], conversatio
     words = [*labels, NONE]
     cancel = CancelToken()
     try:
-        scores = await asyncio.wait_for(
-            local.score_next_token(model, classifier_messages(rules, conversation, config, counter),
-                                   words, cancel),
-            timeout=config.timeout_s)
+        messages = classifier_messages(rules, conversation, config, counter)
+        ask = local.choose if config.method == "grammar" else local.score_next_token
+        scores = await asyncio.wait_for(ask(model, messages, words, cancel), timeout=config.timeout_s)
     except TimeoutError:
         cancel.cancel()  # llama.cpp's abort callback ends the evaluation
         return failed(f"no answer within {config.timeout_s:g} s")

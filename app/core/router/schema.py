@@ -18,6 +18,7 @@ from app.core.router.targets import is_target
 
 SCHEMA_VERSION = 1
 RULE_KINDS = ("calculated", "classified")
+CLASSIFIER_METHODS = ("loglik", "grammar")
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -34,6 +35,7 @@ class ClassifierConfig:
     """Which model decides the plain-English rules, and how long it may take."""
 
     target: str = "local:SmolLM2-135M-Instruct"
+    method: str = "loglik"  # local: "loglik" (score each label) or "grammar" (constrained answer)
     timeout_s: float = 2.0
     context_turns: int = 0  # earlier turns the classifier sees besides the message
     max_message_tokens: int = 256
@@ -96,13 +98,14 @@ def parse_router(data: Any) -> Router:
 
 
 def _parse_classifier(f: Fields) -> ClassifierConfig:
-    f.only("target", "timeout_s", "context_turns", "max_message_tokens")
+    f.only("target", "method", "timeout_s", "context_turns", "max_message_tokens")
     default = ClassifierConfig()
     timeout = f.number("timeout_s") if f.has("timeout_s") else default.timeout_s
     if not 0 < timeout <= 60:
         f.fail("timeout_s", f"must be between 0 and 60 seconds, got {timeout:g}")
     return ClassifierConfig(
         target=_parse_target(f, "target") if f.has("target") else default.target,
+        method=f.choice("method", CLASSIFIER_METHODS, default=default.method),
         timeout_s=timeout,
         context_turns=f.whole("context_turns", minimum=0) if f.has("context_turns") else 0,
         max_message_tokens=f.whole("max_message_tokens", minimum=8) if f.has("max_message_tokens")
@@ -199,7 +202,7 @@ def dump_router(router: Router) -> dict[str, Any]:
     if router.classifier != ClassifierConfig():
         default = ClassifierConfig()
         out["classifier"] = {k: getattr(router.classifier, k) for k in
-                             ("target", "timeout_s", "context_turns", "max_message_tokens")
+                             ("target", "method", "timeout_s", "context_turns", "max_message_tokens")
                              if getattr(router.classifier, k) != getattr(default, k)}
     out["rules"] = [_dump_rule(r) for r in router.rules]
     return out

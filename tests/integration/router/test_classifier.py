@@ -23,9 +23,10 @@ ROUTES = {
 }
 
 
-def router(timeout_s: float = 5.0, target: str = "local:SmolLM2-135M-Instruct", sticky=None):
+def router(timeout_s: float = 5.0, target: str = "local:SmolLM2-135M-Instruct", sticky=None,
+           method: str = "loglik"):
     data = {"schema": 1, "name": "Classified", "fallback": ["local:SmolLM2-135M-Instruct"],
-            "classifier": {"target": target, "timeout_s": timeout_s},
+            "classifier": {"target": target, "timeout_s": timeout_s, "method": method},
             "rules": [{"id": rid, "type": "classified", "description": d, "route_to": f"remote:{rid}"}
                       for rid, d in ROUTES.items()]}
     if sticky:
@@ -44,9 +45,10 @@ def dev_set(n: int) -> list[dict[str, str]]:
     return [json.loads(line) for line in DEV.read_text().splitlines()[:n]]
 
 
-async def test_answer_is_always_a_rule_or_none(local):
-    r = router()
-    for item in dev_set(12):
+@pytest.mark.parametrize("method", ["loglik", "grammar"])
+async def test_answer_is_always_a_rule_or_none(local, method):
+    r = router(method=method)
+    for item in dev_set(8):
         answer = await classify(local, r.rules, [Turn("user", item["text"])], r.classifier, default_counter())
         assert answer.error is None
         assert answer.rule in (*ROUTES, None)
