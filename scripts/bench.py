@@ -247,6 +247,7 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
     from collections import defaultdict
 
     from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+    from app.core.providers.registry import ProviderRegistry
     from app.core.router.classifier import classify
     from app.core.tokens import default_counter
 
@@ -266,18 +267,19 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
                                      for k, v in routes.items()]})
     counter = default_counter()
     local = LocalLlamaProvider(settings_for=lambda name: LocalModelSettings(n_ctx=2048))
+    registry = ProviderRegistry([], lambda provider_id: None, local)
 
     async def run() -> tuple[list[tuple[str, str | None, float]], list[float]]:
-        await classify(local, router.rules, [Turn("user", "warm up")], router.classifier, counter)
+        await classify(registry, router.rules, [Turn("user", "warm up")], router.classifier, counter)
         warm: list[tuple[str, str | None, float]] = []
         cold: list[float] = []
         for item in dev:
             turns = [Turn("user", item["text"])]
-            answer = await classify(local, router.rules, turns, router.classifier, counter)
+            answer = await classify(registry, router.rules, turns, router.classifier, counter)
             warm.append((item["route"], answer.rule, answer.latency_ms))
             await local.forget_prefix()  # the same call, re-reading the whole prompt
-            cold.append((await classify(local, router.rules, turns, router.classifier, counter)).latency_ms)
-            await classify(local, router.rules, [Turn("user", "x")], router.classifier, counter)  # re-warm
+            cold.append((await classify(registry, router.rules, turns, router.classifier, counter)).latency_ms)
+            await classify(registry, router.rules, [Turn("user", "x")], router.classifier, counter)  # re-warm
         await local.aclose()
         return warm, cold
 

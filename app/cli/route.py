@@ -17,6 +17,7 @@ from app.cli.errors import UsageError
 from app.core.availability import basic_availability
 from app.core.models.library import installed_models
 from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.registry import ProviderRegistry
 from app.core.router import Decision, RouteContext, Router, RouterFormatError, Turn, decide, library
 from app.core.router.classifier import ClassifierAnswer, apply_answer, classify
 from app.core.tokens import default_counter
@@ -60,12 +61,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _classify(router: Router, decision: Decision, turns: list[Turn]) -> ClassifierAnswer:
-    local = LocalLlamaProvider()
+    # Remote classifiers need provider settings and keys: the CLI's route command asks
+    # the local ones (as its availability assumes nothing about providers either).
+    registry = ProviderRegistry([], lambda provider_id: None, LocalLlamaProvider())
     try:
         rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
-        return await classify(local, rules, turns, router.classifier, default_counter())
+        return await classify(registry, rules, turns, router.classifier, default_counter())
     finally:
-        await local.aclose()
+        await registry.aclose()
 
 
 def find_router(spec: str) -> Router:

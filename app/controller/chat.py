@@ -160,12 +160,12 @@ class ChatController:
     async def _classify(self, cid: int, router: Router, decision: Decision,
                         conversation: Conversation) -> Decision:
         rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
-        answer = await classify(self.registry.local, rules, conversation, router.classifier,
+        answer = await classify(self.registry, rules, conversation, router.classifier,
                                 conversation.counter)
         if answer.tokens_in:  # a classifier call is usage of its own, kept apart from replies
             self.store.add_usage(conversation_id=cid, message_id=None, target=answer.model,
-                                 kind="classifier", tokens_in=answer.tokens_in, tokens_out=1,
-                                 cost=self.pricing.cost(answer.model, answer.tokens_in, 1))
+                                 kind="classifier", tokens_in=answer.tokens_in, tokens_out=answer.tokens_out,
+                                 cost=self.pricing.cost(answer.model, answer.tokens_in, answer.tokens_out))
         return apply_answer(decision, router, answer)
 
     def _remember_sticky(self, cid: int, decision: Decision, now: datetime) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from app.core.providers.base import ChatMessage, ChatRequest
+from app.core.providers.base import ChatMessage, ChatRequest, choice_schema
 from app.core.providers.remote import CountedReply, RemoteProvider, as_dict, as_list
 
 API_VERSION = "2023-06-01"
@@ -68,14 +68,22 @@ class AnthropicProvider(RemoteProvider):
         if sampling.stop:
             body["stop_sequences"] = list(sampling.stop)
         # sampling.seed is left out: the Messages API has no seed.
+        if request.choices:  # a forced tool call is Anthropic's structured output
+            body["tools"] = [{"name": "answer", "description": "Give the answer.",
+                              "input_schema": choice_schema(request.choices)}]
+            body["tool_choice"] = {"type": "tool", "name": "answer"}
         return body
 
     def _reply(self, request: ChatRequest, key: str) -> _Reply:
-        return _Reply(self.id, key)
+        reply = _Reply(self.id, key)
+        reply.structured = bool(request.choices)
+        return reply
 
 
 class _Reply(CountedReply):
     """What the stream has said so far; ``done`` when message_stop arrived."""
+
+    structured = False
 
     # Every other stop reason (end_turn, stop_sequence, refusal, pause_turn, tool_use) ends
     # the reply normally; these two mean it was cut short by a token limit.
@@ -86,7 +94,10 @@ class _Reply(CountedReply):
         kind = event.get("type")
         if kind == "content_block_delta":
             delta = as_dict(event.get("delta"))
-            # Only visible text; thinking, signatures and tool-call JSON are not the reply.
+            # Only visible text; thinking and signatures are not the reply, and tool-call
+            # JSON is only when the request asked for a structured answer.
+            if delta.get("type") == "input_json_delta" and self.structured:
+                return str(delta.get("partial_json") or "")
             return str(delta.get("text") or "") if delta.get("type") == "text_delta" else ""
         if kind == "message_start":
             self._count(as_dict(as_dict(event.get("message")).get("usage")))

@@ -80,6 +80,15 @@ class ChatRequest:
     sampling: Sampling = Sampling()
     max_tokens: int | None = None
     cancel: CancelToken = field(default_factory=CancelToken, compare=False)
+    # When set, the answer must be one of these words, sent back as the JSON text
+    # {"answer": "<word>"}: each API's structured output enforces it (JSON schema,
+    # a forced tool call, a response schema).
+    choices: tuple[str, ...] = ()
+
+
+def choice_schema(choices: tuple[str, ...]) -> dict[str, object]:
+    return {"type": "object", "properties": {"answer": {"type": "string", "enum": list(choices)}},
+            "required": ["answer"], "additionalProperties": False}
 
 
 @dataclass(frozen=True, slots=True)

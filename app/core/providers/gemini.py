@@ -56,6 +56,10 @@ class GeminiProvider(RemoteProvider):
         if system:
             body["systemInstruction"] = {"parts": [{"text": system}]}
         config = _generation_config(request)
+        if request.choices:
+            config["responseMimeType"] = "application/json"
+            config["responseSchema"] = {"type": "OBJECT", "required": ["answer"], "properties": {
+                "answer": {"type": "STRING", "enum": list(request.choices)}}}
         if config:
             body["generationConfig"] = config
         return body

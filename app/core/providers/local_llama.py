@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import json
 import ctypes.util
+import json
 import logging
 import os
 import sys
@@ -371,6 +371,7 @@ class LabelScores:
     logprobs: dict[str, float]
     prompt_tokens: int
     evaluated: int  # prompt tokens not found in the KV cache
+    completion_tokens: int = 1
 
 
 _CHATML = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"

@@ -16,7 +16,14 @@ from typing import Any
 
 import httpx
 
-from app.core.providers.base import ChatMessage, ChatRequest, Finish, StreamEvent, Usage
+from app.core.providers.base import (
+    ChatMessage,
+    ChatRequest,
+    Finish,
+    StreamEvent,
+    Usage,
+    choice_schema,
+)
 from app.core.providers.remote import RemoteProvider, Reply, unreadable
 from app.core.tokens import default_counter
 
@@ -62,6 +69,9 @@ class OpenAICompatProvider(RemoteProvider):
         optional = {"temperature": s.temperature, "top_p": s.top_p, "seed": s.seed,
                     "max_tokens": request.max_tokens, "stop": list(s.stop) or None}
         body.update({k: v for k, v in optional.items() if v is not None})
+        if request.choices:
+            body["response_format"] = {"type": "json_schema", "json_schema": {
+                "name": "answer", "strict": True, "schema": choice_schema(request.choices)}}
         return body
 
     def _reply(self, request: ChatRequest, key: str) -> _Reply:

@@ -12,13 +12,16 @@ engine's fallback decides.
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.core.providers.base import CancelToken, ChatMessage
+from app.core.providers.base import CancelToken, ChatMessage, ChatRequest, Sampling, TextDelta, Usage
 from app.core.providers.errors import ProviderError
-from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.local_llama import LabelScores
+from app.core.providers.registry import ProviderRegistry
 from app.core.router.conversation import Turn
 from app.core.router.engine import Decision, TraceEntry
 from app.core.router.schema import ClassifierConfig, Router, Rule
@@ -38,6 +41,7 @@ class ClassifierAnswer:
     model: str
     latency_ms: float
     tokens_in: int = 0
+    tokens_out: int = 0
     evaluated: int = 0  # prompt tokens not served from the prefix cache
     error: str | None = None
     scores: dict[str, float] = field(default_factory=dict, repr=False)
@@ -91,32 +95,65 @@ def _truncate(text: str, config: ClassifierConfig, counter: TokenCounter) -> str
     return " ".join(words)
 
 
-async def classify(local: LocalLlamaProvider, rules: Sequence[Rule], conversation: Sequence[Turn],
+async def classify(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
                    config: ClassifierConfig, counter: TokenCounter) -> ClassifierAnswer:
     """One call deciding between ``rules``; never raises."""
     started = time.perf_counter()
-    model = model_of(config.target)
 
     def failed(why: str) -> ClassifierAnswer:
         return ClassifierAnswer(None, config.target, (time.perf_counter() - started) * 1000, error=why)
 
-    if not is_local(config.target):
-        return failed("remote classifiers are not supported yet; use a local model")
     labels = labels_for(rules)
-    words = [*labels, NONE]
+    words = (*labels, NONE)
     cancel = CancelToken()
     try:
         messages = classifier_messages(rules, conversation, config, counter)
-        ask = local.choose if config.method == "grammar" else local.score_next_token
-        scores = await asyncio.wait_for(ask(model, messages, words, cancel), timeout=config.timeout_s)
+        scores = await asyncio.wait_for(_ask(registry, config, messages, words, cancel),
+                                        timeout=config.timeout_s)
     except TimeoutError:
-        cancel.cancel()  # llama.cpp's abort callback ends the evaluation
+        cancel.cancel()  # ends a local evaluation (llama.cpp abort) or a remote stream
         return failed(f"no answer within {config.timeout_s:g} s")
     except ProviderError as exc:
         return failed(exc.message)
+    except ValueError as exc:
+        return failed(str(exc))
     best = max(scores.logprobs, key=lambda w: scores.logprobs[w])
     return ClassifierAnswer(labels.get(best), config.target, (time.perf_counter() - started) * 1000,
-                            scores.prompt_tokens, scores.evaluated, scores=scores.logprobs)
+                            scores.prompt_tokens, scores.completion_tokens, scores.evaluated,
+                            scores=scores.logprobs)
+
+
+async def _ask(registry: ProviderRegistry, config: ClassifierConfig, messages: list[ChatMessage],
+               words: tuple[str, ...], cancel: CancelToken) -> LabelScores:
+    model = model_of(config.target)
+    if is_local(config.target):
+        local = registry.local
+        ask = local.choose if config.method == "grammar" else local.score_next_token
+        return await ask(model, messages, words, cancel)
+    provider, model = registry.resolve(config.target)
+    request = ChatRequest(model, tuple(messages), Sampling(temperature=0), max_tokens=32,
+                          cancel=cancel, choices=words)
+    text, usage = [], Usage(0, 0, estimated=True)
+    async for event in provider.stream_chat(request):
+        if isinstance(event, TextDelta):
+            text.append(event.text)
+        elif isinstance(event, Usage):
+            usage = event
+    answer = parse_answer("".join(text), words)
+    return LabelScores({w: 0.0 if w == answer else -math.inf for w in words},
+                       usage.input_tokens, usage.input_tokens, usage.output_tokens)
+
+
+def parse_answer(text: str, words: Sequence[str]) -> str:
+    """The word in a structured answer ``{"answer": "<word>"}``; ValueError otherwise."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValueError(f"the classifier's answer is not JSON: {text[:60]!r}") from None
+    answer = data.get("answer") if isinstance(data, dict) else None
+    if answer not in words:
+        raise ValueError(f"the classifier answered {answer!r}, which is not one of the rules")
+    return str(answer)
 
 
 def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -> Decision:

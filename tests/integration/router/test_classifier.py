@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+from app.core.providers.registry import ProviderRegistry
 from app.core.router import Availability, RouteContext, Turn, decide, parse_router
 from app.core.router.classifier import apply_answer, classifier_messages, classify
 from app.core.tokens import default_counter
@@ -36,9 +37,11 @@ def router(timeout_s: float = 5.0, target: str = "local:SmolLM2-135M-Instruct", 
 
 @pytest.fixture
 async def local():
-    provider = LocalLlamaProvider(settings_for=lambda name: LocalModelSettings(n_ctx=2048))
-    yield provider
-    await provider.aclose()
+    """The providers a classifier can use; here only the local model."""
+    registry = ProviderRegistry([], lambda provider_id: None,
+                                LocalLlamaProvider(settings_for=lambda name: LocalModelSettings(n_ctx=2048)))
+    yield registry
+    await registry.aclose()
 
 
 def dev_set(n: int) -> list[dict[str, str]]:
