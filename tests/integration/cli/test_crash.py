@@ -4,6 +4,7 @@ no checkpointed text, may be lost, and the database must stay sound."""
 from __future__ import annotations
 
 import os
+from contextlib import closing
 import signal
 import sqlite3
 import subprocess
@@ -23,9 +24,12 @@ def checkpointed_reply(db: Path) -> str:
     """The streaming reply's saved text, read without the Store (which would recover it)."""
     if not db.exists():
         return ""
-    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
-        row = con.execute("SELECT content FROM messages WHERE role = 'assistant' "
-                          "AND status = 'streaming'").fetchone()
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as con:
+            row = con.execute("SELECT content FROM messages WHERE role = 'assistant' "
+                              "AND status = 'streaming'").fetchone()
+    except sqlite3.OperationalError:  # the app is still creating its tables
+        return ""
     return row[0] if row else ""
 
 
@@ -48,6 +52,7 @@ def test_kill_9_while_streaming_keeps_the_message_and_the_checkpoint(switchboard
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
 
     with Store(db) as store:  # the app opening again after the crash
