@@ -13,6 +13,7 @@ import pytest
 from keyring.backends import chainer, fail, null
 
 from app.core.secrets import INSECURE_WARNING, SecretsError, SecretStore, is_secure_backend
+from tests.unit.conftest import MemoryKeyring
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -48,25 +49,12 @@ class LeakyKeyring(LockedKeyring):
         raise RuntimeError(f"could not store {password!r} for {username}")
 
 
-class PlaintextKeyring(keyring.backend.KeyringBackend):
+class PlaintextKeyring(MemoryKeyring):
     """Like keyrings.alt's PlaintextKeyring: base64 in a file under the home directory."""
 
     __module__ = "keyrings.alt.file"
     priority = 0.5
     viable = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.items.pop((service, username), None)
 
 
 @pytest.fixture
