@@ -118,25 +118,32 @@ class ChatController:
         async for event in self._answer(conversation_id, message_id, router):
             yield event
 
-    async def regenerate(self, conversation_id: int, router: Router) -> AsyncIterator[ChatEvent]:
-        """Answer the last user message again (re-routed), replacing the reply after it."""
+    async def regenerate(self, conversation_id: int, router: Router,
+                         same_target: bool = False) -> AsyncIterator[ChatEvent]:
+        """Answer the last user message again, replacing the reply after it: routed anew,
+        or (``same_target``) by the model that answered last time."""
         rows = self.store.messages(conversation_id)
         last_user = next((m for m in reversed(rows) if m.role == "user"), None)
         if last_user is None:
             yield Failed(None, "There is no message to answer again.")
             return
+        previous = next((m.target for m in reversed(rows) if m.role == "assistant" and m.target), None)
         self.store.delete_messages_after(conversation_id, last_user.id)
-        async for event in self._answer(conversation_id, last_user.id, router):
+        target = previous if same_target else None
+        async for event in self._answer(conversation_id, last_user.id, router, target=target):
             yield event
 
     # ---- the answer ------------------------------------------------------------------
 
-    async def _answer(self, cid: int, user_id: int, router: Router,
-                      images: tuple[ImagePart, ...] = ()) -> AsyncIterator[ChatEvent]:
+    async def _answer(self, cid: int, user_id: int, router: Router, images: tuple[ImagePart, ...] = (),
+                      target: str | None = None) -> AsyncIterator[ChatEvent]:
         conversation = self._conversation(cid)
         now = self._clock()
-        decision = decide(router, RouteContext(conversation, now, self.availability),
-                          self._sticky.get(cid))
+        if target is not None:  # the user asked for this model: no routing
+            decision = Decision(target, None, f"Answered again by {target}, as asked.", [])
+        else:
+            decision = decide(router, RouteContext(conversation, now, self.availability),
+                              self._sticky.get(cid))
         if decision.needs_classifier:
             decision = await self._classify(cid, router, decision, conversation)
         trace = [{"rule": t.rule, "matched": t.matched, "detail": t.detail} for t in decision.trace]

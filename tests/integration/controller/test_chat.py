@@ -197,3 +197,20 @@ async def test_router_without_classified_rules_never_asks(make_controller):
         controller = make_controller([config("a", server)])
         await run(controller, controller.new_conversation(), "hello", router("a:m"))
     assert [u.kind for u in controller.store.usage_rows()] == ["chat"]
+
+
+async def test_regenerate_reroutes_or_keeps_the_same_target(make_controller):
+    with SSEServer(lambda r: ok("from a")) as a, SSEServer(lambda r: ok("from b")) as b:
+        controller = make_controller([config("a", a), config("b", b)])
+        cid = controller.new_conversation()
+        r = parse_router({"schema": 1, "name": "T", "fallback": ["a:m"], "rules": [
+            {"id": "to_b", "when": {"type": "keywords", "words": ["b"]}, "route_to": "b:m"}]})
+        await run(controller, cid, "question", r)  # → a:m by fallback
+        routed_anew = parse_router({"schema": 1, "name": "T2", "fallback": ["b:m"], "rules": []})
+        again = [e async for e in controller.regenerate(cid, routed_anew)]
+        assert isinstance(again[-1], Done) and again[-1].target == "b:m"
+        same = [e async for e in controller.regenerate(cid, r, same_target=True)]
+        assert isinstance(same[-1], Done) and same[-1].target == "b:m"
+        assert next(e for e in same if isinstance(e, Routed)).decision.reason == "Answered again by b:m, as asked."
+    rows = controller.store.messages(cid)
+    assert [(m.role, m.content) for m in rows] == [("user", "question"), ("assistant", "from b")]
