@@ -24,6 +24,7 @@ from app.core.providers.base import (
     Usage,
     choice_schema,
 )
+from app.core.providers.errors import UnavailableError
 from app.core.providers.remote import RemoteProvider, Reply, unreadable
 from app.core.tokens import default_counter
 
@@ -113,6 +114,10 @@ class _Reply(Reply):
     async def closing_events(self, cancelled: bool) -> list[StreamEvent]:
         if cancelled:
             return [await self._estimated_usage(), Finish("cancelled")]
+        if not self.done and self.finish_reason is None:
+            # Neither data: [DONE] nor a finish reason: the server stopped mid-reply.
+            raise UnavailableError(f"{self.provider} stopped sending before the reply was complete",
+                                   provider=self.provider)
         usage = self.usage or await self._estimated_usage()
         return [usage, Finish("length" if self.finish_reason == "length" else "stop")]
 

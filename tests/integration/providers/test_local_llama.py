@@ -6,7 +6,6 @@ import asyncio
 import os
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +20,11 @@ from app.core.providers.base import (
     Usage,
 )
 from app.core.providers.errors import BadRequestError, ModelMissingError
-from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings, gpu_offload_supported
+from app.core.providers.local_llama import (
+    LocalLlamaProvider,
+    LocalModelSettings,
+    gpu_offload_supported,
+)
 
 pytestmark = pytest.mark.model
 MODEL = "SmolLM2-135M-Instruct"

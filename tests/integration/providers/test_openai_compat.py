@@ -1,9 +1,11 @@
 """OpenAI-compatible provider: against llama.cpp's real server, and against a loopback
-server scripted to fail in every way the fallback chain must understand."""
+server scripted to fail in every way the fallback chain must understand.
+
+What every remote provider does the same way (stopping, transport failures, a missing key,
+health) is tested once for all of them in test_remote_contract.py."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from app.core.providers.base import (
@@ -24,14 +26,9 @@ from app.core.providers.errors import (
     UnavailableError,
 )
 from app.core.providers.openai_compat import OpenAICompatProvider
-from tests.support.sse_server import HANGUP, SSEServer, json_reply, sse, sse_reply
-
-SENTINEL = "sk-SENTINEL-0123456789abcdef0123456789"
-
-
-def chunk(text: str | None = None, finish: str | None = None) -> bytes:
-    delta = {"content": text} if text is not None else {}
-    return sse(None, {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+from tests.support.remote_dialects import OPENAI_KEY as SENTINEL
+from tests.support.remote_dialects import openai_chunk as chunk
+from tests.support.sse_server import SSEServer, json_reply, sse, sse_reply
 
 
 def ask(text: str = "hi", **kwargs: object) -> ChatRequest:
@@ -127,9 +124,8 @@ async def test_length_finish():
 async def test_http_errors_map_to_types(status, body, headers, error, words):
     reply = json_reply(body, status, headers) if isinstance(body, dict) else \
         sse_reply(body.encode(), status=status, headers=headers)
-    with SSEServer(lambda r: reply) as server:
-        with pytest.raises(error) as caught:
-            await collect(make(server), ask())
+    with SSEServer(lambda r: reply) as server, pytest.raises(error) as caught:
+        await collect(make(server), ask())
     assert words in caught.value.message
     assert SENTINEL not in str(caught.value) and SENTINEL not in repr(caught.value)
     if status == 429:
@@ -144,57 +140,6 @@ async def test_error_event_inside_the_stream():
             async for event in make(server).stream_chat(ask()):
                 seen.append(event)
     assert seen == [TextDelta("partial")]
-
-
-async def test_malformed_event():
-    with SSEServer(lambda r: sse_reply(chunk("ok"), b"data: {not json\n\n")) as server:
-        with pytest.raises(UnavailableError, match="malformed"):
-            await collect(make(server), ask())
-
-
-async def test_stream_cut_mid_reply():
-    with SSEServer(lambda r: sse_reply(chunk("half"), HANGUP)) as server:
-        with pytest.raises(UnavailableError):
-            await collect(make(server), ask())
-
-
-async def test_stall_past_the_read_timeout():
-    with SSEServer(lambda r: sse_reply(chunk("a"), 3.0, chunk("b"))) as server:
-        provider = make(server, timeout=httpx.Timeout(5, read=0.3))
-        with pytest.raises(UnavailableError, match="did not answer in time"):
-            await collect(provider, ask())
-
-
-async def test_connection_refused():
-    with SSEServer(lambda r: json_reply({})) as server:
-        url = server.url
-    provider = make(url)
-    with pytest.raises(UnavailableError, match="Cannot reach openai"):
-        await collect(provider, ask())
-    health = await provider.health()
-    assert not health.ok and "Cannot reach" in health.detail
-
-
-async def test_cancel_stops_reading():
-    chunks = [chunk(f"t{i}") for i in range(200)]
-    paced = [c for pair in zip(chunks, [0.01] * 200) for c in pair]
-    with SSEServer(lambda r: sse_reply(*paced, sse(None, "[DONE]"))) as server:
-        request = ask()
-        events = []
-        async for event in make(server).stream_chat(request):
-            events.append(event)
-            if event == TextDelta("t2"):
-                request.cancel.cancel()
-    assert events[-1] == Finish("cancelled")
-    assert sum(isinstance(e, TextDelta) for e in events) == 3
-    assert isinstance(events[-2], Usage)
-
-
-async def test_missing_key_never_calls_the_server():
-    with SSEServer(lambda r: json_reply({})) as server:
-        with pytest.raises(AuthError, match="No API key for openai"):
-            await collect(make(server, key=None), ask())
-    assert server.requests == []
 
 
 async def test_local_server_needs_no_key():
