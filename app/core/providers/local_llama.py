@@ -10,6 +10,7 @@ evaluation that no per-token check would reach.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import ctypes.util
 import json
@@ -17,7 +18,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,7 @@ class LocalLlamaProvider:
         self._llama: llama_cpp.Llama | None = None
         self._loaded: LoadedModel | None = None
         self._abort_flag = ctypes.create_string_buffer(2)  # [flag, NUL]; see native_abort_callback
+        self._formatter: Jinja2ChatFormatter | None = None  # compiling the template takes ~5 ms
 
     def __repr__(self) -> str:
         return f"LocalLlamaProvider(loaded={self.loaded_name!r})"
@@ -178,17 +180,27 @@ class LocalLlamaProvider:
             raise ModelMissingError(f"llama.cpp could not load {name} ({exc}).", provider=LOCAL) from None
         llama_cpp.llama_set_abort_callback(llama.ctx, NATIVE_ABORT, ctypes.cast(self._abort_flag, ctypes.c_void_p))
         self._llama = llama
+        self._formatter = compile_chat_template(llama)
         self._loaded = LoadedModel(name, path, settings, info, time.perf_counter() - started, tuple(warnings))
         return self._loaded
 
     def _unload_sync(self) -> None:
         if self._llama is not None:
             self._llama.close()
-        self._llama, self._loaded = None, None
+        self._llama, self._loaded, self._formatter = None, None, None
 
-    def _arm_abort(self, cancel: CancelToken) -> None:
+    @contextlib.contextmanager
+    def _abortable(self, cancel: CancelToken) -> Iterator[None]:
+        """Stop raises into llama.cpp through the abort callback; the decode it interrupts
+        fails with a RuntimeError, which becomes GenerationCancelled here."""
         self._abort_flag[0] = b"\0"
         cancel.on_cancel(lambda: self._abort_flag.__setitem__(0, b"\1"))
+        try:
+            yield
+        except RuntimeError:
+            if not cancel.cancelled:
+                raise
+            raise GenerationCancelled(provider=LOCAL) from None
 
     # ---- chat ----------------------------------------------------------------------
 
@@ -233,33 +245,31 @@ class LocalLlamaProvider:
         s = request.sampling
         options: dict[str, Any] = {"temperature": s.temperature, "top_p": s.top_p, "top_k": s.top_k,
                                    "seed": s.seed, "max_tokens": request.max_tokens}
-        self._arm_abort(request.cancel)
         finish: FinishReason = "stop"
         prompt_tokens: int | None = None
         try:
-            stream = llama.create_chat_completion(
-                messages=[_message(m) for m in request.messages], stream=True,
-                stop=list(s.stop) or None, **{k: v for k, v in options.items() if v is not None})
-            for chunk in _closing(stream):
-                if prompt_tokens is None:
-                    prompt_tokens = llama.n_tokens  # the prompt is evaluated, nothing generated yet
-                if request.cancel.cancelled:
-                    finish = "cancelled"
-                    break
-                choice = chunk["choices"][0]
-                text = choice["delta"].get("content")
-                if text:
-                    yield TextDelta(text)
-                if choice.get("finish_reason") == "length":
-                    finish = "length"
+            with self._abortable(request.cancel):
+                stream = llama.create_chat_completion(
+                    messages=[_message(m) for m in request.messages], stream=True,
+                    stop=list(s.stop) or None, **{k: v for k, v in options.items() if v is not None})
+                for chunk in _closing(stream):
+                    if prompt_tokens is None:
+                        prompt_tokens = llama.n_tokens  # the prompt is evaluated, nothing generated yet
+                    if request.cancel.cancelled:
+                        finish = "cancelled"
+                        break
+                    choice = chunk["choices"][0]
+                    text = choice["delta"].get("content")
+                    if text:
+                        yield TextDelta(text)
+                    if choice.get("finish_reason") == "length":
+                        finish = "length"
         except ValueError as exc:
             if "exceed context window" in str(exc):
                 raise ContextTooLongError(f"The conversation is too long for {request.model} "
                                           f"({exc}).", provider=LOCAL) from None
             raise
-        except RuntimeError:
-            if not request.cancel.cancelled:  # the abort callback makes decode fail on Stop
-                raise
+        except GenerationCancelled:
             finish = "cancelled"
         if prompt_tokens is not None:
             yield Usage(prompt_tokens, max(0, llama.n_tokens - prompt_tokens))
@@ -281,17 +291,12 @@ class LocalLlamaProvider:
         self._load_sync(model, self._settings_for(model))
         llama = self._llama
         assert llama is not None
-        self._arm_abort(cancel)
         tokens = self._chat_tokens(llama, messages)
         cached = _common_prefix(llama._input_ids.tolist(), tokens)
         reuse = min(cached, len(tokens) - 1)  # the last token must be evaluated to get logits
         llama.n_tokens = reuse
-        try:
+        with self._abortable(cancel):
             llama.eval(tokens[reuse:])
-        except RuntimeError:
-            if cancel.cancelled:
-                raise GenerationCancelled(provider=LOCAL) from None
-            raise
         raw = llama._ctx.get_logits()  # type: ignore[no-untyped-call]
         logits = np.ctypeslib.as_array(raw, shape=(llama.n_vocab(),)).astype(np.float64)
         logprobs = logits - (logits.max() + np.log(np.exp(logits - logits.max()).sum()))
@@ -310,16 +315,11 @@ class LocalLlamaProvider:
         self._load_sync(model, self._settings_for(model))
         llama = self._llama
         assert llama is not None
-        self._arm_abort(cancel)
         grammar = LlamaGrammar.from_string("root ::= " + " | ".join(json.dumps(c) for c in choices),
                                            verbose=False)
-        try:
+        with self._abortable(cancel):
             reply = llama.create_chat_completion(messages=[_message(m) for m in messages], grammar=grammar,
                                                  max_tokens=16, temperature=0)
-        except RuntimeError:
-            if cancel.cancelled:
-                raise GenerationCancelled(provider=LOCAL) from None
-            raise
         text = (reply["choices"][0]["message"]["content"] or "").strip()  # type: ignore[index]
         usage = reply["usage"]  # type: ignore[index]
         return LabelScores({c: (0.0 if c == text else float("-inf")) for c in choices},
@@ -327,14 +327,8 @@ class LocalLlamaProvider:
 
     def _chat_tokens(self, llama: llama_cpp.Llama, messages: tuple[ChatMessage, ...]) -> list[int]:
         """The prompt exactly as create_chat_completion would build it, as token ids."""
-        template = llama.metadata.get("tokenizer.chat_template") or _CHATML
-        eos, bos = llama.token_eos(), llama.token_bos()
-        formatter = Jinja2ChatFormatter(
-            template=template,
-            eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
-            bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
-        )
-        response = formatter(messages=[_message(m) for m in messages])
+        assert self._formatter is not None
+        response = self._formatter(messages=[_message(m) for m in messages])
         return list(llama.tokenize(response.prompt.encode("utf-8"), add_bos=not response.added_special,
                                    special=True))
 
@@ -376,6 +370,16 @@ class LabelScores:
 
 _CHATML = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"
            "<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def compile_chat_template(llama: llama_cpp.Llama) -> Jinja2ChatFormatter:
+    """The model's chat template (ChatML when it has none), compiled once per load."""
+    eos, bos = llama.token_eos(), llama.token_bos()
+    return Jinja2ChatFormatter(
+        template=llama.metadata.get("tokenizer.chat_template") or _CHATML,
+        eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
+        bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+    )
 
 
 def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
