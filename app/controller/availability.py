@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
+from app.core.availability import base_availability
 from app.core.providers.registry import ProviderConfig
 from app.core.router import Availability
-from app.core.router.targets import is_local, model_of, provider_of
+from app.core.router.targets import is_local, provider_of
 
 FAILURES_TO_COOL = 3
 FAILURE_WINDOW_S = 60.0
@@ -56,7 +57,7 @@ class Availabilities:
     def __init__(
         self,
         providers: Callable[[], Iterable[ProviderConfig]],
-        local_models: Callable[[], Iterable[str]],
+        local_models: Callable[[], Collection[str]],
         has_key: Callable[[str], bool],
         offline: Callable[[], bool],
         health: TargetHealth,
@@ -71,12 +72,9 @@ class Availabilities:
         cooling = self.health.cooling(target)
         if cooling:
             return Availability(False, f"cooling down for {cooling:.0f} s after repeated failures")
-        if is_local(target):
-            if model_of(target) in set(self._local_models()):
-                return Availability(True, "downloaded")
-            return Availability(False, "model not downloaded")
-        if self._offline():
-            return Availability(False, "offline mode")
+        state = base_availability(target, self._local_models(), self._offline())
+        if not state.ok or is_local(target):
+            return state
         provider_id = provider_of(target)
         config = next((c for c in self._providers() if c.id == provider_id), None)
         if config is None:

@@ -51,10 +51,6 @@ class Session:
         await secrets.warm(p.id for p in settings.providers)  # keyring reads, off the loop
         return cls(settings, Store(default_db_path(), recover_interrupted=primary), secrets)
 
-    def refresh_local_models(self) -> None:
-        """Re-read the models folder (after a download, import or delete)."""
-        self.local_models = [m.name for m in installed_models()]
-
     def router(self, spec: str | None = None) -> Router:
         return library.find_router(spec or self.settings.default_router)
 

@@ -1,12 +1,10 @@
-"""Which targets can answer right now.
-
-Until provider settings exist this knows two facts: a local target is available when its
-GGUF file is installed, and in offline mode no remote target is.
-"""
+"""What the core alone can say about a target: is its local model installed, and is
+the app offline. The controller adds what needs settings and keys (provider set up, key
+present, recent failures) on top of this."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from app.core.router.context import Availability, AvailabilityCheck
 from app.core.router.targets import is_local, model_of
@@ -17,12 +15,13 @@ NOT_DOWNLOADED = Availability(False, "model not downloaded")
 REMOTE = Availability(True, "remote provider")
 
 
+def base_availability(target: str, local_models: Collection[str], offline: bool) -> Availability:
+    if is_local(target):
+        return DOWNLOADED if model_of(target) in local_models else NOT_DOWNLOADED
+    return OFFLINE if offline else REMOTE
+
+
 def basic_availability(local_models: Iterable[str], offline: bool) -> AvailabilityCheck:
+    """For tools without provider settings (``route``): remote targets count as reachable."""
     installed = frozenset(local_models)
-
-    def check(target: str) -> Availability:
-        if is_local(target):
-            return DOWNLOADED if model_of(target) in installed else NOT_DOWNLOADED
-        return OFFLINE if offline else REMOTE
-
-    return check
+    return lambda target: base_availability(target, installed, offline)
