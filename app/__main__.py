@@ -7,8 +7,8 @@ import os
 import sys
 
 from app import __version__
-from app.cli import ask, history, providers, route
-from app.cli.errors import EXIT_BAD_INPUT, UsageError
+
+EXIT_BAD_INPUT = 2  # as app.cli.errors, which is not imported on the way to the window
 
 NO_DISPLAY = (
     "Switchboard's window needs a display, and none was found ($DISPLAY and "
@@ -20,8 +20,13 @@ NO_DISPLAY = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app.cli import ask, history, providers, route
+
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     parser.add_argument("--version", action="version", version=f"Switchboard {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="start the app offscreen, answer one message with the bundled "
+                             "model, print a JSON report and exit (0 when all is well)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     route.add_parser(commands)
     ask.add_parser(commands)
@@ -36,21 +41,33 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def open_window(parser: argparse.ArgumentParser) -> int:
-    if not has_display():
+def open_window() -> int:
+    if not has_display() and os.environ.get("QT_QPA_PLATFORM") not in ("offscreen", "minimal"):
         print(NO_DISPLAY, file=sys.stderr)
         return EXIT_BAD_INPUT
-    # The window arrives with the main-window issue; until then the CLI is the app.
-    print("The desktop window is not built yet; the headless commands are:\n", file=sys.stderr)
-    parser.print_help(sys.stderr)
-    return EXIT_BAD_INPUT
+    from app.ui.app import run  # Qt is imported only when a window is wanted
+
+    return run(sys.argv[:1])
+
+
+def self_test() -> int:
+    from app.ui.self_test import run_self_test
+
+    return run_self_test()
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # the window: start it without loading the headless commands (~1 s)
+        return open_window()
+    from app.cli.errors import UsageError
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        return self_test()
     if not hasattr(args, "run"):
-        return open_window(parser)
+        return open_window()
     try:
         return int(args.run(args))
     except UsageError as exc:

@@ -27,7 +27,7 @@ from app.core.providers.base import (
     TextDelta,
     Usage,
 )
-from app.core.providers.errors import ProviderError, RateLimitedError
+from app.core.providers.errors import AuthError, ProviderError, RateLimitedError
 from app.core.providers.registry import ProviderRegistry
 from app.core.router import Conversation, Decision, RouteContext, Router, StickyState, Turn, decide, next_sticky
 from app.core.router.classifier import apply_answer, classify
@@ -148,11 +148,12 @@ class ChatController:
             decision = await self._classify(cid, router, decision, conversation)
         trace = [{"rule": t.rule, "matched": t.matched, "detail": t.detail} for t in decision.trace]
         reply_id = self.store.add_message(cid, "assistant", "", status="streaming",
-                                          target=decision.target, rule=decision.rule, trace=trace)
+                                          target=decision.target, rule=decision.rule, trace=trace,
+                                          reason=decision.reason)
         yield Routed(cid, user_id, reply_id, decision)
         if decision.target is None:
             self.store.update_message(reply_id, status="failed", error=decision.reason)
-            yield Failed(reply_id, decision.reason)
+            yield Failed(reply_id, decision.reason, fix=self._fix_for_unavailable(router))
             return
         self._remember_sticky(cid, decision, now)
         cancel, stopped = CancelToken(), asyncio.Event()
@@ -229,7 +230,17 @@ class ChatController:
             return
         reason = last_error.message if last_error else "No target in the fallback chain is available."
         self.store.update_message(reply_id, status="failed", trace=trace, error=reason)
-        yield Failed(reply_id, f"Nothing could answer: {reason}")
+        fix = (f"add_key:{last_error.provider}" if isinstance(last_error, AuthError)
+               else self._fix_for_unavailable(router))
+        yield Failed(reply_id, f"Nothing could answer: {reason}", fix=fix)
+
+    def _fix_for_unavailable(self, router: Router) -> str | None:
+        """What would make one of the router's targets usable: going online, or a key."""
+        reasons = {target: self.availability(target).reason for target in router.targets()}
+        if any(reason == "offline mode" for reason in reasons.values()):
+            return "go_online"
+        missing = next((t for t, r in reasons.items() if r.startswith("no API key")), None)
+        return f"add_key:{missing.partition(':')[0]}" if missing else None
 
     def _next_available(self, chain: list[str], position: int) -> str | None:
         return next((t for t in chain[position + 1:] if self.availability(t).ok), None)

@@ -46,11 +46,16 @@ class Done:
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """Nothing could finish the reply. ``partial`` is what arrived before it broke (kept)."""
+    """Nothing could finish the reply. ``partial`` is what arrived before it broke (kept).
+
+    ``fix`` names what would help, for a face to offer as an action: ``add_key:<provider>``
+    (a key is missing or was refused) or ``go_online`` (offline mode left nothing to ask).
+    """
 
     message_id: int | None
     reason: str
     partial: str = ""
+    fix: str | None = None
 
 
 ChatEvent = Routed | FallbackUsed | Delta | Done | Failed

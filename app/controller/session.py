@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from app.controller.availability import Availabilities, TargetHealth
 from app.controller.chat import ChatController
+from app.controller.conversations import Conversations
 from app.core.models.library import installed_models
 from app.core.pricing import Pricing
 from app.core.providers.local_llama import LocalLlamaProvider
@@ -39,6 +40,7 @@ class Session:
         )
         self.chat = ChatController(store, self.registry, self.pricing, self.availability,
                                    warm_key=secrets.get)
+        self.conversations = Conversations(store)
 
     @classmethod
     async def open(cls, *, offline: bool | None = None, primary: bool = True) -> Session:
@@ -52,7 +54,32 @@ class Session:
         return cls(settings, Store(default_db_path(), recover_interrupted=primary), secrets)
 
     def router(self, spec: str | None = None) -> Router:
-        return library.find_router(spec or self.settings.default_router)
+        return library.find_router(spec or self.default_router_name())
+
+    def default_router_name(self) -> str:
+        """The settings' default, except on a set-up with no provider at all: then every
+        rule would only fall back to the local model, so say so and route "Local only"."""
+        if not self.settings.providers:
+            return library.LOCAL_ONLY
+        return self.settings.default_router
+
+    def router_names(self) -> list[str]:
+        return library.router_names()
+
+    def set_offline(self, offline: bool) -> None:
+        """Offline mode: no message leaves this computer. Saved for the next start."""
+        self.settings = replace(self.settings, offline=offline)
+        self.settings.save()
+
+    def provider_needs_setup(self, provider_id: str) -> bool:
+        return provider_id not in {p.id for p in self.settings.providers}
+
+    def recall(self, name: str) -> object:
+        """A remembered bit of app state (window geometry, last chat), or None."""
+        return self.store.get_setting(f"state.{name}")
+
+    def remember(self, name: str, value: object) -> None:
+        self.store.set_setting(f"state.{name}", value)
 
     async def aclose(self) -> None:
         await self.registry.aclose()

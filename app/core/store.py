@@ -106,6 +106,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX usage_by_conversation ON usage(conversation_id)",
         "CREATE INDEX usage_by_message ON usage(message_id)",
     ),
+    # v3: a reply keeps the router's sentence ("Routed to X because …") beside its trace,
+    # so a reopened chat explains itself exactly as it did live.
+    ("ALTER TABLE messages ADD COLUMN reason TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -138,6 +141,7 @@ class MessageRow:
     target: str | None
     rule: str | None
     trace: list[JsonDict] | None
+    reason: str | None
     tokens_in: int | None
     tokens_out: int | None
     cost: float | None
@@ -224,6 +228,7 @@ def _message_row(row: sqlite3.Row) -> MessageRow:
         target=row["target"],
         rule=row["rule"],
         trace=_from_json(row["trace"]),
+        reason=row["reason"],
         tokens_in=row["tokens_in"],
         tokens_out=row["tokens_out"],
         cost=row["cost"],
@@ -455,6 +460,7 @@ class Store:
         target: str | None = None,
         rule: str | None = None,
         trace: list[JsonDict] | None = None,
+        reason: str | None = None,
     ) -> int:
         """Append a message and commit before returning; counts as activity on the chat."""
         _check_status(status)
@@ -467,11 +473,11 @@ class Store:
                 raise RowNotFoundError(f"There is no conversation {cid}.")
             cursor = conn.execute(
                 "INSERT INTO messages (conversation_id, role, content, status, attachments, "
-                "target, rule, trace, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "target, rule, trace, reason, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid, role, content, status, _to_json(attachments or []), target, rule,
-                    None if trace is None else _to_json(trace), now, now,
+                    None if trace is None else _to_json(trace), reason, now, now,
                 ),
             )
         return _lastrowid(cursor)
@@ -485,6 +491,7 @@ class Store:
         target: str | None = None,
         rule: str | None = None,
         trace: list[JsonDict] | None = None,
+        reason: str | None = None,
         tokens_in: int | None = None,
         tokens_out: int | None = None,
         cost: float | None = None,
@@ -504,6 +511,7 @@ class Store:
             "target": target,
             "rule": rule,
             "trace": None if trace is None else _to_json(trace),
+            "reason": reason,
             "tokens_in": tokens_in,
             "tokens_out": tokens_out,
             "cost": cost,

@@ -71,6 +71,11 @@ class Router:
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 
+    def targets(self) -> list[str]:
+        """Every target the router can send to, each once: enabled rules', then fallback."""
+        seen = [r.route_to for r in self.rules if r.enabled] + list(self.fallback)
+        return list(dict.fromkeys(seen))
+
 
 # ---- reading -------------------------------------------------------------------------
 

@@ -1,0 +1,38 @@
+"""The chat list and each chat's messages, as the window shows and edits them.
+
+The window goes through here rather than to the store, so the UI never depends on how
+conversations are kept.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+from app.core.store import ConversationRow, MessageRow, Store
+
+
+class Conversations:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def list(self, search: str | None = None) -> list[ConversationRow]:
+        """Most recently active first; ``search`` matches titles and message text."""
+        return self._store.conversations(search)
+
+    def get(self, cid: int) -> ConversationRow | None:
+        return self._store.conversation(cid)
+
+    def messages(self, cid: int) -> builtins.list[MessageRow]:  # "list" is the method above
+        return self._store.messages(cid)
+
+    def message(self, mid: int) -> MessageRow | None:
+        return self._store.message(mid)
+
+    def rename(self, cid: int, title: str) -> None:
+        self._store.rename_conversation(cid, " ".join(title.split()) or "New chat")
+
+    def delete(self, cid: int) -> None:
+        self._store.delete_conversation(cid)
+
+    def set_router(self, cid: int, router: str | None) -> None:
+        self._store.set_conversation_router(cid, router)

@@ -1,0 +1,378 @@
+"""One conversation on screen: its messages, the router picker and the composer, with
+replies streamed from the chat controller.
+
+The pane turns the controller's events into widget updates. It runs each reply as a task
+on the qasync loop; anything unexpected ends that reply with a message in plain words,
+never a traceback, and the user's text stays where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller.events import ChatEvent, Delta, Done, FallbackUsed, Failed, Routed
+from app.core.providers.base import ImagePart
+from app.core.router import Router
+from app.core.router.fields import RouterFormatError
+from app.core.store import MessageRow
+from app.ui.chat.composer import Composer
+from app.ui.chat.empty_state import EmptyState
+from app.ui.chat.error_actions import action_for
+from app.ui.chat.message_list import MessageList
+from app.ui.chat.message_widget import MessageWidget
+from app.ui.chat.route_receipt import badge_text, stats_text
+from app.ui.chat.route_trace import RouteTraceDialog
+from app.ui.chat.stream_coalescer import StreamCoalescer
+
+if TYPE_CHECKING:
+    from app.controller.session import Session
+
+log = logging.getLogger(__name__)
+
+
+class ChatPane(QWidget):
+    sig_conversations_changed = Signal(int)
+    """A chat was created, titled or got new activity: the sidebar reloads, showing it."""
+    sig_reply_finished = Signal(object)
+    """A reply ended (Done): the status bar shows its speed."""
+    sig_busy_changed = Signal(bool)
+    sig_action_requested = Signal(str)
+    """A fix offered next to an error ("add_key:anthropic", "go_online") or a link
+    of the empty state ("open_router_editor", "open_models")."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.conversation_id: int | None = None
+        self._router_name = session.default_router_name()
+        self._task: asyncio.Task[None] | None = None
+        self._editing: MessageWidget | None = None
+        self._trace_dialogs: list[RouteTraceDialog] = []
+        self.coalescer = StreamCoalescer(self)
+
+        self.title = QLabel("New chat")
+        self.title.setAccessibleName("Chat title")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.router_picker = QComboBox()
+        self.router_picker.setAccessibleName("Router for this chat")
+        self.router_picker.setToolTip("Which router decides where this chat's messages go (Ctrl+K)")
+        self.router_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.router_picker.currentTextChanged.connect(self._on_router_picked)
+        header = QHBoxLayout()
+        header.setContentsMargins(16, 10, 16, 6)
+        header.addWidget(self.title, 1)
+        router_label = QLabel("Router:")
+        router_label.setBuddy(self.router_picker)
+        header.addWidget(router_label)
+        header.addWidget(self.router_picker)
+
+        self.messages = MessageList(self._widget_for_row)
+        self.empty_state = EmptyState()
+        self.empty_state.sig_action_requested.connect(self.sig_action_requested)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setAccessibleName("Problem")
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setContentsMargins(16, 6, 16, 6)
+        self.banner.hide()
+        self.composer = Composer()
+        self.composer.sig_send_requested.connect(self.send)
+        self.composer.sig_stop_requested.connect(self._on_escape)
+        self.composer.sig_edit_last_requested.connect(self.edit_last)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(self.empty_state, 1)
+        layout.addWidget(self.messages, 1)
+        layout.addWidget(self.banner)
+        composer_box = QHBoxLayout()
+        composer_box.setContentsMargins(16, 6, 16, 12)
+        composer_box.addWidget(self.composer)
+        layout.addLayout(composer_box)
+        self.coalescer.sig_flushed.connect(self._on_flushed)
+        self._streaming: MessageWidget | None = None
+        self.reload_routers()
+        self._show_empty(True)
+
+    # ---- routers -----------------------------------------------------------------------
+
+    def reload_routers(self) -> None:
+        names = self.session.router_names()
+        if self._router_name not in names:
+            names.insert(0, self._router_name)
+        self.router_picker.blockSignals(True)
+        self.router_picker.clear()
+        self.router_picker.addItems(names)
+        self.router_picker.setCurrentText(self._router_name)
+        self.router_picker.blockSignals(False)
+
+    def focus_router_picker(self) -> None:
+        self.router_picker.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.router_picker.showPopup()
+
+    def router_name(self) -> str:
+        return self._router_name
+
+    def _on_router_picked(self, name: str) -> None:
+        if not name:
+            return
+        self._router_name = name
+        if self.conversation_id is not None:
+            self.session.conversations.set_router(self.conversation_id, name)
+
+    def _router(self) -> Router | None:
+        try:
+            return self.session.router(self._router_name)
+        except RouterFormatError as error:
+            self.show_problem(f"The router “{self._router_name}” cannot be used: {error}. "
+                              "Pick another router above; your message is still in the box.")
+            return None
+
+    # ---- conversations -----------------------------------------------------------------
+
+    def open_conversation(self, cid: int | None) -> None:
+        """Show a chat (None: a fresh one, created when its first message is sent)."""
+        if self.is_busy():
+            self.stop()
+        self._cancel_edit()
+        self.hide_problem()
+        row = self.session.conversations.get(cid) if cid is not None else None
+        self.conversation_id = row.id if row else None
+        self.title.setText(row.title if row else "New chat")
+        self._router_name = (row.router if row and row.router else self.session.default_router_name())
+        self.reload_routers()
+        rows = self.session.conversations.messages(row.id) if row else []
+        self.messages.show_messages(rows)
+        self._show_empty(not rows)
+        self.composer.focus_input()
+
+    def new_chat(self) -> None:
+        self.open_conversation(None)
+
+    def _show_empty(self, empty: bool) -> None:
+        self.empty_state.setVisible(empty)
+        self.messages.setVisible(not empty)
+
+    # ---- sending -------------------------------------------------------------------------
+
+    def is_busy(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def send(self, text: str, images: list[ImagePart]) -> None:
+        if self.is_busy() or not (text.strip() or images):
+            return
+        router = self._router()
+        if router is None:
+            self.composer.set_text(text)
+            return
+        self.hide_problem()
+        if self._editing is not None:
+            self._resend_edit(text, router)
+            return
+        if self.conversation_id is None:
+            self.conversation_id = self.session.chat.new_conversation(router)
+        cid = self.conversation_id
+        user = self._add_message("user", text)
+        user.set_attachments([(f"{i.mime} · {len(i.data) // 1024} KB", _thumbnail(i)) for i in images])
+        self._start(self.session.chat.send(cid, text, router, images), user)
+
+    def stop(self) -> None:
+        if self.conversation_id is not None:
+            self.session.chat.stop(self.conversation_id)
+
+    def regenerate(self, message_id: int | None = None) -> None:
+        """Answer the last message again (Retry on a failed reply, or Regenerate)."""
+        if self.is_busy() or self.conversation_id is None:
+            return
+        router = self._router()
+        if router is None:
+            return
+        replies = [w for w in self._widgets() if w.role == "assistant"]
+        if replies:
+            self.messages.remove_from(replies[-1])
+        self._start(self.session.chat.regenerate(self.conversation_id, router), None)
+
+    def edit_last(self) -> None:
+        users = [w for w in self._widgets() if w.role == "user" and w.message_id is not None]
+        if users and not self.is_busy():
+            self.edit(users[-1].message_id)
+
+    def edit(self, message_id: int) -> None:
+        widget = next((w for w in self._widgets() if w.message_id == message_id), None)
+        if widget is None or self.is_busy():
+            return
+        self._editing = widget
+        self.composer.set_text(widget.text())
+        self.show_problem("Editing your message: Enter sends it again and replaces the replies "
+                          "after it; Esc cancels.", kind="info")
+
+    def _resend_edit(self, text: str, router: Router) -> None:
+        assert self._editing is not None and self.conversation_id is not None
+        message_id = self._editing.message_id
+        self.messages.remove_from(self._editing)
+        self._editing = None
+        user = self._add_message("user", text, message_id)
+        self._start(self.session.chat.edit_and_resend(self.conversation_id, message_id, text, router), user)
+
+    def _cancel_edit(self) -> None:
+        if self._editing is not None:
+            self._editing = None
+            self.composer.clear()
+            self.hide_problem()
+
+    def _on_escape(self) -> None:
+        if self.is_busy():
+            self.stop()
+        else:
+            self._cancel_edit()
+
+    # ---- one reply -------------------------------------------------------------------------
+
+    def _start(self, events: AsyncIterator[ChatEvent], user: MessageWidget | None) -> None:
+        reply = self._add_message("assistant", "")
+        reply.set_status("streaming")
+        reply.set_badge("Routing…", "The router is choosing a model")
+        self._streaming = reply
+        self.coalescer.reset()
+        self.messages.follow()
+        self.composer.set_busy(True)
+        self.sig_busy_changed.emit(True)
+        self._task = asyncio.ensure_future(self._run(events, user, reply))
+
+    async def _run(self, events: AsyncIterator[ChatEvent], user: MessageWidget | None,
+                   reply: MessageWidget) -> None:
+        cid = self.conversation_id
+        try:
+            async for event in events:
+                self._on_event(event, user, reply)
+        except Exception as error:  # noqa: BLE001 - the pane must survive anything a reply does
+            log.exception("reply failed")
+            self.coalescer.flush()
+            reply.set_status("failed", f"Something went wrong while answering: {error}. "
+                                       "Your message is saved; press Retry.")
+        finally:
+            self._streaming = None
+            self.composer.set_busy(False)
+            self.sig_busy_changed.emit(False)
+            if cid is not None:
+                self.sig_conversations_changed.emit(cid)
+                row = self.session.conversations.get(cid)
+                if row is not None and cid == self.conversation_id:
+                    self.title.setText(row.title)
+
+    def _on_event(self, event: ChatEvent, user: MessageWidget | None, reply: MessageWidget) -> None:
+        if isinstance(event, Delta):
+            self.coalescer.push(event.text)
+        elif isinstance(event, Routed):
+            if user is not None:
+                user.set_message_id(event.user_message_id)
+            reply.set_message_id(event.message_id)
+            trace = [{"rule": t.rule, "matched": t.matched} for t in event.decision.trace]
+            reply.set_badge(badge_text(event.decision.target, event.decision.rule, trace),
+                            event.decision.reason)
+        elif isinstance(event, FallbackUsed):
+            reply.set_badge(f"{event.next_target} · trying: {event.failed} failed",
+                            f"{event.failed} could not answer ({event.reason}); trying {event.next_target}")
+        elif isinstance(event, Done):
+            self.coalescer.flush()
+            self._show_final(reply, event.message_id)
+            self.sig_reply_finished.emit(event)
+        elif isinstance(event, Failed):
+            self.coalescer.flush()
+            if event.message_id is not None:
+                self._show_final(reply, event.message_id)
+            reply.set_status("failed", event.reason, action_for(event.fix))
+
+    def _on_flushed(self, text: str) -> None:
+        if self._streaming is not None:
+            self._streaming.set_text(text)
+
+    def _show_final(self, widget: MessageWidget, message_id: int) -> None:
+        row = self.session.conversations.message(message_id)
+        if row is not None:
+            self._fill(widget, row)
+
+    # ---- message widgets -------------------------------------------------------------------
+
+    def _widgets(self) -> list[MessageWidget]:
+        return [w for w in self.messages.message_widgets() if isinstance(w, MessageWidget)]
+
+    def _add_message(self, role: str, text: str, message_id: int | None = None) -> MessageWidget:
+        widget = self._new_widget(role, message_id)
+        widget.set_text(text)
+        self._show_empty(False)
+        self.messages.append(widget)
+        return widget
+
+    def _new_widget(self, role: str, message_id: int | None) -> MessageWidget:
+        widget = MessageWidget(role, message_id)
+        widget.sig_retry_requested.connect(self.regenerate)
+        widget.sig_regenerate_requested.connect(self.regenerate)
+        widget.sig_edit_requested.connect(self.edit)
+        widget.sig_trace_requested.connect(self.show_trace)
+        widget.sig_action_requested.connect(self.sig_action_requested)
+        return widget
+
+    def _widget_for_row(self, row: MessageRow) -> MessageWidget:
+        widget = self._new_widget(row.role, row.id)
+        self._fill(widget, row)
+        return widget
+
+    @staticmethod
+    def _fill(widget: MessageWidget, row: MessageRow) -> None:
+        widget.set_text(row.content)
+        if row.attachments:
+            widget.set_attachments([(f"{a.get('mime', 'file')} · {int(a.get('bytes', 0)) // 1024} KB", None)
+                                    for a in row.attachments])
+        if row.role != "assistant":
+            return
+        widget.set_badge(badge_text(row.target, row.rule, row.trace), row.reason or "")
+        widget.set_stats(stats_text(row.target, row.tokens_out, row.latency_ms, row.ttft_ms, row.cost))
+        widget.set_status(row.status, row.error)
+
+    def show_trace(self, message_id: int) -> None:
+        row = self.session.conversations.message(message_id)
+        if row is None:
+            return
+        dialog = RouteTraceDialog(row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda *_: self._forget_dialog(dialog))
+        self._trace_dialogs.append(dialog)
+        dialog.show()
+
+    def _forget_dialog(self, dialog: RouteTraceDialog) -> None:
+        if dialog in self._trace_dialogs:
+            self._trace_dialogs.remove(dialog)
+
+    # ---- inline problems -----------------------------------------------------------------
+
+    def show_problem(self, text: str, kind: str = "error") -> None:
+        self.banner.setText(text)
+        self.banner.setProperty("kind", kind)
+        self.banner.show()
+
+    def hide_problem(self) -> None:
+        self.banner.hide()
+
+
+def _thumbnail(image: ImagePart) -> QPixmap | None:
+    pixmap = QPixmap()
+    return pixmap if pixmap.loadFromData(image.data) else None

@@ -1,0 +1,108 @@
+"""The route receipt opened from a reply's badge: where the message went, and why —
+every rule checked, fallback attempts, the classifier's answer, tokens, cost, latency."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.router.targets import is_local, model_of, provider_of
+from app.core.store import MessageRow
+from app.ui.chat.route_receipt import cost_text, tokens_per_second
+
+SPECIAL_ROWS = {"attempt": "Fallback", "classifier": "Classifier", "sticky": "Sticky"}
+
+
+def trace_lines(message: MessageRow) -> list[str]:
+    """The receipt as plain text (Copy, and what a screen reader can read in one go)."""
+    lines = [message.reason or message.error or "No routing information was kept."]
+    for entry in message.trace or ():
+        mark = "✓" if entry.get("matched") else "✗"
+        lines.append(f"{mark} {entry.get('rule')}: {entry.get('detail')}")
+    return lines
+
+
+class RouteTraceDialog(QDialog):
+    def __init__(self, message: MessageRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message = message
+        self.setWindowTitle("Why this model answered")
+        self.setAccessibleName("Route trace")
+        self.resize(640, 460)
+        layout = QVBoxLayout(self)
+
+        headline = QLabel(message.reason or message.error or "No routing information was kept.")
+        headline.setWordWrap(True)
+        headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = headline.font()
+        font.setBold(True)
+        headline.setFont(font)
+        layout.addWidget(headline)
+
+        layout.addLayout(self._facts(message))
+
+        self.rules = QTreeWidget()
+        self.rules.setAccessibleName("Rules checked")
+        self.rules.setHeaderLabels(["", "Rule", "Why"])
+        self.rules.setRootIsDecorated(False)
+        self.rules.setWordWrap(True)
+        self.rules.setAlternatingRowColors(True)
+        header = self.rules.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for entry in message.trace or ():
+            rule = str(entry.get("rule"))
+            item = QTreeWidgetItem(["✓" if entry.get("matched") else "✗",
+                                    SPECIAL_ROWS.get(rule, rule), str(entry.get("detail", ""))])
+            item.setToolTip(2, str(entry.get("detail", "")))
+            self.rules.addTopLevelItem(item)
+        layout.addWidget(self.rules, 1)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
+        copy.setAccessibleName("Copy the route trace")
+        copy.clicked.connect(self._copy)
+        buttons.rejected.connect(self.close)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _facts(message: MessageRow) -> QFormLayout:
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        target = message.target
+        if target:
+            where = "on this computer" if is_local(target) else f"via {provider_of(target)}"
+            form.addRow("Answered by", QLabel(f"{model_of(target)} ({where})"))
+        form.addRow("Rule", QLabel(message.rule or "none (fallback chain)"))
+        if message.tokens_in is not None or message.tokens_out is not None:
+            form.addRow("Tokens", QLabel(f"{message.tokens_in or 0} in · {message.tokens_out or 0} out"))
+        speed = tokens_per_second(message.tokens_out, message.latency_ms, message.ttft_ms)
+        if message.latency_ms is not None:
+            timing = f"{message.latency_ms / 1000:.2f} s total"
+            if message.ttft_ms is not None:
+                timing += f" · first token after {message.ttft_ms:.0f} ms"
+            if speed is not None:
+                timing += f" · {speed:.1f} tok/s"
+            form.addRow("Time", QLabel(timing))
+        if target and message.latency_ms is not None:
+            form.addRow("Cost", QLabel(cost_text(target, message.cost)))
+        if message.error:
+            error = QLabel(message.error)
+            error.setWordWrap(True)
+            form.addRow("Error", error)
+        return form
+
+    def _copy(self) -> None:
+        QGuiApplication.clipboard().setText("\n".join(trace_lines(self.message)))

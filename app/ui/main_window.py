@@ -1,0 +1,372 @@
+"""The main window: the chat list beside the chat, menus, shortcuts and the status bar.
+
+It shows before anything heavy happens. ``start()`` then opens the session (settings,
+database, keyring) off the event loop and ``attach()`` builds the parts that need it; the
+local model loads in the background while the user types.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QUrl, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QWidget,
+)
+
+from app import __version__
+from app.ui.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from app.controller.session import Session
+    from app.ui.chat.chat_pane import ChatPane
+    from app.ui.sidebar.conversation_list import ConversationList
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    sig_ready = Signal()
+    """The session is open and the chat can be used."""
+    sig_closed = Signal()
+    """The window closed and the session is shut down."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: Session | None = None
+        self.chat: ChatPane | None = None
+        self.sidebar: ConversationList | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self.setWindowTitle("Switchboard")
+        self.setAccessibleName("Switchboard")
+        self.resize(1180, 780)
+        self.setMinimumSize(640, 420)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        starting = QLabel("Starting Switchboard…")
+        starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.splitter.addWidget(starting)
+        self.setCentralWidget(self.splitter)
+        self.status = StatusBar()
+        self.setStatusBar(self.status)
+        self._build_menus()
+        self._set_session_actions_enabled(False)
+
+    # ---- start-up ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the session (off the event loop where it blocks) and attach it."""
+        try:
+            # Importing the controller pulls in llama.cpp, httpx and the router (about a
+            # second here): done on a thread so the window paints and answers meanwhile.
+            module = await asyncio.to_thread(importlib.import_module, "app.controller.session")
+            session = await module.Session.open()
+        except Exception as error:  # noqa: BLE001 - a start that fails must say why, not vanish
+            log.exception("start-up failed")
+            self._show_start_failure(error)
+            return
+        self.attach(session)
+
+    def attach(self, session: Session) -> None:
+        from app.ui.chat.chat_pane import ChatPane
+        from app.ui.sidebar.conversation_list import ConversationList
+
+        self.session = session
+        self.sidebar = ConversationList(session.conversations)
+        self.sidebar.sig_selected.connect(self._open_conversation)
+        self.sidebar.sig_new_requested.connect(self.new_chat)
+        self.sidebar.sig_deleted.connect(self._on_deleted)
+        self.chat = ChatPane(session)
+        self.chat.sig_conversations_changed.connect(self._on_conversation_changed)
+        self.chat.sig_reply_finished.connect(
+            lambda done: self.status.show_reply(done.tokens_out, done.latency_ms, done.ttft_ms))
+        self.chat.sig_busy_changed.connect(self._on_busy)
+        self.chat.sig_action_requested.connect(self.run_action)
+        placeholder = self.splitter.widget(0)
+        placeholder.hide()
+        placeholder.deleteLater()
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.chat)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, max(400, self.width() - 260)])
+        self.status.set_offline(session.settings.offline)
+        self.status.sig_offline_toggled.connect(self.set_offline)
+        self.offline_action.setChecked(session.settings.offline)
+        self._restore_state()
+        self._set_session_actions_enabled(True)
+        self._preload_local_model()
+        self.sig_ready.emit()
+
+    def _show_start_failure(self, error: Exception) -> None:
+        message = QLabel(f"Switchboard could not start: {error}\n\n"
+                         "Your chats and settings were not changed.")
+        message.setWordWrap(True)
+        message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        old = self.splitter.widget(0)
+        self.splitter.replaceWidget(0, message)
+        old.deleteLater()
+        self.status.showMessage("Start-up failed")
+
+    def _preload_local_model(self) -> None:
+        """Load the default local model now, so the first local reply starts quickly."""
+        assert self.session is not None
+        name = self.session.settings.default_local_model
+        if name not in self.session.local_models:
+            self.status.set_model(None, "")
+            return
+        self.status.set_model(name, "loading")
+
+        async def load() -> None:
+            assert self.session is not None
+            try:
+                await self.session.registry.local.load(name)
+            except Exception as error:  # noqa: BLE001 - shown in the status bar, chat goes on
+                log.warning("could not load %s: %s", name, error)
+                self.status.set_model(name, f"could not load: {error}")
+                return
+            self.status.set_model(name, "ready")
+
+        self._in_background(load())
+
+    def _in_background(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    # ---- remembered state ----------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        assert self.session is not None and self.sidebar is not None and self.chat is not None
+        geometry = self.session.recall("window.geometry")
+        if isinstance(geometry, str):
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        sizes = self.session.recall("window.splitter")
+        if isinstance(sizes, list) and len(sizes) == 2:
+            self.splitter.setSizes([int(s) for s in sizes])
+        last = self.session.recall("last_conversation")
+        known = isinstance(last, int) and self.session.conversations.get(last) is not None
+        self.sidebar.refresh(select=last if known else None)
+        self.chat.open_conversation(last if known else None)
+
+    def _save_state(self) -> None:
+        if self.session is None or self.chat is None:
+            return
+        self.session.remember("window.geometry", bytes(self.saveGeometry().toBase64().data()).decode("ascii"))
+        self.session.remember("window.splitter", self.splitter.sizes())
+        self.session.remember("last_conversation", self.chat.conversation_id)
+
+    # ---- menus -----------------------------------------------------------------------------
+
+    def _action(self, menu: Any, text: str, slot: Any, shortcut: Any = None,
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        (action.toggled if checkable else action.triggered).connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.new_action = self._action(file, "&New chat", self.new_chat, QKeySequence.StandardKey.New)
+        self.rename_action = self._action(file, "&Rename chat", self.rename_chat, "F2")
+        self.delete_action = self._action(file, "&Delete chat", self.delete_chat,
+                                          QKeySequence("Ctrl+Shift+Backspace"))
+        file.addSeparator()
+        self.export_action = self._action(file, "&Export chat as Markdown…", self.export_chat,
+                                          "Ctrl+Shift+E")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu("&Edit")
+        self.stop_action = self._action(edit, "&Stop reply", self.stop_reply, "Esc")
+        self.stop_action.setEnabled(False)  # enabled while a reply streams: Esc is the composer's otherwise
+        self.regenerate_action = self._action(edit, "&Regenerate reply", self.regenerate, "Ctrl+R")
+        self.edit_last_action = self._action(edit, "&Edit last message", self.edit_last, "Ctrl+Up")
+        edit.addSeparator()
+        self.search_action = self._action(edit, "&Search chats", self.search_chats, QKeySequence.StandardKey.Find)
+
+        view = bar.addMenu("&View")
+        self.router_action = self._action(view, "Choose &router…", self.choose_router, "Ctrl+K")
+        self.sidebar_action = self._action(view, "Show &chat list", self._show_sidebar, "Ctrl+B", True)
+        self.sidebar_action.setChecked(True)
+        self.offline_action = self._action(view, "&Offline mode", self.set_offline, None, True)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Open &data folder", self.open_data_folder)
+        self._action(help_menu, "&About Switchboard", self.about)
+
+    def _set_session_actions_enabled(self, enabled: bool) -> None:
+        for action in (self.new_action, self.rename_action, self.delete_action, self.export_action,
+                       self.regenerate_action, self.edit_last_action, self.search_action,
+                       self.router_action, self.offline_action):
+            action.setEnabled(enabled)
+
+    # ---- actions ---------------------------------------------------------------------------
+
+    def new_chat(self) -> None:
+        if self.chat is not None and self.sidebar is not None:
+            self.chat.new_chat()
+            self.sidebar.refresh(select=None)
+
+    def rename_chat(self) -> None:
+        if self.sidebar is not None and self.chat is not None and self.chat.conversation_id is not None:
+            self.sidebar.start_rename(self.chat.conversation_id)
+
+    def delete_chat(self) -> None:
+        if self.sidebar is not None and self.chat is not None and self.chat.conversation_id is not None:
+            self.sidebar.delete(self.chat.conversation_id)
+            self.chat.new_chat()
+
+    def stop_reply(self) -> None:
+        if self.chat is not None:
+            self.chat.stop()
+
+    def regenerate(self) -> None:
+        if self.chat is not None:
+            self.chat.regenerate()
+
+    def edit_last(self) -> None:
+        if self.chat is not None:
+            self.chat.edit_last()
+
+    def search_chats(self) -> None:
+        if self.sidebar is not None:
+            self.sidebar_action.setChecked(True)
+            self.sidebar.focus_search()
+
+    def choose_router(self) -> None:
+        if self.chat is not None:
+            self.chat.focus_router_picker()
+
+    def _show_sidebar(self, shown: bool) -> None:
+        if self.sidebar is not None:
+            self.sidebar.setVisible(shown)
+
+    def set_offline(self, offline: bool) -> None:
+        if self.session is None:
+            return
+        try:
+            self.session.set_offline(offline)
+        except Exception as error:  # noqa: BLE001 - settings file unwritable: say so, keep going
+            self.status.showMessage(f"Could not save offline mode: {error}", 8000)
+        self.status.set_offline(offline)
+        self.offline_action.blockSignals(True)
+        self.offline_action.setChecked(offline)
+        self.offline_action.blockSignals(False)
+        self.status.showMessage("Offline: every message stays on this computer." if offline
+                                else "Online: rules may send messages to cloud models.", 5000)
+
+    def export_chat(self) -> None:
+        if self.session is None or self.chat is None or self.chat.conversation_id is None:
+            return
+        row = self.session.conversations.get(self.chat.conversation_id)
+        if row is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export chat", f"{row.title}.md", "Markdown (*.md)")
+        if path:
+            self.write_markdown(Path(path), row.id)
+
+    def write_markdown(self, path: Path, cid: int) -> None:
+        assert self.session is not None
+        from app.ui.chat.route_receipt import badge_text
+
+        row = self.session.conversations.get(cid)
+        lines = [f"# {row.title if row else 'Chat'}", ""]
+        for message in self.session.conversations.messages(cid):
+            who = "You" if message.role == "user" else f"Assistant ({badge_text(message.target, message.rule, message.trace)})"
+            lines += [f"**{who}:**", "", message.content, ""]
+        try:
+            path.write_text("\n".join(lines), encoding="utf-8")
+        except OSError as error:
+            self.status.showMessage(f"Could not export the chat: {error.strerror or error}", 8000)
+            return
+        self.status.showMessage(f"Exported to {path}", 5000)
+
+    def open_data_folder(self) -> None:
+        from app.core.paths import data_dir
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(data_dir())))
+
+    def about(self) -> None:
+        QMessageBox.about(self, "About Switchboard",
+                          f"<b>Switchboard {__version__}</b><p>Each message goes to the right "
+                          "model — local or cloud — and every reply says why.</p>")
+
+    def run_action(self, action: str) -> None:
+        """A fix offered beside an error, or a link of the empty state."""
+        kind, _, subject = action.partition(":")
+        if kind == "add_key" and self.session is not None:
+            from app.ui.key_dialog import KeyDialog
+
+            dialog = KeyDialog(self.session.secrets, subject, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.sig_saved.connect(lambda provider: self.status.showMessage(
+                f"Key saved. Press Retry to send the message again.", 8000))
+            dialog.open()
+        elif kind == "go_online":
+            self.set_offline(False)
+        elif kind in ("open_router_editor", "open_models"):
+            self._show_folder_for(kind)
+
+    def _show_folder_for(self, kind: str) -> None:
+        # The router editor and the model manager are separate windows still to come;
+        # until then, their files are plain folders the user can open.
+        from app.core.paths import models_dir
+        from app.core.router.library import user_routers_dir
+
+        folder = user_routers_dir() if kind == "open_router_editor" else models_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        self.status.showMessage(f"Opened {folder}", 8000)
+
+    # ---- reactions -------------------------------------------------------------------------
+
+    def _open_conversation(self, cid: int) -> None:
+        if self.chat is not None and cid != self.chat.conversation_id:
+            self.chat.open_conversation(cid)
+
+    def _on_conversation_changed(self, cid: int) -> None:
+        if self.sidebar is not None:
+            self.sidebar.refresh(select=cid)
+
+    def _on_deleted(self, cid: int) -> None:
+        if self.chat is not None and self.chat.conversation_id == cid:
+            self.chat.new_chat()
+
+    def _on_busy(self, busy: bool) -> None:
+        self.stop_action.setEnabled(busy)
+
+    # ---- closing ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.chat is not None:
+            self.chat.stop()
+        if self.sidebar is not None:
+            self.sidebar.commit_pending_deletes()
+        self._save_state()
+        super().closeEvent(event)
+        self._in_background(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        for task in list(self._background):
+            if task is not asyncio.current_task():
+                task.cancel()
+        if self.session is not None:
+            try:
+                await self.session.aclose()
+            except Exception:  # noqa: BLE001 - closing must finish even if a provider misbehaves
+                log.exception("closing the session failed")
+        self.sig_closed.emit()

@@ -1,0 +1,56 @@
+"""The window's bottom line: the local model and whether it is loaded, the last reply's
+speed, and offline mode (a switch: offline, nothing leaves this computer)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
+
+
+
+class StatusBar(QStatusBar):
+    sig_offline_toggled = Signal(bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = QLabel("Starting…")
+        self.model.setAccessibleName("Local model status")
+        self.speed = QLabel("")
+        self.speed.setAccessibleName("Speed of the last reply")
+        self.offline = QToolButton(text="Online", checkable=True)
+        self.offline.setAutoRaise(True)
+        self.offline.setAccessibleName("Offline mode")
+        self.offline.setToolTip("Offline mode: every message stays on this computer")
+        self.offline.toggled.connect(self._on_offline)
+        self.addPermanentWidget(self.model)
+        self.addPermanentWidget(self.speed)
+        self.addPermanentWidget(self.offline)
+
+    def set_model(self, name: str | None, state: str) -> None:
+        """``state``: "loading", "ready", or a failure in plain words."""
+        if name is None:
+            self.model.setText("No local model installed")
+            return
+        words = {"loading": "loading…", "ready": "ready"}.get(state, state)
+        self.model.setText(f"Local model: {name} — {words}")
+
+    def show_reply(self, tokens_out: int, latency_ms: float, ttft_ms: float | None) -> None:
+        # Imported here: the router package is heavy, and the status bar is built before
+        # the window shows.
+        from app.ui.chat.route_receipt import tokens_per_second
+
+        speed = tokens_per_second(tokens_out, latency_ms, ttft_ms)
+        self.speed.setText(f"Last reply: {speed:.1f} tok/s" if speed is not None else "")
+
+    def set_offline(self, offline: bool) -> None:
+        self.offline.blockSignals(True)
+        self.offline.setChecked(offline)
+        self.offline.blockSignals(False)
+        self._show_offline(offline)
+
+    def _on_offline(self, offline: bool) -> None:
+        self._show_offline(offline)
+        self.sig_offline_toggled.emit(offline)
+
+    def _show_offline(self, offline: bool) -> None:
+        self.offline.setText("● Offline" if offline else "Online")
