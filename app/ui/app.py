@@ -20,6 +20,7 @@ REPORT_SHOWN_ENV = "SWITCHBOARD_REPORT_SHOWN"
 def make_application(argv: list[str]) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        existing.setQuitOnLastWindowClosed(False)
         return existing
     # Fractional scale factors (150 %) as the desktop asks, not rounded to 1x/2x.
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
@@ -29,16 +30,18 @@ def make_application(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName("Switchboard")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("switchboard")
+    # The window's closing finishes asynchronously (stop the reply, close providers,
+    # flush the store): Qt must not end the event loop under it. run() ends it instead.
+    app.setQuitOnLastWindowClosed(False)
     return app
 
 
 def run(argv: list[str]) -> int:
-    import qasync
-
+    from app.ui.event_loop import AppEventLoop
     from app.ui.main_window import MainWindow
 
     app = make_application(argv)
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow()
     window.show()

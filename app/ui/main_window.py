@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QUrl, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
@@ -47,6 +48,7 @@ class MainWindow(QMainWindow):
         self.chat: ChatPane | None = None
         self.sidebar: ConversationList | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._closing: asyncio.Future[None] | None = None
         self.setWindowTitle("Switchboard")
         self.setAccessibleName("Switchboard")
         self.resize(1180, 780)
@@ -227,8 +229,10 @@ class MainWindow(QMainWindow):
 
     def delete_chat(self) -> None:
         if self.sidebar is not None and self.chat is not None and self.chat.conversation_id is not None:
-            self.sidebar.delete(self.chat.conversation_id)
-            self.chat.new_chat()
+            cid = self.chat.conversation_id
+            self.sidebar.delete(cid)  # opens the chat below it, if there is one
+            if self.chat.conversation_id == cid:
+                self.chat.new_chat()
 
     def stop_reply(self) -> None:
         if self.chat is not None:
@@ -358,15 +362,15 @@ class MainWindow(QMainWindow):
             self.sidebar.commit_pending_deletes()
         self._save_state()
         super().closeEvent(event)
-        self._in_background(self._shutdown())
+        self._closing = asyncio.ensure_future(self._shutdown())
 
     async def _shutdown(self) -> None:
         for task in list(self._background):
-            if task is not asyncio.current_task():
-                task.cancel()
+            task.cancel()
         if self.session is not None:
             try:
                 await self.session.aclose()
             except Exception:  # noqa: BLE001 - closing must finish even if a provider misbehaves
                 log.exception("closing the session failed")
-        self.sig_closed.emit()
+        if shiboken6.isValid(self):  # Qt may already have deleted the window itself
+            self.sig_closed.emit()

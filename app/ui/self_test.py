@@ -39,13 +39,12 @@ def run_self_test() -> int:
 
 
 def _run(report: dict[str, Any], started: float) -> None:
-    import qasync
-
+    from app.ui.event_loop import AppEventLoop
     from app.ui.app import make_application
     from app.ui.main_window import MainWindow
 
     app = make_application(sys.argv[:1])
-    loop = qasync.QEventLoop(app)
+    loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     window = MainWindow()
     window.show()

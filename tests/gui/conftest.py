@@ -1,44 +1,48 @@
-"""Widgets on a real qasync loop, offscreen (QT_QPA_PLATFORM=offscreen).
+"""Widgets offscreen (QT_QPA_PLATFORM=offscreen), and async GUI tests on a qasync loop.
 
-pytest-qt has no qasync integration, so a test drives the loop itself: ``spin(loop,
-predicate)`` runs Qt and asyncio together until the predicate holds (or fails the test).
+An ``async def`` test here runs on a ``qasync.QEventLoop``: Qt events and asyncio tasks
+share one running loop for the whole test, as in the app. (Spinning the loop only while
+waiting would let Qt run asyncio callbacks with no running loop between waits.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
+import keyring.core
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
+
+from tests.unit.conftest import MemoryKeyring
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Any]:
+    def qt_loop() -> qasync.QEventLoop:
+        from app.ui.app import make_application
+        from app.ui.event_loop import AppEventLoop
+
+        return AppEventLoop(make_application([]))
+
+    return {"qasync": qt_loop}
+
+
+async def until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> None:
+    """Let Qt and asyncio run until ``predicate()`` is true; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
-def loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
-    event_loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    # Let cancelled tasks finish their clean-up before the loop goes away.
-    pending = [t for t in asyncio.all_tasks(event_loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        event_loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    event_loop.close()
-    asyncio.set_event_loop(None)
-
-
-def spin(loop: qasync.QEventLoop, predicate: Callable[[], object], timeout: float = 10.0,
-         what: str = "condition") -> None:
-    """Run the Qt+asyncio loop until ``predicate()`` is true; fail after ``timeout`` s."""
-
-    async def wait() -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-            await asyncio.sleep(0.01)
-
-    loop.run_until_complete(wait())
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    """A secure-ranked in-memory keyring (see tests/unit/conftest.py): window tests never
+    depend on a D-Bus session; the real keyring has its own tests."""
+    kr = MemoryKeyring()
+    kr.priority = 5
+    monkeypatch.setattr(keyring.core, "_keyring_backend", kr)
+    yield kr

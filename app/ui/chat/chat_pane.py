@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -93,7 +93,7 @@ class ChatPane(QWidget):
         self.banner.hide()
         self.composer = Composer()
         self.composer.sig_send_requested.connect(self.send)
-        self.composer.sig_stop_requested.connect(self._on_escape)
+        self.composer.sig_stop_requested.connect(self.stop)
         self.composer.sig_edit_last_requested.connect(self.edit_last)
 
         layout = QVBoxLayout(self)
@@ -109,6 +109,14 @@ class ChatPane(QWidget):
         layout.addLayout(composer_box)
         self.coalescer.sig_flushed.connect(self._on_flushed)
         self._streaming: MessageWidget | None = None
+        # Esc leaves an edit; enabled only while editing, so it never competes with the
+        # window's Esc (Stop), which is enabled only while a reply streams.
+        self.cancel_edit_action = QAction("Cancel edit", self)
+        self.cancel_edit_action.setShortcut(QKeySequence("Esc"))
+        self.cancel_edit_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.cancel_edit_action.setEnabled(False)
+        self.cancel_edit_action.triggered.connect(self._cancel_edit)
+        self.addAction(self.cancel_edit_action)
         self.reload_routers()
         self._show_empty(True)
 
@@ -220,6 +228,7 @@ class ChatPane(QWidget):
         if widget is None or self.is_busy():
             return
         self._editing = widget
+        self.cancel_edit_action.setEnabled(True)
         self.composer.set_text(widget.text())
         self.show_problem("Editing your message: Enter sends it again and replaces the replies "
                           "after it; Esc cancels.", kind="info")
@@ -229,20 +238,16 @@ class ChatPane(QWidget):
         message_id = self._editing.message_id
         self.messages.remove_from(self._editing)
         self._editing = None
+        self.cancel_edit_action.setEnabled(False)
         user = self._add_message("user", text, message_id)
         self._start(self.session.chat.edit_and_resend(self.conversation_id, message_id, text, router), user)
 
     def _cancel_edit(self) -> None:
         if self._editing is not None:
             self._editing = None
+            self.cancel_edit_action.setEnabled(False)
             self.composer.clear()
             self.hide_problem()
-
-    def _on_escape(self) -> None:
-        if self.is_busy():
-            self.stop()
-        else:
-            self._cancel_edit()
 
     # ---- one reply -------------------------------------------------------------------------
 

@@ -214,3 +214,32 @@ async def test_regenerate_reroutes_or_keeps_the_same_target(make_controller):
         assert next(e for e in same if isinstance(e, Routed)).decision.reason == "Answered again by b:m, as asked."
     rows = controller.store.messages(cid)
     assert [(m.role, m.content) for m in rows] == [("user", "question"), ("assistant", "from b")]
+
+
+async def test_missing_key_names_the_fix_and_the_reply_keeps_its_reason(make_controller):
+    keyed = ProviderConfig("anthropic", "anthropic", "http://127.0.0.1:9", key_required=True)
+    controller = make_controller([keyed])
+    cid = controller.new_conversation()
+    events = await run(controller, cid, "hi", router("anthropic:claude"))
+    failed = events[-1]
+    assert isinstance(failed, Failed) and failed.fix == "add_key:anthropic"
+    reply = controller.store.messages(cid)[1]
+    assert reply.status == "failed" and reply.reason == failed.reason
+
+
+async def test_refused_key_names_the_fix(make_controller):
+    with SSEServer(lambda r: json_reply({"error": {"message": "bad key"}}, 401)) as server:
+        keyed = ProviderConfig("openai", "openai", server.url + "/v1", key_required=True)
+        controller = make_controller([keyed], {"openai": "sk-test"})
+        cid = controller.new_conversation()
+        events = await run(controller, cid, "hi", router("openai:gpt"))
+    assert isinstance(events[-1], Failed) and events[-1].fix == "add_key:openai"
+
+
+async def test_a_routed_reply_stores_the_routers_sentence(make_controller):
+    with SSEServer(lambda r: ok("fine")) as server:
+        controller = make_controller([config("a", server)])
+        cid = controller.new_conversation()
+        events = await run(controller, cid, "hi", router("a:m"))
+    routed = next(e for e in events if isinstance(e, Routed))
+    assert controller.store.message(routed.message_id).reason == routed.decision.reason

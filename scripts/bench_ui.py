@@ -1,0 +1,145 @@
+"""``bench.py ui``: how fast the window appears, and whether streaming ever stalls it.
+
+startup_ms: process start → main window shown (offscreen), ``python -m app`` as a user
+runs it; baseline: a bare PySide6 process that shows an empty QWidget, in the same run.
+max_stall_ms: the worst lateness of a 5 ms timer on the event loop while the window
+streams ``tokens`` tokens from the bundled model at full local speed; baseline: the same
+timer on the idle window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TICK_MS = 5
+BARE_WINDOW = (
+    "import json, time\n"
+    "from PySide6.QtCore import QTimer\n"
+    "from PySide6.QtWidgets import QApplication, QWidget\n"
+    "app = QApplication([]); w = QWidget(); w.resize(1180, 780); w.show()\n"
+    "def shown():\n"
+    "    print(json.dumps({'shown_at': time.time()}), flush=True); app.exit(0)\n"
+    "QTimer.singleShot(0, shown); app.exec()\n"
+)
+
+
+def _shown_ms(command: list[str], home: str) -> float:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SWITCHBOARD_REPORT_SHOWN": "1",
+           "SWITCHBOARD_HOME": home}
+    started = time.time()
+    out = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                         check=True).stdout
+    shown_at = json.loads(out.strip().splitlines()[-1])["shown_at"]
+    return (shown_at - started) * 1000
+
+
+def bench_startup(runs: int) -> dict[str, Any]:
+    ours, bare = [], []
+    with tempfile.TemporaryDirectory() as home:
+        for _ in range(runs):  # alternating, so drift in the machine's speed hits both
+            ours.append(_shown_ms([sys.executable, "-m", "app"], home))
+            bare.append(_shown_ms([sys.executable, "-c", BARE_WINDOW], home))
+    return {"startup_ms": round(statistics.median(ours)), "startup_ms_runs": [round(x) for x in ours],
+            "baseline_bare_qt_window_ms": round(statistics.median(bare))}
+
+
+class StallMeter:
+    """A timer that measures its own lateness: how long the event loop was busy elsewhere."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.samples: list[float] = []
+        self._last = time.perf_counter()
+        self._timer = QTimer(interval=TICK_MS)
+        self._timer.timeout.connect(self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.samples.append(max(0.0, (now - self._last) * 1000 - TICK_MS))
+        self._last = now
+
+    def start(self) -> None:
+        self.samples.clear()
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> dict[str, float]:
+        self._timer.stop()
+        ordered = sorted(self.samples)
+        return {"max_ms": round(ordered[-1], 1), "p99_ms": round(ordered[int(len(ordered) * 0.99)], 1),
+                "ticks": len(ordered)}
+
+
+async def _stream_through_window(window: Any, tokens: int) -> dict[str, Any]:
+    chat, session = window.chat, window.session
+    while "ready" not in window.status.model.text():  # the model loads first, not timed
+        await asyncio.sleep(0.05)
+    meter = StallMeter()
+    meter.start()
+    await asyncio.sleep(2.0)
+    idle = meter.stop()
+    streamed, flushes, seconds = 0, 0, 0.0
+    meter.start()
+    while streamed < tokens:
+        session.chat.max_tokens = tokens - streamed
+        before = chat.coalescer.flushes
+        started = time.perf_counter()
+        prompt = "Write a very long story about a lighthouse keeper and the sea, in many chapters."
+        chat.send(prompt, [])
+        while chat.is_busy():
+            await asyncio.sleep(0.01)
+        seconds += time.perf_counter() - started
+        row = session.conversations.messages(chat.conversation_id)[-1]
+        streamed += row.tokens_out or 0
+        flushes += chat.coalescer.flushes - before
+        if not row.tokens_out:
+            raise RuntimeError(f"the reply failed: {row.error}")
+    streaming = meter.stop()
+    return {"tokens": streamed, "seconds": round(seconds, 2),
+            "tokens_per_s": round(streamed / seconds, 1), "screen_updates_per_s": round(flushes / seconds, 1),
+            "max_stall_ms": streaming["max_ms"], "p99_stall_ms": streaming["p99_ms"],
+            "baseline_idle_max_stall_ms": idle["max_ms"], "baseline_idle_p99_stall_ms": idle["p99_ms"]}
+
+
+def bench_stall(tokens: int) -> dict[str, Any]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["SWITCHBOARD_HOME"] = home
+        from app.ui.event_loop import AppEventLoop
+        from app.ui.app import make_application
+        from app.ui.main_window import MainWindow
+
+        app = make_application([])
+        loop = AppEventLoop(app)
+        asyncio.set_event_loop(loop)
+        window = MainWindow()
+        window.show()
+
+        async def run() -> dict[str, Any]:
+            await window.start()
+            try:
+                return await _stream_through_window(window, tokens)
+            finally:
+                closed = asyncio.Event()
+                window.sig_closed.connect(closed.set)
+                window.close()
+                await closed.wait()
+
+        with loop:
+            return loop.run_until_complete(run())
+
+
+def bench_ui(runs: int, tokens: int) -> dict[str, Any]:
+    return {"bench": "ui", **bench_startup(runs), **bench_stall(tokens),
+            "goals": {"startup_ms": "< 1000", "max_stall_ms": "< 30"}}

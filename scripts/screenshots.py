@@ -1,0 +1,180 @@
+"""Screenshots of the real window on a real X server, for people to look at.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py shots/
+
+Scenes: the first run; a conversation with code, a live reply from the bundled model and
+its route-trace popup; an error with the action that fixes it; the same conversation in
+a dark palette. Each runs on a throwaway data folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+CODE_REPLY = """Here is a function that checks whether a number is prime:
+
+```python
+def is_prime(n: int) -> bool:
+    \"\"\"True when n has no divisor but 1 and itself.\"\"\"
+    if n < 2:
+        return False
+    return all(n % d for d in range(2, int(n ** 0.5) + 1))
+```
+
+It tries every divisor up to **√n**, which is enough: a larger factor would pair with a
+smaller one already tried. For many numbers, use a *sieve* instead.
+"""
+TRACE = [
+    {"rule": "private_stays_local", "matched": False, "detail": "no private data found"},
+    {"rule": "code_to_local", "matched": True, "detail": "the message asks for code (python)"},
+]
+
+
+def seed(session: Any) -> int:
+    store = session.store
+    cid = store.create_conversation("Prime numbers in Python")
+    store.add_message(cid, "user", "Write a Python function that checks if a number is prime.")
+    reply = store.add_message(cid, "assistant", CODE_REPLY, target="local:SmolLM2-135M-Instruct",
+                              rule="code_to_local", trace=TRACE,
+                              reason='Routed to local:SmolLM2-135M-Instruct because rule '
+                                     '"code_to_local" matched: the message asks for code (python).')
+    store.update_message(reply, tokens_in=31, tokens_out=112, latency_ms=1720.0, ttft_ms=140.0)
+    return cid
+
+
+def dark_palette() -> Any:
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    colours = {QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
+               QPalette.ColorRole.Base: "#17181a", QPalette.ColorRole.AlternateBase: "#26282b",
+               QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2b2d30",
+               QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#3d6fd9",
+               QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2b2d30",
+               QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+               QPalette.ColorRole.Link: "#8ab4f8"}
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+async def pause(seconds: float = 0.4) -> None:
+    await asyncio.sleep(seconds)  # let layouts settle and paint
+
+
+def save(widget: Any, path: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    # A grab of the screen, not widget.grab(): what the X server really shows.
+    geometry = widget.frameGeometry()
+    shot = widget.screen().grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
+    if not shot.save(str(path)):
+        raise RuntimeError(f"could not write {path}")
+    print(json.dumps({"saved": str(path), "size": [shot.width(), shot.height()]}))
+
+
+async def scenes(out: Path) -> None:
+    from app.core.providers.registry import ProviderConfig
+    from app.core.router.library import user_routers_dir
+    from app.core.settings import ProviderSettings, Settings
+    from app.ui.main_window import MainWindow
+
+    async def window() -> MainWindow:
+        w = MainWindow()
+        w.move(0, 0)
+        w.resize(1280, 820)
+        w.show()
+        await w.start()
+        while "ready" not in w.status.model.text():
+            await asyncio.sleep(0.05)
+        await pause()
+        return w
+
+    async def close(w: MainWindow) -> None:
+        closed = asyncio.Event()
+        w.sig_closed.connect(closed.set)
+        w.close()
+        await closed.wait()
+
+    # 1. First run: nothing set up.
+    w = await window()
+    save(w, out / "1-first-run.png")
+    await close(w)
+
+    # 2. A conversation with code, a live local reply, and the route trace.
+    w = await window()
+    cid = seed(w.session)
+    w.sidebar.refresh(select=cid)
+    w.chat.open_conversation(cid)
+    w.session.chat.max_tokens = 60
+    w.chat.send("Thanks! Say it in one sentence.", [])
+    while w.chat.is_busy():
+        await asyncio.sleep(0.05)
+    await pause()
+    save(w, out / "2-conversation.png")
+    w.chat.show_trace(w.session.conversations.messages(cid)[1].id)
+    await pause()
+    dialog = w.chat._trace_dialogs[-1]
+    dialog.move(w.x() + 420, w.y() + 160)
+    await pause()
+    save(w, out / "3-route-trace.png")
+    dialog.close()
+    await close(w)
+
+    # 3. An error, with the action that fixes it.
+    Settings(providers=(ProviderSettings(ProviderConfig("anthropic", "anthropic",
+                                                        "https://api.anthropic.com")),)).save()
+    folder = user_routers_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cloud-only.json").write_text(json.dumps(
+        {"schema": 1, "name": "Cloud only", "fallback": ["anthropic:claude-sonnet-4-5"], "rules": []}))
+    w = await window()
+    w.chat.router_picker.setCurrentText("Cloud only")
+    w.chat.send("Summarise the attached contract in three bullet points.", [])
+    while w.chat.is_busy():
+        await asyncio.sleep(0.05)
+    await pause()
+    save(w, out / "4-error.png")
+    await close(w)
+
+    # 4. Dark palette, as a dark desktop theme gives it.
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.instance().setPalette(dark_palette())
+    w = await window()
+    cid = seed(w.session)
+    w.sidebar.refresh(select=cid)
+    w.chat.open_conversation(cid)
+    await pause()
+    save(w, out / "5-dark.png")
+    await close(w)
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "shots").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    from app.ui.event_loop import AppEventLoop
+    from app.ui.app import make_application
+
+    app = make_application([])
+    app.setStyle("Fusion")  # what most Linux desktops without a platform theme show
+    loop = AppEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(scenes(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
