@@ -138,6 +138,7 @@ async def scenes(out: Path) -> None:
     (folder / "cloud-only.json").write_text(json.dumps(
         {"schema": 1, "name": "Cloud only", "fallback": ["anthropic:claude-sonnet-4-5"], "rules": []}))
     w = await window()
+    w.new_chat()
     w.chat.router_picker.setCurrentText("Cloud only")
     w.chat.send("Summarise the attached contract in three bullet points.", [])
     while w.chat.is_busy():

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from app.ui.sidebar.conversation_list import ConversationList
 
 log = logging.getLogger(__name__)
+SIDEBAR_WIDTH = 270
 
 
 class MainWindow(QMainWindow):
@@ -95,12 +96,14 @@ class MainWindow(QMainWindow):
         self.chat.sig_busy_changed.connect(self._on_busy)
         self.chat.sig_action_requested.connect(self.run_action)
         placeholder = self.splitter.widget(0)
-        placeholder.hide()
+        placeholder.setParent(None)  # out of the splitter now, or it keeps a share of the sizes
         placeholder.deleteLater()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.chat)
+        self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([260, max(400, self.width() - 260)])
+        self.sidebar.setMinimumWidth(180)
+        self.splitter.setSizes([SIDEBAR_WIDTH, max(400, self.width() - SIDEBAR_WIDTH)])
         self.status.set_offline(session.settings.offline)
         self.status.sig_offline_toggled.connect(self.set_offline)
         self.offline_action.setChecked(session.settings.offline)

@@ -4,7 +4,7 @@ and where to shape it (routers, models)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.ui import theme
 
@@ -32,6 +32,12 @@ class EmptyState(QWidget):
         intro.setWordWrap(True)
         intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
         intro.setMaximumWidth(560)
+        # A wrapped label aligned inside a layout gets a one-line height: centre it with
+        # stretches instead.
+        centred = QHBoxLayout()
+        centred.addStretch(1)
+        centred.addWidget(intro, 100)
+        centred.addStretch(1)
         muted = theme.muted_text(self.palette()).name()
         self.links = QLabel(
             f'<span style="color:{muted}">Shape where messages go in the </span>'
@@ -47,7 +53,7 @@ class EmptyState(QWidget):
         layout.addStretch(2)
         layout.addWidget(title)
         layout.addSpacing(8)
-        layout.addWidget(intro, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(centred)
         layout.addSpacing(12)
         layout.addWidget(self.links)
         layout.addStretch(3)

@@ -43,6 +43,9 @@ class _Panel(QFrame):
         theme.paint_panel(self, self.color(self.palette()))
 
 
+_ROUNDING_PX = 2  # font advances are rounded; without slack a fitting text gets "…"
+
+
 class _ElidedButton(QToolButton):
     """A flat button whose text shortens with "…" rather than widen the chat."""
 
@@ -62,7 +65,7 @@ class _ElidedButton(QToolButton):
         hint = super().sizeHint()
         metrics = self.fontMetrics()
         extra = metrics.horizontalAdvance(self._full_text) - metrics.horizontalAdvance(self.text())
-        return QSize(hint.width() + extra, hint.height())
+        return QSize(hint.width() + extra + _ROUNDING_PX, hint.height())
 
     def minimumSizeHint(self) -> QSize:
         hint = self.sizeHint()
@@ -75,8 +78,27 @@ class _ElidedButton(QToolButton):
     def _elide(self) -> None:
         metrics = self.fontMetrics()
         padding = super().sizeHint().width() - metrics.horizontalAdvance(self.text())
-        self.setText(metrics.elidedText(self._full_text, Qt.TextElideMode.ElideRight,
-                                        self.width() - padding))
+        available = self.width() - padding
+        if metrics.horizontalAdvance(self._full_text) <= available:
+            self.setText(self._full_text)  # elidedText may cut a text that fits, by rounding
+        else:
+            self.setText(metrics.elidedText(self._full_text, Qt.TextElideMode.ElideRight, available))
+
+
+class _BubbleLabel(QLabel):
+    """A user message's text: as wide as its longest line, up to a readable measure.
+
+    A word-wrapped QLabel guesses a narrow width from its text's area, which wraps a
+    one-line message into a column of words.
+    """
+
+    MAX_WIDTH_PX = 520
+
+    def sizeHint(self) -> QSize:
+        metrics = self.fontMetrics()
+        longest = max((metrics.horizontalAdvance(line) for line in self.text().splitlines()), default=0)
+        width = min(longest + _ROUNDING_PX, self.MAX_WIDTH_PX)
+        return QSize(width, self.heightForWidth(width))
 
 
 def _wrapping_label(text_format: Qt.TextFormat) -> QLabel:
@@ -187,7 +209,7 @@ class MessageWidget(QFrame):
         # widening the chat (the label's own minimum would be that word).
         self._bubble.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         self._bubble.setMinimumWidth(1)
-        self._user_label = QLabel()
+        self._user_label = _BubbleLabel()
         self._user_label.setTextFormat(Qt.TextFormat.PlainText)  # shown as typed, never markup
         self._user_label.setWordWrap(True)
         self._user_label.setTextInteractionFlags(

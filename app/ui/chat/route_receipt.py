@@ -12,7 +12,7 @@ from app.core.router.targets import is_local, model_of, provider_of
 def badge_text(target: str | None, rule: str | None, trace: Sequence[dict[str, Any]] | None) -> str:
     """``SmolLM2-135M-Instruct · local · rule private_stays_local``."""
     if target is None:
-        return "not routed · open the trace"
+        return "not routed"
     where = "local" if is_local(target) else provider_of(target)
     return f"{model_of(target)} · {where} · {_why(rule, trace or ())}"
 
