@@ -44,9 +44,8 @@ def split_segments(text: str) -> list[Segment]:
     lang = ""
 
     def flush_prose() -> None:
-        chunk = "".join(prose).strip("\n")
-        if chunk.strip():
-            segments.append(Segment("prose", chunk))
+        for paragraph in _paragraphs("".join(prose)):
+            segments.append(Segment("prose", paragraph))
         prose.clear()
 
     for line in text.replace("\r\n", "\n").splitlines(keepends=True):
@@ -73,6 +72,24 @@ def split_segments(text: str) -> list[Segment]:
     else:
         flush_prose()
     return segments
+
+
+_LIST_ITEM = re.compile(r"(?m)^[ \t]{0,3}(?:[-*+]|\d{1,9}[.)])[ \t]")
+
+
+def _paragraphs(prose: str) -> list[str]:
+    """Prose cut at blank lines into blocks, so a streaming reply re-renders only its last
+    paragraph. A list stays one block (its loose items and indented continuations too):
+    cut apart, its items would render as separate lists."""
+    blocks: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", prose.strip("\n")):
+        if not block.strip():
+            continue
+        if blocks and _LIST_ITEM.search(blocks[-1]) and (block[0] in " \t" or _LIST_ITEM.match(block)):
+            blocks[-1] += "\n\n" + block
+        else:
+            blocks.append(block)
+    return blocks
 
 
 def _closes(line: str, fence: str) -> bool:

@@ -20,8 +20,15 @@ def test_empty_input_has_no_segments() -> None:
     assert split_segments("\n  \n") == []
 
 
-def test_plain_prose_is_one_segment() -> None:
-    assert split_segments("Hello **there**\n\n- a\n- b\n") == [prose("Hello **there**\n\n- a\n- b")]
+def test_prose_is_cut_into_paragraphs() -> None:
+    assert split_segments("Hello **there**\n\n- a\n- b\n") == [prose("Hello **there**"), prose("- a\n- b")]
+    assert split_segments("# Title\n\none\n\n\n\ntwo") == [prose("# Title"), prose("one"), prose("two")]
+
+
+def test_a_loose_list_stays_one_block() -> None:
+    text = "1. first\n\n2. second\n\n   more of the second\n\nAfter the list."
+    assert split_segments(text) == [prose("1. first\n\n2. second\n\n   more of the second"),
+                                    prose("After the list.")]
 
 
 def test_text_before_and_after_a_fence() -> None:
