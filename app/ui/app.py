@@ -33,6 +33,9 @@ def make_application(argv: list[str]) -> QApplication:
     # The window's closing finishes asynchronously (stop the reply, close providers,
     # flush the store): Qt must not end the event loop under it. run() ends it instead.
     app.setQuitOnLastWindowClosed(False)
+    from app.ui.garbage_collector import MainThreadGarbageCollector
+
+    app.garbage_collector = MainThreadGarbageCollector(app)  # type: ignore[attr-defined]
     return app
 
 

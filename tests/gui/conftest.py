@@ -8,6 +8,7 @@ waiting would let Qt run asyncio callbacks with no running loop between waits.)
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -36,6 +37,15 @@ async def until(predicate: Callable[[], object], timeout: float = 10.0, what: st
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage() -> Iterator[None]:
+    """Collect each test's unreachable widgets here, on the main thread. Left to the
+    cyclic GC, they may be freed on whichever thread allocates next (a llama.cpp or
+    keyring worker), and Qt objects must die on the thread that owns them."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

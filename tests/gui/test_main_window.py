@@ -3,6 +3,7 @@ llama.cpp, loopback servers standing in for cloud providers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -74,6 +75,8 @@ async def open_window(qtbot, memory_keyring) -> AsyncIterator:
     for window in windows:
         if window.session is not None and window.isVisible():
             await close(window)
+        window.deleteLater()
+    await asyncio.sleep(0.05)  # let the deferred deletes run, on this thread
 
 
 def replies(window: MainWindow) -> list[MessageWidget]:

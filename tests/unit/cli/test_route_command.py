@@ -103,6 +103,7 @@ def test_process_prints_no_traceback(tmp_path):
 def test_no_display_names_the_headless_alternative(capsys, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)  # offscreen is a display of sorts
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "needs a display" in err and "python -m app route" in err
