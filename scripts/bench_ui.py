@@ -109,13 +109,53 @@ async def _stream_through_window(window: Any, tokens: int) -> dict[str, Any]:
         if (row.tokens_out or 0) < 2:  # the last few tokens of the budget: done
             break
     streaming = meter.stop()
+    long_chat = await _open_long_chat(window, 1000)
     bare = await _bare_generation_speed(session, 200)
     return {"tokens": streamed, "seconds": round(seconds, 2),
             "generation_tokens_per_s": round(streamed / generating_s, 1),
             "baseline_bare_provider_tokens_per_s": round(bare, 1),
             "screen_updates_per_s": round(flushes / seconds, 1),
             "max_stall_ms": streaming["max_ms"], "p99_stall_ms": streaming["p99_ms"],
-            "baseline_idle_max_stall_ms": idle["max_ms"], "baseline_idle_p99_stall_ms": idle["p99_ms"]}
+            "baseline_idle_max_stall_ms": idle["max_ms"], "baseline_idle_p99_stall_ms": idle["p99_ms"],
+            **long_chat}
+
+
+async def _settle() -> None:
+    """Let the loop run Qt's posted layout and paint events (never processEvents() inside
+    a coroutine: it would run other tasks' steps re-entrantly)."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+async def _open_long_chat(window: Any, count: int) -> dict[str, float]:
+    """Open a chat of ``count`` messages, then scroll it like a user with a wheel (120 px
+    every 16 ms) to its first message and back down to its last, timing the loop's
+    worst lateness meanwhile."""
+    store = window.session.store
+    cid = store.create_conversation("Long chat")
+    for i in range(count):
+        store.add_message(cid, "user" if i % 2 == 0 else "assistant",
+                          f"Message {i}: some **Markdown** text, long enough to wrap once or twice "
+                          "in the column, as real chat messages do.")
+    started = time.perf_counter()
+    window.chat.open_conversation(cid)
+    await _settle()
+    opened = (time.perf_counter() - started) * 1000
+    messages = window.chat.messages
+    bar = messages.verticalScrollBar()
+    meter = StallMeter()
+    meter.start()
+    started = time.perf_counter()
+    for step, done in ((-120, lambda: messages._first_built == 0 and bar.value() == 0),
+                       (120, lambda: not messages._near_an_unbuilt_edge() and bar.value() == bar.maximum())):
+        while not done():
+            bar.setValue(bar.value() + step)
+            await asyncio.sleep(0.016)
+    scrolled = meter.stop()
+    return {"long_chat_messages": count, "long_chat_open_ms": round(opened, 1),
+            "long_chat_scroll_round_trip_s": round(time.perf_counter() - started, 1),
+            "long_chat_scroll_max_stall_ms": scrolled["max_ms"],
+            "long_chat_scroll_p99_stall_ms": scrolled["p99_ms"]}
 
 
 async def _bare_generation_speed(session: Any, tokens: int) -> float:

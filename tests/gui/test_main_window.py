@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app.core.providers.registry import ProviderConfig
 from app.core.router.library import user_routers_dir
 from app.core.settings import ProviderSettings, Settings
+from app.ui.chat.message_list import BATCH, CHUNK, MAX_BUILT
 from app.ui.chat.message_widget import MessageWidget
 from app.ui.main_window import MainWindow
 from tests.gui.conftest import until
@@ -73,6 +74,8 @@ async def open_window(qtbot, memory_keyring) -> AsyncIterator:
 
     yield make
     for window in windows:
+        if not shiboken6.isValid(window):
+            continue
         if window.session is not None and window.isVisible():
             await close(window)
         window.deleteLater()
@@ -304,7 +307,13 @@ async def test_a_long_chat_opens_lazily(qtbot, open_window):
         session.store.add_message(cid, "user" if i % 2 == 0 else "assistant", f"message {i}")
     window.chat.open_conversation(cid)
     lst = window.chat.messages
-    assert lst.built_count() == 40
+    assert lst.built_count() == BATCH  # the newest only: opening costs the same as a short chat
     await until(lambda: lst.verticalScrollBar().maximum() > 0, 5, "the layout")
-    lst.verticalScrollBar().setValue(0)  # the user scrolls to the top: the batch before appears
-    assert lst.built_count() == 80
+    lst.verticalScrollBar().setValue(0)  # the user scrolls up: older ones are built ahead
+    await until(lambda: lst.built_count() > BATCH, 5, "older messages")
+    first = lst.message_widgets()[0]
+    while lst._first_built > 0:  # keep scrolling: never more than MAX_BUILT widgets at once
+        lst.verticalScrollBar().setValue(0)
+        await asyncio.sleep(0.01)
+        assert lst.built_count() <= MAX_BUILT + CHUNK
+    assert lst.message_widgets()[0].text() == "message 0" and first is not lst.message_widgets()[0]
