@@ -317,3 +317,15 @@ async def test_a_long_chat_opens_lazily(qtbot, open_window):
         await asyncio.sleep(0.01)
         assert lst.built_count() <= MAX_BUILT + CHUNK
     assert lst.message_widgets()[0].text() == "message 0" and first is not lst.message_widgets()[0]
+
+
+async def test_opening_another_chat_mid_stream_stops_and_keeps_the_reply(qtbot, open_window):
+    window = await open_window(max_tokens=300)
+    send(qtbot, window, "Write a long story about a lighthouse keeper.")
+    await until(lambda: replies(window) and len(replies(window)[0].text()) > 10, 120, "streaming text")
+    cid = window.chat.conversation_id
+    window.new_action.trigger()  # Ctrl+N mid-stream
+    await until(lambda: not window.chat.is_busy(), 30, "the reply to stop")
+    row = window.session.conversations.messages(cid)[-1]
+    assert row.status == "incomplete" and row.content
+    assert window.chat.conversation_id is None and window.chat.empty_state.isVisible()

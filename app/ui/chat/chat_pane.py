@@ -13,6 +13,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
@@ -267,12 +268,16 @@ class ChatPane(QWidget):
         cid = self.conversation_id
         try:
             async for event in events:
-                self._on_event(event, user, reply)
+                # The user may have opened another chat meanwhile: the reply still runs to
+                # its end (and is stored), but its widgets are gone.
+                if shiboken6.isValid(reply):
+                    self._on_event(event, user if user is None or shiboken6.isValid(user) else None, reply)
         except Exception as error:  # noqa: BLE001 - the pane must survive anything a reply does
             log.exception("reply failed")
             self.coalescer.flush()
-            reply.set_status("failed", f"Something went wrong while answering: {error}. "
-                                       "Your message is saved; press Retry.")
+            if shiboken6.isValid(reply):
+                reply.set_status("failed", f"Something went wrong while answering: {error}. "
+                                           "Your message is saved; press Retry.")
         finally:
             self._streaming = None
             self.composer.set_busy(False)
@@ -307,7 +312,7 @@ class ChatPane(QWidget):
             reply.set_status("failed", event.reason, action_for(event.fix))
 
     def _on_flushed(self, text: str) -> None:
-        if self._streaming is not None:
+        if self._streaming is not None and shiboken6.isValid(self._streaming):
             self._streaming.set_text(text)
 
     def _show_final(self, widget: MessageWidget, message_id: int) -> None:
