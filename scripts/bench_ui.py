@@ -178,8 +178,8 @@ def bench_stall(tokens: int) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     with tempfile.TemporaryDirectory() as home:
         os.environ["SWITCHBOARD_HOME"] = home
-        from app.ui.event_loop import AppEventLoop
         from app.ui.app import make_application
+        from app.ui.event_loop import AppEventLoop
         from app.ui.main_window import MainWindow
 
         app = make_application([])

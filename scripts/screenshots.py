@@ -165,8 +165,8 @@ def main(argv: list[str]) -> int:
     out.mkdir(parents=True, exist_ok=True)
     os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    from app.ui.event_loop import AppEventLoop
     from app.ui.app import make_application
+    from app.ui.event_loop import AppEventLoop
 
     app = make_application([])
     app.setStyle("Fusion")  # what most Linux desktops without a platform theme show

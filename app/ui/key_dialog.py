@@ -13,10 +13,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QToolButton,
-    QHBoxLayout,
     QVBoxLayout,
     QWidget,
 )

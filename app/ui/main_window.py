@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QUrl, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QWidget,
 )
 
 from app import __version__
@@ -82,7 +81,7 @@ class MainWindow(QMainWindow):
             # second here): done on a thread so the window paints and answers meanwhile.
             module = await asyncio.to_thread(importlib.import_module, "app.controller.session")
             session = await module.Session.open()
-        except Exception as error:  # noqa: BLE001 - a start that fails must say why, not vanish
+        except Exception as error:  # a start that fails must say why, not vanish
             log.exception("start-up failed")
             self._show_start_failure(error)
             return
@@ -330,7 +329,7 @@ class MainWindow(QMainWindow):
             dialog = KeyDialog(self.session.secrets, subject, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.sig_saved.connect(lambda provider: self.status.showMessage(
-                f"Key saved. Press Retry to send the message again.", 8000))
+                "Key saved. Press Retry to send the message again.", 8000))
             dialog.open()
         elif kind == "go_online":
             self.set_offline(False)
@@ -367,7 +366,7 @@ class MainWindow(QMainWindow):
 
     # ---- closing ---------------------------------------------------------------------------
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
         if self.chat is not None:
             self.chat.stop()
         if self.sidebar is not None:
@@ -382,7 +381,7 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             try:
                 await self.session.aclose()
-            except Exception:  # noqa: BLE001 - closing must finish even if a provider misbehaves
+            except Exception:  # closing must finish even if a provider misbehaves
                 log.exception("closing the session failed")
         if shiboken6.isValid(self):  # Qt may already have deleted the window itself
             self.sig_closed.emit()

@@ -39,8 +39,8 @@ def run_self_test() -> int:
 
 
 def _run(report: dict[str, Any], started: float) -> None:
-    from app.ui.event_loop import AppEventLoop
     from app.ui.app import make_application
+    from app.ui.event_loop import AppEventLoop
     from app.ui.main_window import MainWindow
 
     app = make_application(sys.argv[:1])

@@ -7,7 +7,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QStatusBar, QToolButton, QWidget
 
 
-
 class StatusBar(QStatusBar):
     sig_offline_toggled = Signal(bool)
 

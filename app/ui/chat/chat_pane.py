@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.events import ChatEvent, Delta, Done, FallbackUsed, Failed, Routed
+from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed
 from app.core.providers.base import ImagePart
 from app.core.router import Router
 from app.core.router.fields import RouterFormatError
@@ -272,7 +272,7 @@ class ChatPane(QWidget):
                 # its end (and is stored), but its widgets are gone.
                 if shiboken6.isValid(reply):
                     self._on_event(event, user if user is None or shiboken6.isValid(user) else None, reply)
-        except Exception as error:  # noqa: BLE001 - the pane must survive anything a reply does
+        except Exception as error:  # the pane must survive anything a reply does
             log.exception("reply failed")
             self.coalescer.flush()
             if shiboken6.isValid(reply):
