@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import datetime
 
 from app.controller.availability import Availabilities, TargetHealth
 from app.controller.chat import ChatController
 from app.controller.conversations import Conversations
+from app.controller.preferences import Preferences
+from app.controller.provider_setup import ProviderSetup
+from app.controller.usage import UsageLine, UsageReport, usage_lines, usage_report
 from app.core.models.library import installed_models
 from app.core.pricing import Pricing
 from app.core.providers.local_llama import LocalLlamaProvider
 from app.core.providers.registry import ProviderRegistry
 from app.core.router import Router, library
+from app.core.router.fields import RouterFormatError
 from app.core.secrets import SecretStore
 from app.core.settings import Settings
 from app.core.store import Store, default_db_path
@@ -41,6 +46,8 @@ class Session:
         self.chat = ChatController(store, self.registry, self.pricing, self.availability,
                                    warm_key=secrets.get)
         self.conversations = Conversations(store)
+        self.provider_setup = ProviderSetup(self)
+        self.preferences = Preferences(self)
 
     @classmethod
     async def open(cls, *, offline: bool | None = None, primary: bool = True) -> Session:
@@ -65,6 +72,17 @@ class Session:
 
     def router_names(self) -> list[str]:
         return library.router_names()
+
+    def usage(self, since: datetime | None = None) -> tuple[UsageReport, list[UsageLine]]:
+        """What was used and what it cost since ``since`` (all time when None)."""
+        return (usage_report(self.store, self.pricing, self._router_or_none, since=since),
+                usage_lines(self.store, since))
+
+    def _router_or_none(self, name: str | None) -> Router | None:
+        try:
+            return self.router(name)
+        except RouterFormatError:
+            return None
 
     def set_offline(self, offline: bool) -> None:
         """Offline mode: no message leaves this computer. Saved for the next start."""

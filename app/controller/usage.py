@@ -3,12 +3,16 @@ message had gone to its router's most expensive target."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from app.core.pricing import Pricing
 from app.core.router import Router
-from app.core.store import Store
+from app.core.router.targets import is_local, model_of, provider_of
+from app.core.store import Store, UsageRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +47,13 @@ class UsageReport:
 
 
 def usage_report(store: Store, pricing: Pricing, router_of: Callable[[str | None], Router | None],
-                 conversation_id: int | None = None) -> UsageReport:
-    """``router_of`` maps a conversation's saved router name to the router (or None)."""
+                 conversation_id: int | None = None, since: datetime | None = None) -> UsageReport:
+    """``router_of`` maps a conversation's saved router name to the router (or None);
+    ``since`` limits it to usage recorded from then on."""
     routers = {c.id: c.router for c in store.conversations()}
     chat = classifier = (0, 0, 0.0)
     priciest_cost, messages, estimated, unpriced = 0.0, 0, 0, set()
-    for row in store.usage_rows(conversation_id):
+    for row in _rows(store, conversation_id, since):
         cost = row.cost
         if cost is None:
             unpriced.add(row.target)
@@ -69,3 +74,64 @@ def usage_report(store: Store, pricing: Pricing, router_of: Callable[[str | None
 
 def _targets(router: Router) -> list[str]:
     return [*router.fallback, *(r.route_to for r in router.rules)]
+
+
+def _rows(store: Store, conversation_id: int | None, since: datetime | None) -> list[UsageRow]:
+    rows = store.usage_rows(conversation_id)
+    return rows if since is None else [r for r in rows if r.created_at >= since]
+
+
+@dataclass(frozen=True, slots=True)
+class UsageLine:
+    """One day's use of one target, for one kind of call (replies, or classifier calls)."""
+
+    day: date  # in local time: the day as the user lived it
+    target: str
+    kind: str  # "chat" | "classifier"
+    calls: int
+    tokens_in: int
+    tokens_out: int
+    cost: float | None  # None: no known price for this target
+
+    @property
+    def provider(self) -> str:
+        return "local" if is_local(self.target) else provider_of(self.target)
+
+    @property
+    def model(self) -> str:
+        return model_of(self.target)
+
+
+def usage_lines(store: Store, since: datetime | None = None) -> list[UsageLine]:
+    """Usage grouped by local day, target and kind; oldest day first."""
+    groups: dict[tuple[date, str, str], list[UsageRow]] = {}
+    for row in _rows(store, None, since):
+        day = row.created_at.astimezone().date()
+        groups.setdefault((day, row.target, row.kind), []).append(row)
+    return [UsageLine(day, target, kind, len(rows), sum(r.tokens_in for r in rows),
+                      sum(r.tokens_out for r in rows), _total_cost(rows))
+            for (day, target, kind), rows in sorted(groups.items())]
+
+
+def _total_cost(rows: Sequence[UsageRow]) -> float | None:
+    costs = [r.cost for r in rows]
+    return None if all(c is None for c in costs) else sum(c or 0.0 for c in costs)
+
+
+def local_share(lines: Iterable[UsageLine]) -> float | None:
+    """The share of replies answered on this computer (classifier calls not counted)."""
+    replies = [line for line in lines if line.kind == "chat"]
+    total = sum(line.calls for line in replies)
+    if total == 0:
+        return None
+    return sum(line.calls for line in replies if is_local(line.target)) / total
+
+
+def usage_csv(lines: Iterable[UsageLine]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["day", "provider", "model", "kind", "calls", "tokens_in", "tokens_out", "cost_usd"])
+    for line in lines:
+        writer.writerow([line.day.isoformat(), line.provider, line.model, line.kind, line.calls,
+                         line.tokens_in, line.tokens_out, "" if line.cost is None else f"{line.cost:.6f}"])
+    return out.getvalue()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import keyring.core
@@ -56,3 +56,14 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     kr.priority = 5
     monkeypatch.setattr(keyring.core, "_keyring_backend", kr)
     yield kr
+
+
+@pytest.fixture
+async def session(memory_keyring: MemoryKeyring) -> AsyncIterator[Any]:
+    """The app's real session (settings, store, keys, providers) on this test's
+    SWITCHBOARD_HOME, with the in-memory keyring."""
+    from app.controller.session import Session
+
+    opened = await Session.open()
+    yield opened
+    await opened.aclose()

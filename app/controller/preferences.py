@@ -1,0 +1,80 @@
+"""The settings that are not providers: how local models run, offline mode, prices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from app.core.pricing import Price, Pricing, parse_price
+from app.core.providers.local_llama import LocalModelSettings, default_threads, gpu_offload_supported
+
+if TYPE_CHECKING:
+    from app.controller.session import Session
+
+
+class Preferences:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    # ---- local models ---------------------------------------------------------------
+
+    @property
+    def local(self) -> LocalModelSettings:
+        return self._session.settings.local
+
+    @property
+    def default_local_model(self) -> str:
+        return self._session.settings.default_local_model
+
+    @property
+    def local_models(self) -> list[str]:
+        return list(self._session.local_models)
+
+    @staticmethod
+    def default_threads() -> int:
+        return default_threads()
+
+    @staticmethod
+    def gpu_offload_supported() -> bool:
+        return gpu_offload_supported()
+
+    async def save_local(self, local: LocalModelSettings, default_model: str) -> None:
+        """Save; the loaded model is unloaded so the next reply loads it with these settings."""
+        settings = replace(self._session.settings, local=local, default_local_model=default_model)
+        settings.save()
+        changed = settings.local != self._session.settings.local
+        self._session.settings = settings
+        if changed:
+            await self._session.registry.local.unload()
+
+    # ---- prices -----------------------------------------------------------------------
+
+    @property
+    def prices(self) -> Mapping[str, Price]:
+        """Every known price: shipped defaults with the user's overrides applied."""
+        return self._session.pricing.prices
+
+    @staticmethod
+    def default_prices() -> Mapping[str, Price]:
+        return Pricing.load().prices
+
+    @property
+    def overrides(self) -> Mapping[str, Mapping[str, float]]:
+        return self._session.settings.pricing_overrides
+
+    def save_prices(self, overrides: Mapping[str, Mapping[str, float]]) -> None:
+        """Save the user's prices ({"provider:model": {"input": …, "output": …}} per million
+        tokens); raises PricingError naming a bad entry, SettingsError if unwritable."""
+        checked = {target: _checked(target, entry) for target, entry in overrides.items()}
+        settings = replace(self._session.settings, pricing_overrides=checked)
+        pricing = Pricing.load(checked)
+        settings.save()
+        self._session.settings = settings
+        self._session.pricing = pricing
+        self._session.chat.pricing = pricing
+
+
+def _checked(target: str, entry: Mapping[str, float]) -> dict[str, float]:
+    price = parse_price(target, dict(entry))
+    return {"input": price.input_per_mtok, "output": price.output_per_mtok}
