@@ -17,11 +17,13 @@ import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QVBoxLayout,
 )
 
 from app import __version__
@@ -57,6 +59,9 @@ class MainWindow(QMainWindow):
         self.sidebar: ConversationList | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._closing: asyncio.Future[None] | None = None
+        self.settings_dialog: Any = None  # built on first use
+        self.usage_dialog: QDialog | None = None
+        self.usage_view: Any = None
         self.setWindowTitle("Switchboard")
         self.setAccessibleName("Switchboard")
         self.resize(1180, 780)
@@ -201,6 +206,9 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(file, "&Export chat as Markdown…", self.export_chat,
                                           "Ctrl+Shift+E")
         file.addSeparator()
+        self.settings_action = self._action(file, "&Settings…", self.open_settings,
+                                            QKeySequence.StandardKey.Preferences)
+        file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit = bar.addMenu("&Edit")
@@ -216,6 +224,8 @@ class MainWindow(QMainWindow):
         self.sidebar_action = self._action(view, "Show &chat list", self._show_sidebar, "Ctrl+B", True)
         self.sidebar_action.setChecked(True)
         self.offline_action = self._action(view, "&Offline mode", self.set_offline, None, True)
+        view.addSeparator()
+        self.usage_action = self._action(view, "&Usage and savings…", self.open_usage, "Ctrl+Shift+U")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Open &data folder", self.open_data_folder)
@@ -224,7 +234,7 @@ class MainWindow(QMainWindow):
     def _set_session_actions_enabled(self, enabled: bool) -> None:
         for action in (self.new_action, self.rename_action, self.delete_action, self.export_action,
                        self.regenerate_action, self.edit_last_action, self.search_action,
-                       self.router_action, self.offline_action):
+                       self.router_action, self.offline_action, self.settings_action, self.usage_action):
             action.setEnabled(enabled)
 
     # ---- actions ---------------------------------------------------------------------------
@@ -309,6 +319,40 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"Could not export the chat: {error.strerror or error}", 8000)
             return
         self.status.showMessage(f"Exported to {path}", 5000)
+
+    def open_settings(self, page: str = "providers") -> None:
+        if self.session is None:
+            return
+        if self.settings_dialog is None:
+            from app.ui.settings.settings_dialog import SettingsDialog
+
+            self.settings_dialog = SettingsDialog(self.session, self.set_offline, self)
+            self.settings_dialog.sig_changed.connect(self._on_settings_changed)
+        self.settings_dialog.show_page(page if isinstance(page, str) else "providers")
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+
+    def _on_settings_changed(self) -> None:
+        if self.chat is not None:
+            self.chat.reload_routers()
+        if self.session is not None:
+            self.status.set_offline(self.session.settings.offline)
+
+    def open_usage(self) -> None:
+        if self.session is None:
+            return
+        if self.usage_dialog is None:
+            from app.ui.usage.usage_view import UsageView
+
+            self.usage_dialog = QDialog(self)
+            self.usage_dialog.setWindowTitle("Usage and savings")
+            self.usage_dialog.resize(900, 640)
+            self.usage_view = UsageView(self.session.usage)
+            layout = QVBoxLayout(self.usage_dialog)
+            layout.addWidget(self.usage_view)
+        self.usage_view.refresh()
+        self.usage_dialog.show()
+        self.usage_dialog.raise_()
 
     def open_data_folder(self) -> None:
         from app.core.paths import data_dir

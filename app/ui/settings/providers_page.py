@@ -1,0 +1,792 @@
+"""Settings → Providers: add, edit, test and remove cloud or local OpenAI-compatible servers.
+
+The page only shows state and forwards intent to ``ProviderSetup``; every network or
+keyring call runs as an asyncio task on the app's loop, so the window stays responsive
+while a server is slow to answer. A key typed here goes to ``setup.save`` and is then
+cleared from the widget: the field is never filled with a stored key, it only says one
+is there.
+
+Layout::
+
+    ┌───────────────┬──────────────────────────────────────────────┐
+    │ OpenAI        │ ID           [openai            ]            │
+    │  key stored   │ Kind         OpenAI-compatible               │
+    │ My server     │ Base URL     [https://…         ]            │
+    │  no key needed│              [x] Needs an API key            │
+    │               │ API key      [•••••••••••] [Reveal]          │
+    │               │ Models       [Load models] OK, 2 models      │
+    │               │              [x] m1  [ ] m2                  │
+    │               │ Default model[m2 ▾]                          │
+    │               │ [Test connection] OK, 2 models               │
+    │ [Add ▾][Remove]│                          [Revert] [Save]    │
+    ├───────────────┴──────────────────────────────────────────────┤
+    │ Keys are kept in the system keyring (SecretService Keyring). │
+    └──────────────────────────────────────────────────────────────┘
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Coroutine
+from typing import Any, Literal
+
+from PySide6.QtCore import QRegularExpression, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QPaintEvent, QPalette, QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller.provider_setup import ProviderSetup
+from app.core.providers.base import Health
+from app.core.providers.registry import ProviderConfig
+from app.core.settings import ProviderSettings, SettingsError
+from app.ui import theme
+from app.ui.chat.error_actions import provider_label  # preset label, else the id
+
+log = logging.getLogger(__name__)
+
+CUSTOM = "custom"  # the "Add" menu's entry for any other OpenAI-compatible server
+CUSTOM_LABEL = "Custom OpenAI-compatible…"
+CUSTOM_URL = "http://127.0.0.1:8080/v1"
+KEY_STORED = "Stored in the keyring — type to replace"
+KEY_SESSION = "Kept for this session — type to replace"
+KEY_NOT_NEEDED = "Not needed for this server"
+KEY_EMPTY = "Paste the API key"
+NO_DEFAULT = "(none)"
+
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # as app.core.settings accepts it
+_RESERVED_IDS = ("local",)  # the bundled llama.cpp provider's id
+_KIND_WORDS = {"openai": "OpenAI-compatible", "anthropic": "Anthropic", "gemini": "Google Gemini"}
+# Mixed into the palette's base colour the way theme.py mixes its error and warning hues,
+# so the tint follows light and dark themes.
+_OK_HUE = QColor(46, 160, 67)
+
+Tone = Literal["ok", "error", "warning"] | None
+
+
+def _tone_colour(palette: QPalette, tone: Tone) -> QColor:
+    if tone == "error":
+        return theme.error_background(palette)
+    if tone == "warning":
+        return theme.warning_background(palette)
+    if tone == "ok":
+        base = palette.color(QPalette.ColorRole.Base)
+        return theme.mix(base, _OK_HUE, 0.22 if theme.is_dark(palette) else 0.12)
+    return QColor(Qt.GlobalColor.transparent)
+
+
+class _TintedLabel(QLabel):
+    """A word-wrapped line of plain text on a rounded, palette-derived tint."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tone: Tone = None
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # server messages are not markup
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setMargin(6)
+
+    def set_message(self, text: str, tone: Tone = None) -> None:
+        self._tone = tone
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        self.setVisible(bool(text))
+        self.update()
+
+    @property
+    def tone(self) -> Tone:
+        return self._tone
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        theme.paint_panel(self, _tone_colour(self.palette(), self._tone), radius=6.0)
+        super().paintEvent(event)
+
+
+def _muted(label: QLabel) -> QLabel:
+    theme.set_foreground(label, theme.muted_text(label.palette()))
+    return label
+
+
+class _ProviderRow(QWidget):
+    """One entry of the list: the provider's name, and under it whether it has a key."""
+
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(0)
+        self.title = QLabel(title)
+        self.subtitle = _muted(QLabel(subtitle))
+        font = self.subtitle.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        self.subtitle.setFont(font)
+        layout.addWidget(self.title)
+        layout.addWidget(self.subtitle)
+
+    def set_selected(self, selected: bool) -> None:
+        """Follow the list's highlight: muted grey would vanish on the selection colour."""
+        palette = self.palette()
+        if selected:
+            text = palette.color(QPalette.ColorRole.HighlightedText)
+            theme.set_foreground(self.title, text)
+            theme.set_foreground(self.subtitle, theme.mix(
+                text, palette.color(QPalette.ColorRole.Highlight), 0.25))
+        else:
+            self.title.setPalette(QPalette())
+            theme.set_foreground(self.subtitle, theme.muted_text(palette))
+
+
+class ProvidersPage(QWidget):
+    sig_changed = Signal()
+    """A provider was saved or removed: session settings and registry are already new."""
+
+    def __init__(self, setup: ProviderSetup, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._setup = setup
+        self._saved: list[ProviderSettings] = []
+        self._draft: ProviderSettings | None = None  # a provider added but not yet saved
+        self._current: ProviderSettings | None = None  # what the form was filled from
+        self._filling = False  # the form is being filled in code, not edited
+        self._generation = 0  # bumped when the form changes provider: stale results are dropped
+        self._new = False  # the form shows ``_draft``: its ID may still change
+        self._busy: set[str] = set()  # "test", "models", "save", "remove"
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.setAccessibleName("Providers")
+
+        # -- left: the list and its buttons -----------------------------------------------
+        self.provider_list = QListWidget()
+        self.provider_list.setObjectName("providers_list")
+        self.provider_list.setAccessibleName("Providers")
+        self.provider_list.setToolTip("The cloud and local servers Switchboard can send messages to")
+        self.provider_list.currentRowChanged.connect(self._on_row_changed)
+
+        self.add_button = QToolButton()
+        self.add_button.setText("Add")
+        self.add_button.setObjectName("providers_add")
+        self.add_button.setAccessibleName("Add provider")
+        self.add_button.setToolTip("Add a provider from a preset, or any OpenAI-compatible server")
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.add_menu = QMenu(self.add_button)
+        self.add_menu.setAccessibleName("Add provider")
+        for preset_id, label in setup.presets().items():
+            action = self.add_menu.addAction(label)
+            action.setData(preset_id)
+        self.add_menu.addSeparator()
+        action = self.add_menu.addAction(CUSTOM_LABEL)
+        action.setData(CUSTOM)
+        self.add_menu.triggered.connect(lambda chosen: self.add_provider(str(chosen.data())))
+        self.add_button.setMenu(self.add_menu)
+        self.add_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setObjectName("providers_remove")
+        self.remove_button.setAccessibleName("Remove provider")
+        self.remove_button.setToolTip("Remove the selected provider and its stored key")
+        self.remove_button.clicked.connect(self._on_remove_clicked)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.provider_list, 1)
+        # Same height as Remove beside it, and room for the menu arrow after the word.
+        hint = self.remove_button.sizeHint()
+        self.add_button.setMinimumSize(hint.width(), hint.height())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        left_layout.addLayout(buttons)
+
+        # -- right: the form ---------------------------------------------------------------
+        self.id_edit = QLineEdit()
+        self.id_edit.setObjectName("provider_id")
+        self.id_edit.setAccessibleName("Provider ID")
+        self.id_edit.setToolTip('The name models are addressed by ("id:model"): lower-case '
+                                'letters, digits, "-" or "_". Fixed once saved.')
+        self.id_edit.setValidator(QRegularExpressionValidator(
+            QRegularExpression(r"[a-z0-9][a-z0-9_-]*"), self.id_edit))
+
+        self.kind_label = QLabel()
+        self.kind_label.setObjectName("provider_kind")
+        self.kind_label.setAccessibleName("Kind of API")
+        self.kind_label.setToolTip("Which API this provider speaks")
+
+        self.url_edit = QLineEdit()
+        self.url_edit.setObjectName("provider_url")
+        self.url_edit.setAccessibleName("Base URL")
+        self.url_edit.setToolTip("The address of the API, starting with http:// or https://")
+        self.url_edit.setPlaceholderText("https://…/v1")
+
+        self.key_required = QCheckBox("Needs an API key")
+        self.key_required.setObjectName("provider_key_required")
+        self.key_required.setAccessibleName("Needs an API key")
+        self.key_required.setToolTip("Untick for local servers (Ollama, LM Studio, llama.cpp) "
+                                     "that answer without a key")
+
+        self.key_edit = QLineEdit()
+        self.key_edit.setObjectName("provider_key")
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setAccessibleName("API key")
+        self.key_edit.setToolTip("Goes to the system keyring, never to the settings file")
+        self.reveal_button = QToolButton()
+        self.reveal_button.setText("Reveal")
+        self.reveal_button.setCheckable(True)
+        self.reveal_button.setObjectName("provider_key_reveal")
+        self.reveal_button.setAccessibleName("Reveal the typed key")
+        self.reveal_button.setToolTip("Show or hide what you typed (a stored key is never shown)")
+        self.reveal_button.toggled.connect(self._on_reveal)
+        key_row = QHBoxLayout()
+        key_row.setContentsMargins(0, 0, 0, 0)
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.reveal_button)
+
+        self.load_models_button = QPushButton("Load models")
+        self.load_models_button.setObjectName("provider_load_models")
+        self.load_models_button.setAccessibleName("Load models")
+        self.load_models_button.setToolTip("Ask the server which models it offers")
+        self.load_models_button.clicked.connect(self._on_load_models)
+        self.models_status = _TintedLabel()
+        self.models_status.setObjectName("provider_models_status")
+        self.models_status.setAccessibleName("Model list result")
+        self.models_status.hide()
+        models_row = QHBoxLayout()
+        models_row.setContentsMargins(0, 0, 0, 0)
+        models_row.addWidget(self.load_models_button, 0, Qt.AlignmentFlag.AlignTop)
+        models_row.addWidget(self.models_status, 1)
+        self.models_list = QListWidget()
+        self.models_list.setObjectName("provider_models")
+        self.models_list.setAccessibleName("Models to offer")
+        self.models_list.setToolTip("Ticked models are offered in the model picker")
+        self.models_list.setMinimumHeight(90)
+        self.models_list.itemChanged.connect(self._on_form_edited)
+
+        self.default_combo = QComboBox()
+        self.default_combo.setObjectName("provider_default_model")
+        self.default_combo.setAccessibleName("Default model")
+        self.default_combo.setToolTip("The model used when a router names only this provider")
+        self.default_combo.currentIndexChanged.connect(self._on_default_changed)
+
+        self.test_button = QPushButton("Test connection")
+        self.test_button.setObjectName("provider_test")
+        self.test_button.setAccessibleName("Test connection")
+        self.test_button.setToolTip("Reach the server with the address and key in this form")
+        self.test_button.clicked.connect(self._on_test)
+        self.test_result = _TintedLabel()
+        self.test_result.setObjectName("provider_test_result")
+        self.test_result.setAccessibleName("Connection test result")
+        self.test_result.hide()
+        test_row = QHBoxLayout()
+        test_row.setContentsMargins(0, 0, 0, 0)
+        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        test_row.addWidget(self.test_result, 1)
+
+        self.form_problem = _TintedLabel()
+        self.form_problem.setObjectName("provider_problem")
+        self.form_problem.setAccessibleName("Problem with this provider")
+        self.form_problem.hide()
+
+        self.save_status = _TintedLabel()
+        self.save_status.setObjectName("provider_save_status")
+        self.save_status.setAccessibleName("Save result")
+        self.save_status.hide()
+
+        self.revert_button = QPushButton("Revert")
+        self.revert_button.setObjectName("provider_revert")
+        self.revert_button.setAccessibleName("Revert changes")
+        self.revert_button.setToolTip("Undo the changes made in this form since the last save")
+        self.revert_button.clicked.connect(self.revert)
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("provider_save")
+        self.save_button.setAccessibleName("Save provider")
+        self.save_button.setToolTip("Save the provider; a typed key goes to the keyring")
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(self._on_save)
+        save_row = QHBoxLayout()
+        save_row.addStretch(1)
+        save_row.addWidget(self.revert_button)
+        save_row.addWidget(self.save_button)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self._buddy("&ID", self.id_edit), self.id_edit)
+        form.addRow(QLabel("Kind"), self.kind_label)
+        form.addRow(self._buddy("Base &URL", self.url_edit), self.url_edit)
+        form.addRow("", self.key_required)
+        form.addRow(self._buddy("API &key", self.key_edit), key_row)
+        form.addRow(QLabel("Models"), models_row)
+        form.addRow("", self.models_list)
+        form.addRow(self._buddy("&Default model", self.default_combo), self.default_combo)
+        form.addRow("", test_row)
+
+        editor = QWidget()
+        editor_layout = QVBoxLayout(editor)
+        editor_layout.setContentsMargins(0, 0, 0, 0)
+        editor_layout.addLayout(form)
+        editor_layout.addWidget(self.form_problem)
+        editor_layout.addWidget(self.save_status)
+        editor_layout.addStretch(1)
+        editor_layout.addLayout(save_row)
+
+        self.empty_label = _muted(QLabel("No providers yet. Use Add to set up OpenAI, Anthropic, "
+                                         "a local Ollama or any OpenAI-compatible server."))
+        self.empty_label.setObjectName("providers_empty")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setAccessibleName("No providers yet")
+
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty_label)
+        self.stack.addWidget(editor)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(left)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([180, 420])
+
+        # -- bottom: where keys live -------------------------------------------------------
+        self.keyring_line = _TintedLabel()
+        self.keyring_line.setObjectName("providers_keyring_status")
+        self.keyring_line.setAccessibleName("Where API keys are kept")
+        self.keyring_line.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.keyring_line)
+
+        for edit in (self.id_edit, self.url_edit, self.key_edit):
+            edit.textChanged.connect(self._on_form_edited)
+        self.key_required.toggled.connect(self._on_form_edited)
+
+        self._show_keyring_status()
+        self._reload()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def busy(self) -> bool:
+        """Whether a test, model list, save or remove is still running."""
+        return bool(self._busy)
+
+    def current_id(self) -> str | None:
+        return self._current.id if self._current is not None else None
+
+    def select(self, provider_id: str) -> None:
+        for row in range(self.provider_list.count()):
+            if self.provider_list.item(row).data(Qt.ItemDataRole.UserRole) == provider_id:
+                self.provider_list.setCurrentRow(row)
+                return
+
+    def add_provider(self, preset_id: str) -> None:
+        """Start a new, unsaved provider from a preset (or ``CUSTOM``) and select it."""
+        taken = {p.id for p in self._saved}
+        base = preset_id if preset_id != CUSTOM else "custom"
+        provider_id = base
+        number = 2
+        while provider_id in taken:
+            provider_id = f"{base}-{number}"
+            number += 1
+        if preset_id == CUSTOM:
+            config = ProviderConfig(provider_id, "openai", CUSTOM_URL, key_required=False)
+        else:
+            config = self._setup.from_preset(preset_id, provider_id)
+        self._draft = ProviderSettings(config)
+        self._rebuild_list(select=provider_id, draft=True)
+        self.id_edit.setFocus()
+        self.id_edit.selectAll()
+
+    def revert(self) -> None:
+        self._fill_form(self._current, new=self._is_draft_selected())
+
+    # -- list -----------------------------------------------------------------------------
+
+    def _reload(self, select: str | None = None) -> None:
+        self._saved = self._setup.providers()
+        self._rebuild_list(select=select)
+
+    def _rebuild_list(self, select: str | None = None, draft: bool = False) -> None:
+        previous = select or self.current_id()
+        self.provider_list.blockSignals(True)
+        self.provider_list.clear()
+        entries = [(p, False) for p in self._saved]
+        if self._draft is not None:
+            entries.append((self._draft, True))
+        for provider, is_draft in entries:
+            title = provider_label(provider.id)
+            subtitle = "not saved yet" if is_draft else self._key_words(provider)
+            item = QListWidgetItem()
+            item.setData(Qt.ItemDataRole.UserRole, provider.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, is_draft)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{title}, {subtitle}")
+            item.setToolTip(f"{title} ({provider.config.base_url})")
+            row = _ProviderRow(title, subtitle)
+            item.setSizeHint(row.sizeHint())
+            self.provider_list.addItem(item)
+            self.provider_list.setItemWidget(item, row)
+        self.provider_list.blockSignals(False)
+        matches = [i for i, (p, d) in enumerate(entries) if p.id == previous]
+        target = next((i for i in matches if entries[i][1] == draft), matches[0] if matches else 0)
+        if entries:
+            self.provider_list.setCurrentRow(target)
+        self._on_row_changed(self.provider_list.currentRow())
+
+    def _key_words(self, provider: ProviderSettings) -> str:
+        if self._setup.has_key(provider.id):
+            return "key stored"
+        return "no key needed" if not provider.config.key_required else "no key"
+
+    def _is_draft_selected(self) -> bool:
+        item = self.provider_list.currentItem()
+        return bool(item is not None and item.data(Qt.ItemDataRole.UserRole + 1))
+
+    def _on_row_changed(self, row: int) -> None:
+        for index in range(self.provider_list.count()):
+            widget = self.provider_list.itemWidget(self.provider_list.item(index))
+            if isinstance(widget, _ProviderRow):
+                widget.set_selected(index == row)
+        if row < 0 or row >= self.provider_list.count():
+            self._fill_form(None, new=False)
+            return
+        if self._is_draft_selected():
+            self._fill_form(self._draft, new=True)
+            return
+        provider_id = self.provider_list.item(row).data(Qt.ItemDataRole.UserRole)
+        found = next((p for p in self._saved if p.id == provider_id), None)
+        self._fill_form(found, new=False)
+
+    # -- the form -------------------------------------------------------------------------
+
+    @staticmethod
+    def _buddy(text: str, field: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(field)
+        return label
+
+    def _fill_form(self, provider: ProviderSettings | None, new: bool) -> None:
+        self._generation += 1  # results for the provider shown before are now stale
+        self._busy.discard("test")
+        self._busy.discard("models")
+        self._current = provider
+        self._new = new
+        self.stack.setCurrentIndex(0 if provider is None else 1)
+        self.remove_button.setEnabled(provider is not None)
+        self.remove_button.setText("Discard" if new else "Remove")
+        self.remove_button.setAccessibleName("Discard new provider" if new else "Remove provider")
+        self.test_result.set_message("")
+        self.models_status.set_message("")
+        self.form_problem.set_message("")
+        self.save_status.set_message("")
+        self.reveal_button.setChecked(False)
+        self._filling = True
+        try:
+            if provider is None:
+                for edit in (self.id_edit, self.url_edit, self.key_edit):
+                    edit.clear()
+                self.models_list.clear()
+                self.default_combo.clear()
+            else:
+                config = provider.config
+                self.id_edit.setText(config.id)
+                self.id_edit.setReadOnly(not new)
+                self.id_edit.setToolTip(
+                    'Lower-case letters, digits, "-" or "_"; models are addressed as "id:model".'
+                    if new else "Fixed once saved: remove the provider and add it again to rename it.")
+                self.kind_label.setText(_KIND_WORDS.get(config.kind, config.kind))
+                self.url_edit.setText(config.base_url)
+                self.key_required.setChecked(config.key_required)
+                self.key_edit.clear()
+                models = list(provider.enabled_models)
+                if config.default_model and config.default_model not in models:
+                    models.append(config.default_model)
+                self._set_models(models, set(provider.enabled_models), config.default_model)
+        finally:
+            self._filling = False
+        self._update_key_placeholder()
+        self._update_buttons()
+
+    def _set_models(self, models: list[str], checked: set[str], default: str | None) -> None:
+        was_filling, self._filling = self._filling, True
+        try:
+            self.models_list.clear()
+            for name in models:
+                item = QListWidgetItem(name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if name in checked
+                                   else Qt.CheckState.Unchecked)
+                self.models_list.addItem(item)
+            self.default_combo.clear()
+            self.default_combo.addItem(NO_DEFAULT, None)
+            for name in models:
+                self.default_combo.addItem(name, name)
+            index = self.default_combo.findData(default) if default else 0
+            self.default_combo.setCurrentIndex(max(0, index))
+        finally:
+            self._filling = was_filling
+
+    def _on_reveal(self, shown: bool) -> None:
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+
+    def _update_key_placeholder(self) -> None:
+        if self._current is not None and not self._new and self._setup.has_key(self._current.id):
+            secure, _ = self._setup.keyring_status
+            text = KEY_STORED if secure else KEY_SESSION
+        elif not self.key_required.isChecked():
+            text = KEY_NOT_NEEDED
+        else:
+            text = KEY_EMPTY
+        self.key_edit.setPlaceholderText(text)
+        self.key_edit.setAccessibleDescription(text)
+
+    def _on_default_changed(self, index: int) -> None:
+        name = self.default_combo.itemData(index)
+        if name and not self._filling:
+            # The default model is always one of those offered.
+            for row in range(self.models_list.count()):
+                item = self.models_list.item(row)
+                if item.text() == name and item.checkState() != Qt.CheckState.Checked:
+                    item.setCheckState(Qt.CheckState.Checked)
+        self._on_form_edited()
+
+    def _on_form_edited(self, *_: Any) -> None:
+        if self._filling:
+            return
+        self.save_status.set_message("")
+        self._update_key_placeholder()
+        self._update_buttons()
+
+    def _form_config(self) -> ProviderConfig | None:
+        if self._current is None:
+            return None
+        default = self.default_combo.currentData()
+        return ProviderConfig(
+            id=self.id_edit.text().strip(),
+            kind=self._current.config.kind,
+            base_url=self.url_edit.text().strip().rstrip("/"),
+            default_model=default if isinstance(default, str) and default else None,
+            key_required=self.key_required.isChecked(),
+        )
+
+    def _form_settings(self) -> ProviderSettings | None:
+        config = self._form_config()
+        if config is None:
+            return None
+        enabled = tuple(self.models_list.item(row).text() for row in range(self.models_list.count())
+                        if self.models_list.item(row).checkState() == Qt.CheckState.Checked)
+        return ProviderSettings(config, enabled)
+
+    def _problem(self) -> str | None:
+        """What keeps the form from being saved, in plain words; None when it is valid."""
+        config = self._form_config()
+        if config is None:
+            return None
+        if not config.id:
+            return "Give the provider an ID."
+        if not _ID.fullmatch(config.id):
+            return 'The ID may only hold lower-case letters, digits, "-" and "_".'
+        if config.id in _RESERVED_IDS:
+            return f'"{config.id}" is taken by the built-in local model; pick another ID.'
+        if self._new and any(p.id == config.id for p in self._saved):
+            return f'There is already a provider called "{config.id}".'
+        url = QUrl(config.base_url)
+        if (not config.base_url.startswith(("http://", "https://")) or not url.isValid()
+                or not url.host()):
+            return "The base URL must be a web address starting with http:// or https://."
+        return None
+
+    def _changed(self) -> bool:
+        """The form differs from what it was filled from, or a key was typed."""
+        if self._current is None:
+            return False
+        return self._form_settings() != self._current or bool(self.key_edit.text().strip())
+
+    def _dirty(self) -> bool:
+        """There is something to save: a change, or a provider not saved yet."""
+        return self._current is not None and (self._new or self._changed())
+
+    def _update_buttons(self) -> None:
+        problem = self._problem()
+        self.form_problem.set_message(problem or "", "error" if problem else None)
+        has_form = self._current is not None
+        url_ok = problem is None or "base URL" not in problem
+        saving = bool(self._busy & {"save", "remove"})
+        self.save_button.setEnabled(has_form and not saving and problem is None and self._dirty())
+        self.revert_button.setEnabled(has_form and not saving and self._changed())
+        self.test_button.setEnabled(has_form and url_ok and "test" not in self._busy)
+        self.load_models_button.setEnabled(has_form and url_ok and "models" not in self._busy)
+        self.remove_button.setEnabled(has_form and not saving)
+        self.add_button.setEnabled(not saving)
+
+    def _typed_key(self) -> str | None:
+        return self.key_edit.text().strip() or None
+
+    # -- background work ------------------------------------------------------------------
+
+    def _start(self, what: str, coro: Coroutine[Any, Any, None]) -> None:
+        self._busy.add(what)
+        self._update_buttons()
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _finish(self, what: str, generation: int | None = None) -> bool:
+        """Mark ``what`` done; False when the form has moved on and the result is stale."""
+        if generation is not None and generation != self._generation:
+            return False
+        self._busy.discard(what)
+        self._update_buttons()
+        return True
+
+    def _on_test(self) -> None:
+        config = self._form_config()
+        if config is None:
+            return
+        self.test_result.set_message("Testing…")
+        self._start("test", self._test(config, self._typed_key(), self._generation))
+
+    async def _test(self, config: ProviderConfig, key: str | None, generation: int) -> None:
+        try:
+            health = await self._setup.test(config, key)
+        except Exception as exc:  # shown as words, never as a traceback
+            log.warning("Testing %s failed", config.id, exc_info=True)
+            health = Health(False, _plain_error(exc))
+        if self._finish("test", generation):
+            self.test_result.set_message(health.detail, "ok" if health.ok else "error")
+
+    def _on_load_models(self) -> None:
+        config = self._form_config()
+        if config is None:
+            return
+        self.models_status.set_message("Loading…")
+        self._start("models", self._load_models(config, self._typed_key(), self._generation))
+
+    async def _load_models(self, config: ProviderConfig, key: str | None, generation: int) -> None:
+        try:
+            health, models = await self._setup.list_models(config, key)
+        except Exception as exc:  # shown as words, never as a traceback
+            log.warning("Listing models of %s failed", config.id, exc_info=True)
+            health, models = Health(False, _plain_error(exc)), []
+        if not self._finish("models", generation):
+            return
+        if not health.ok:
+            self.models_status.set_message(health.detail, "error")
+            return
+        current = self._form_settings()
+        checked = set(current.enabled_models) if current else set()
+        listed = [self.models_list.item(row).text() for row in range(self.models_list.count())]
+        merged = list(models) + [name for name in listed if name not in models and name in checked]
+        self._set_models(merged, checked, self.default_combo.currentData())
+        count = len(models)
+        self.models_status.set_message(
+            f"{count} model{'' if count == 1 else 's'} found: tick the ones to offer."
+            if count else "The server lists no models.", "ok" if count else "warning")
+        self._on_form_edited()
+
+    def _on_save(self) -> None:
+        provider = self._form_settings()
+        if provider is None or self._problem() is not None:
+            return
+        replacing = None if self._new else self._current.id if self._current else None
+        key = self._typed_key()
+        self.save_status.set_message("Saving…")
+        self._start("save", self._save(provider, key, replacing))
+
+    async def _save(self, provider: ProviderSettings, key: str | None, replacing: str | None) -> None:
+        try:
+            warning = await self._setup.save(provider, key, replacing=replacing)
+        except SettingsError as exc:
+            self._finish("save")
+            self.save_status.set_message(str(exc), "error")
+            return
+        except Exception as exc:  # shown as words, never as a traceback
+            log.warning("Saving %s failed", provider.id, exc_info=True)
+            self._finish("save")
+            self.save_status.set_message(_plain_error(exc), "error")
+            return
+        self._busy.discard("save")
+        self.key_edit.clear()  # the widget must not keep the key around
+        if replacing is None:  # the new provider is saved: it is no longer a draft
+            self._draft = None
+        self._reload(select=provider.id)
+        secure, where = self._setup.keyring_status
+        if warning:
+            self.save_status.set_message(f"Saved. {warning}", "warning")
+        else:
+            self.save_status.set_message(f"Saved. {where}", "ok" if secure else "warning")
+        self._show_keyring_status()
+        self.sig_changed.emit()
+
+    def _on_remove_clicked(self) -> None:
+        if self._current is None:
+            return
+        if self._new:  # never saved: nothing to confirm, nothing in the keyring
+            self._draft = None
+            self._rebuild_list()
+            return
+        provider_id = self._current.id
+        if not self._confirm_remove(provider_label(provider_id)):
+            return
+        self.save_status.set_message("Removing…")
+        self._start("remove", self._remove(provider_id))
+
+    def _confirm_remove(self, label: str) -> bool:
+        """Ask before removing; tests replace this one method."""
+        answer = QMessageBox.question(
+            self, "Remove provider",
+            f"Remove {label} and its stored API key? Conversations that used it are kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    async def _remove(self, provider_id: str) -> None:
+        try:
+            warning = await self._setup.remove(provider_id)
+        except SettingsError as exc:
+            self._finish("remove")
+            self.save_status.set_message(str(exc), "error")
+            return
+        except Exception as exc:  # shown as words, never as a traceback
+            log.warning("Removing %s failed", provider_id, exc_info=True)
+            self._finish("remove")
+            self.save_status.set_message(_plain_error(exc), "error")
+            return
+        self._busy.discard("remove")
+        self._reload()
+        if warning:
+            self.save_status.set_message(warning, "warning")
+        self.sig_changed.emit()
+
+    # -- keyring line ---------------------------------------------------------------------
+
+    def _show_keyring_status(self) -> None:
+        secure, words = self._setup.keyring_status
+        if secure:
+            self.keyring_line.set_message(words, None)
+            theme.set_foreground(self.keyring_line, theme.muted_text(self.palette()))
+        else:
+            self.keyring_line.set_message(words, "warning")
+            self.keyring_line.setPalette(QPalette())  # normal text on the warning tint
+
+
+def _plain_error(exc: BaseException) -> str:
+    """A few words for an unexpected failure: its message, not its traceback."""
+    text = str(exc).strip()
+    return text if text else f"Something went wrong ({type(exc).__name__})."

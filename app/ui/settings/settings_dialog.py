@@ -1,0 +1,48 @@
+"""Settings: providers and keys, how local models run, and prices — one window, a tab
+each. Every page saves through the controller; the window hears ``sig_changed``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
+
+if TYPE_CHECKING:
+    from app.controller.session import Session
+
+PAGES = ("providers", "local", "prices")
+
+
+class SettingsDialog(QDialog):
+    sig_changed = Signal()
+    """A page saved something: routers, the status bar and new chats may need to know."""
+
+    def __init__(self, session: Session, set_offline: Callable[[bool], None],
+                 parent: QWidget | None = None) -> None:
+        from app.ui.settings.local_models_page import LocalModelsPage
+        from app.ui.settings.pricing_page import PricingPage
+        from app.ui.settings.providers_page import ProvidersPage
+
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Settings")
+        self.resize(860, 580)
+        self.providers = ProvidersPage(session.provider_setup)
+        self.local = LocalModelsPage(session.preferences, lambda: session.settings.offline, set_offline)
+        self.prices = PricingPage(session.preferences)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.providers, "Providers and keys")
+        self.tabs.addTab(self.local, "Local models")
+        self.tabs.addTab(self.prices, "Prices")
+        for page in (self.providers, self.local, self.prices):
+            page.sig_changed.connect(self.sig_changed)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(close)
+
+    def show_page(self, name: str) -> None:
+        self.tabs.setCurrentIndex(PAGES.index(name))
