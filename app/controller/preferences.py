@@ -7,7 +7,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.core.pricing import Price, Pricing, parse_price
-from app.core.providers.local_llama import LocalModelSettings, default_threads, gpu_offload_supported
+from app.core.providers.local_llama import (
+    LocalModelSettings,
+    default_threads,
+    gpu_offload_supported,
+)
 
 if TYPE_CHECKING:
     from app.controller.session import Session
