@@ -50,6 +50,27 @@ def seed(session: Any) -> int:
     return cid
 
 
+def seed_usage(session: Any) -> None:
+    """Three weeks of use: most replies local, some to cloud models, a few classifier calls."""
+    from datetime import UTC, datetime, timedelta
+
+    store = session.store
+    cid = store.create_conversation("Usage", router="Save money")
+    now = datetime.now(UTC)
+    plan = [("local:SmolLM2-135M-Instruct", 0.0), ("openai:gpt-4o-mini", None),
+            ("anthropic:claude-sonnet-4-5", None)]
+    for day in range(21):
+        for i in range(3 + day % 5):
+            target, _ = plan[0] if i % 3 else plan[1 + (day + i) % 2]
+            tokens_in, tokens_out = 400 + 37 * i, 150 + 11 * day
+            cost = session.pricing.cost(target, tokens_in, tokens_out)
+            store.add_usage(conversation_id=cid, message_id=None, target=target, kind="chat",
+                            tokens_in=tokens_in, tokens_out=tokens_out, cost=cost, estimated=False)
+            when = (now - timedelta(days=20 - day, hours=i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            store._conn.execute("UPDATE usage SET created_at = ? WHERE id = (SELECT MAX(id) FROM usage)",
+                                (when,))
+
+
 def dark_palette() -> Any:
     from PySide6.QtGui import QColor, QPalette
 
@@ -147,7 +168,23 @@ async def scenes(out: Path) -> None:
     save(w, out / "4-error.png")
     await close(w)
 
-    # 4. Dark palette, as a dark desktop theme gives it.
+    # 4. Usage and savings, over three weeks of mixed local and cloud replies.
+    w = await window()
+    seed_usage(w.session)
+    w.open_usage()
+    w.usage_dialog.move(60, 40)
+    w.usage_dialog.resize(1100, 760)
+    await pause(0.6)
+    save(w.usage_dialog, out / "6-usage.png")
+    w.usage_dialog.close()
+    w.open_settings()
+    w.settings_dialog.move(100, 60)
+    await pause(0.6)
+    save(w.settings_dialog, out / "7-settings-providers.png")
+    w.settings_dialog.close()
+    await close(w)
+
+    # 5. Dark palette, as a dark desktop theme gives it.
     from PySide6.QtWidgets import QApplication
 
     QApplication.instance().setPalette(dark_palette())
