@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -29,6 +28,7 @@ from app.controller.preferences import Preferences
 from app.core.providers.local_llama import LocalModelSettings
 from app.core.settings import SettingsError
 from app.ui import theme
+from app.ui.settings.save_bar import SaveBar
 
 __all__ = ["GPU_BUILD_HINT", "LocalModelsPage", "ProblemLabel"]
 
@@ -157,22 +157,12 @@ class LocalModelsPage(QWidget):
         self.note.setWordWrap(True)
         self.note.setAccessibleName("Note")
         self.problem = ProblemLabel()
-        self.status = QLabel()
-        self.status.setAccessibleName("Save status")
-        self._apply_colours()
-
-        self.revert_button = QPushButton("Revert")
-        self.revert_button.setAccessibleName("Revert local model settings")
-        self.revert_button.setToolTip("Undo the changes on this page since the last save.")
+        buttons = SaveBar("local model settings", "Undo the changes on this page since the last save.",
+                          "Save these settings.")
+        self.status, self.revert_button, self.save_button = buttons.status, buttons.revert_button, buttons.save_button
         self.revert_button.clicked.connect(self.revert)
-        self.save_button = QPushButton("Save")
-        self.save_button.setAccessibleName("Save local model settings")
-        self.save_button.setToolTip("Save these settings.")
         self.save_button.clicked.connect(self.save)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
+        self._apply_colours()
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)

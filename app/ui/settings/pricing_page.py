@@ -34,6 +34,7 @@ from app.core.pricing import Price, PricingError, parse_price
 from app.core.settings import SettingsError
 from app.ui import theme
 from app.ui.settings.local_models_page import ProblemLabel
+from app.ui.settings.save_bar import SaveBar
 
 __all__ = ["AddPriceDialog", "PricingPage"]
 
@@ -190,20 +191,11 @@ class PricingPage(QWidget):
         self.table.itemChanged.connect(self._on_item_changed)
 
         self.problem = ProblemLabel()
-        self.status = QLabel()
-        self.status.setAccessibleName("Save status")
-        self.revert_button = QPushButton("Revert")
-        self.revert_button.setAccessibleName("Revert prices")
-        self.revert_button.setToolTip("Undo the price changes since the last save.")
+        buttons = SaveBar("prices", "Undo the price changes since the last save.",
+                          "Save the prices that differ from the shipped ones.")
+        self.status, self.revert_button, self.save_button = buttons.status, buttons.revert_button, buttons.save_button
         self.revert_button.clicked.connect(self.revert)
-        self.save_button = QPushButton("Save")
-        self.save_button.setAccessibleName("Save prices")
-        self.save_button.setToolTip("Save the prices that differ from the shipped ones.")
         self.save_button.clicked.connect(self.save)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
