@@ -103,8 +103,7 @@ class MainWindow(QMainWindow):
         self.sidebar.sig_deleted.connect(self._on_deleted)
         self.chat = ChatPane(session)
         self.chat.sig_conversations_changed.connect(self._on_conversation_changed)
-        self.chat.sig_reply_finished.connect(
-            lambda done: self.status.show_reply(done.tokens_out, done.latency_ms, done.ttft_ms))
+        self.chat.sig_reply_finished.connect(self._on_reply_finished)
         self.chat.sig_busy_changed.connect(self._on_busy)
         self.chat.sig_action_requested.connect(self.run_action)
         placeholder = self.splitter.widget(0)
@@ -404,6 +403,11 @@ class MainWindow(QMainWindow):
     def _on_deleted(self, cid: int) -> None:
         if self.chat is not None and self.chat.conversation_id == cid:
             self.chat.new_chat()
+
+    def _on_reply_finished(self, done: Any) -> None:
+        self.status.show_reply(done.tokens_out, done.latency_ms, done.ttft_ms)
+        if self.usage_dialog is not None and self.usage_dialog.isVisible():
+            self.usage_view.refresh()  # an open usage window counts the reply just made
 
     def _on_busy(self, busy: bool) -> None:
         self.stop_action.setEnabled(busy)

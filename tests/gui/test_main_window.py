@@ -328,3 +328,14 @@ async def test_opening_another_chat_mid_stream_stops_and_keeps_the_reply(qtbot, 
     row = window.session.conversations.messages(cid)[-1]
     assert row.status == "incomplete" and row.content
     assert window.chat.conversation_id is None and window.chat.empty_state.isVisible()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen cannot raise windows
+async def test_an_open_usage_window_counts_a_reply_made_meanwhile(qtbot, open_window):
+    window = await open_window()
+    window.open_usage()
+    replies_tile = window.usage_view.tiles["replies"].value
+    before = replies_tile.text()
+    send(qtbot, window, "Say hello.")
+    await wait_idle(window)
+    assert replies_tile.text() != before and "1" in replies_tile.text()
