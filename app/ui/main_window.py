@@ -117,7 +117,9 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([SIDEBAR_WIDTH, max(400, self.width() - SIDEBAR_WIDTH)])
         self.status.set_offline(session.settings.offline)
         self.status.sig_offline_toggled.connect(self.set_offline)
+        self.offline_action.blockSignals(True)  # showing the saved state is not a change
         self.offline_action.setChecked(session.settings.offline)
+        self.offline_action.blockSignals(False)
         self._restore_state()
         self._set_session_actions_enabled(True)
         self._preload_local_model()
