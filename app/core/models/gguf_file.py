@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gguf import GGML_QUANT_SIZES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGMLQuantizationType, LlamaFileType
+from gguf import (
+    GGML_QUANT_SIZES,
+    GGUF_DEFAULT_ALIGNMENT,
+    GGUF_MAGIC,
+    GGMLQuantizationType,
+    LlamaFileType,
+)
 from gguf import GGUFValueType as T
 
 SUPPORTED_VERSIONS = (2, 3)
@@ -31,6 +37,11 @@ _MAX_DIMS = 8
 
 class InvalidModelFile(ValueError):
     """The file cannot be used as a model; the message says why in plain words."""
+
+
+class HeaderIncomplete(InvalidModelFile):
+    """The bytes given end before the header does: a truncated file, or (for
+    ``parse_gguf_header``) a prefix that was too short; read more and try again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +86,12 @@ class GGUFInfo:
 class _Cursor:
     """Sequential little-endian reads over the mapped file, with bounds checks."""
 
-    def __init__(self, buf: mmap.mmap, size: int) -> None:
+    def __init__(self, buf: bytes | mmap.mmap, size: int) -> None:
         self.buf, self.size, self.pos = buf, size, 0
 
     def need(self, n: int) -> None:
         if self.pos + n > self.size:
-            raise InvalidModelFile("ends in the middle of its header")
+            raise HeaderIncomplete("ends in the middle of its header")
 
     def unpack(self, fmt: str) -> Any:
         n = struct.calcsize(fmt)
@@ -162,14 +173,38 @@ def read_gguf(path: Path) -> GGUFInfo:
                 raise InvalidModelFile(f"is not a GGUF model ({_size(size)}, far too small)")
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 return _parse(path, buf, size)
+    except HeaderIncomplete as exc:
+        raise HeaderIncomplete(f"{path.name} {exc}") from None
     except InvalidModelFile as exc:
         raise InvalidModelFile(f"{path.name} {exc}") from None
     except OSError as exc:
         raise InvalidModelFile(f"{path.name} cannot be read: {exc.strerror or exc}") from None
 
 
-def _parse(path: Path, buf: mmap.mmap, size: int) -> GGUFInfo:
-    cur = _Cursor(buf, size)
+def parse_gguf_header(data: bytes, total_size: int, name: str = "the model file") -> GGUFInfo:
+    """Header and metadata from the first bytes of a GGUF file of ``total_size`` bytes.
+
+    For a file that is not on disk (a header read with HTTP Range requests): ``data`` is
+    a prefix of the file. Raises ``HeaderIncomplete`` when the prefix ends before the
+    header does (read more and call again) and ``InvalidModelFile`` when the file cannot
+    be a usable model. ``GGUFInfo.path`` is ``Path(name)`` and ``size`` is ``total_size``.
+    """
+    try:
+        if total_size < 24:
+            raise InvalidModelFile(f"is not a GGUF model ({_size(total_size)}, far too small)")
+        available = min(len(data), total_size)
+        if available < 24:
+            raise HeaderIncomplete("ends in the middle of its header")
+        return _parse(Path(name), data, total_size, available)
+    except HeaderIncomplete as exc:
+        raise HeaderIncomplete(f"{name} {exc}") from None
+    except InvalidModelFile as exc:
+        raise InvalidModelFile(f"{name} {exc}") from None
+
+
+def _parse(path: Path, buf: bytes | mmap.mmap, size: int, available: int | None = None) -> GGUFInfo:
+    """``size``: the whole file; ``available``: how many bytes of it ``buf`` holds."""
+    cur = _Cursor(buf, size if available is None else available)
     if cur.unpack("<I") != GGUF_MAGIC:
         start = bytes(buf[:4]).decode("ascii", "replace")
         raise InvalidModelFile(f"is not a GGUF model (it starts with {start!r}, not 'GGUF')")

@@ -1,0 +1,262 @@
+"""Will it fit? The memory a GGUF model needs at a context size, against what is free.
+
+The estimate is deliberately simple and a little generous, like the badges in Jan and
+LM Studio: weights (≈ the file size, as llama.cpp maps the file), the f16 KV cache for
+``n_ctx`` tokens (with grouped-query attention taken into account), and an overhead of
+~10 % plus llama.cpp's compute buffers. ``remote_info`` reads just the header of a file
+on the hub with HTTP Range requests, so the badge can be shown before a download.
+It never imports Qt.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from app.core.models.gguf_file import (
+    GGUFInfo,
+    HeaderIncomplete,
+    InvalidModelFile,
+    parse_gguf_header,
+)
+from app.core.models.hub import HubError
+
+__all__ = [
+    "FIT_RATIO",
+    "FitEstimate",
+    "KVShape",
+    "available_memory",
+    "estimate",
+    "kv_shape",
+    "remote_info",
+]
+
+FIT_RATIO = 0.8  # "fits" below this share of the available memory; "tight" below 100 %
+OVERHEAD_RATIO = 0.10  # of weights + KV cache: allocator slack, mmap bookkeeping, runtime
+N_UBATCH = 512  # llama.cpp's default micro-batch, which sizes its compute buffers
+_KV_BYTES = 2  # f16 per element
+_FIRST_READ = 1 << 20
+
+# Used when a file lacks the metadata (old or unusual conversions): the shape of a 7B
+# Llama, so an unknown model is not under-estimated by much.
+_FALLBACK_LAYERS = 32
+_FALLBACK_EMBD = 4096
+_FALLBACK_HEADS = 32
+_FALLBACK_VOCAB = 32000
+
+
+@dataclass(frozen=True, slots=True)
+class FitEstimate:
+    weights_bytes: int
+    kv_cache_bytes: int
+    overhead_bytes: int
+    needed_bytes: int  # the sum of the three above
+    available_bytes: int
+    verdict: str  # "fits" | "tight" | "too_big"
+    words: str  # "Needs about 1.9 GB at 4,096 tokens of context; 11.2 GB free: fits."
+
+
+@dataclass(frozen=True, slots=True)
+class KVShape:
+    """What the KV cache and compute buffers depend on, from the GGUF metadata."""
+
+    n_layer: int
+    n_embd: int
+    n_head: int
+    n_head_kv: int
+    n_embd_k: int  # per token and layer: key width (n_embd × n_head_kv / n_head unless given)
+    n_embd_v: int
+    n_vocab: int
+    guessed: bool  # some value was missing and a fallback was used
+
+
+def _int(metadata: dict[str, Any], key: str) -> int | None:
+    value = metadata.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return value
+
+
+def kv_shape(info: GGUFInfo) -> KVShape:
+    md, arch = info.metadata, info.architecture
+    guessed = False
+
+    def get(key: str, fallback: int) -> int:
+        nonlocal guessed
+        value = _int(md, f"{arch}.{key}")
+        if value is None:
+            guessed = True
+            return fallback
+        return value
+
+    n_layer = get("block_count", _FALLBACK_LAYERS)
+    n_embd = get("embedding_length", _FALLBACK_EMBD)
+    n_head = get("attention.head_count", _FALLBACK_HEADS)
+    # Missing head_count_kv means no GQA (as llama.cpp reads it), not a guess.
+    n_head_kv = _int(md, f"{arch}.attention.head_count_kv") or n_head
+    n_head_kv = min(n_head_kv, n_head)
+    head_k = _int(md, f"{arch}.attention.key_length") or n_embd // n_head
+    head_v = _int(md, f"{arch}.attention.value_length") or n_embd // n_head
+    n_vocab = _int(md, f"{arch}.vocab_size") or _int(md, "tokenizer.ggml.tokens") or _FALLBACK_VOCAB
+    return KVShape(n_layer, n_embd, n_head, n_head_kv, head_k * n_head_kv, head_v * n_head_kv,
+                   n_vocab, guessed)
+
+
+def kv_cache_bytes(shape: KVShape, n_ctx: int) -> int:
+    """f16 K and V for every layer and token: 2 × n_layer × n_ctx × n_embd_kv × 2 bytes
+    (K and V may differ in width; then it is their sum instead of 2 × n_embd_kv)."""
+    return shape.n_layer * n_ctx * (shape.n_embd_k + shape.n_embd_v) * _KV_BYTES
+
+
+def compute_buffer_bytes(shape: KVShape, n_ctx: int) -> int:
+    """A rough size of llama.cpp's compute buffers for one ``N_UBATCH`` micro-batch, f32:
+    the logits, a few activations per token, and the attention scores (n_ctx per head)."""
+    n = min(N_UBATCH, max(n_ctx, 1))
+    logits = n * shape.n_vocab
+    activations = n * shape.n_embd * 8
+    scores = n * max(n_ctx, 1) * shape.n_head
+    return 4 * (logits + activations + scores)
+
+
+def estimate(info: GGUFInfo, file_size: int, n_ctx: int, available: int | None = None) -> FitEstimate:
+    """How much memory ``info`` needs at ``n_ctx`` tokens and whether it fits ``available``
+    bytes (default: ``available_memory()`` now)."""
+    n_ctx = max(int(n_ctx), 1)
+    shape = kv_shape(info)
+    weights = max(int(file_size), 0)
+    kv = kv_cache_bytes(shape, n_ctx)
+    overhead = int(OVERHEAD_RATIO * (weights + kv)) + compute_buffer_bytes(shape, n_ctx)
+    needed = weights + kv + overhead
+    free = available_memory() if available is None else max(int(available), 0)
+    if needed < FIT_RATIO * free:
+        verdict, tail = "fits", "fits"
+    elif needed < free:
+        verdict, tail = "tight", "a tight fit; close other apps first"
+    else:
+        verdict, tail = "too_big", "too big for this machine"
+    words = (f"Needs about {_human(needed)} at {n_ctx:,} tokens of context; "
+             f"{_human(free)} free: {tail}.")
+    return FitEstimate(weights, kv, overhead, needed, free, verdict, words)
+
+
+def available_memory() -> int:
+    """Bytes of memory available to a new process now (MemAvailable); 0 if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    for pages in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):  # macOS has only the second
+        try:
+            count, page = os.sysconf(pages), os.sysconf("SC_PAGE_SIZE")
+            if count > 0 and page > 0:
+                return int(count) * int(page)
+        except (ValueError, OSError, AttributeError):
+            continue
+    return 0
+
+
+async def remote_info(client: httpx.AsyncClient, url: str, max_bytes: int = 32 << 20) -> tuple[GGUFInfo, int]:
+    """Header and metadata of the GGUF file at ``url`` and its total size, reading only
+    the header with Range requests: 1 MB first, then doubling until it parses (at most
+    ``max_bytes`` in all). Raises ``InvalidModelFile`` for a file that is not a usable
+    GGUF model and ``HubError`` (plain words) when the server cannot be read."""
+    name = PurePosixPath(unquote(urlsplit(url).path)).name or "the model file"
+    data = bytearray()
+    total: int | None = None
+    want = min(_FIRST_READ, max_bytes)
+    while True:
+        chunk, total = await _read_range(client, url, len(data), want, total)
+        data += chunk
+        try:
+            return parse_gguf_header(bytes(data), total, name), total
+        except HeaderIncomplete:
+            if len(data) >= total:
+                raise  # the whole file was read: it really is cut short
+            if len(data) >= max_bytes:
+                raise InvalidModelFile(f"{name} has a header larger than {_human(max_bytes)}; "
+                                       "it is not a model this app can use.") from None
+            want = min(len(data) * 2, max_bytes) - len(data)
+
+
+async def _read_range(client: httpx.AsyncClient, url: str, start: int, n: int,
+                      total: int | None) -> tuple[bytes, int]:
+    """Up to ``n`` bytes from ``start``, and the file's total size."""
+    headers = {"Range": f"bytes={start}-{start + n - 1}", "Accept-Encoding": "identity"}
+    try:
+        async with client.stream("GET", url, headers=headers, follow_redirects=True) as response:
+            if response.status_code == 416:
+                size = _content_range_total(response.headers.get("content-range"))
+                if size is not None and size <= start:
+                    return b"", size
+            if response.status_code not in (200, 206):
+                raise HubError(_status_words(response.status_code, url))
+            if response.status_code == 206:
+                size = _content_range_total(response.headers.get("content-range"))
+                first = _content_range_start(response.headers.get("content-range"))
+                if first != start:
+                    raise HubError(f"The server at {_host(url)} sent the wrong part of the file.")
+            else:  # the server ignores Range: read the head of the whole body, then hang up
+                size = _length(response)
+                if start:
+                    raise HubError(f"The server at {_host(url)} cannot send part of a file.")
+            if size is None:
+                size = total
+            if size is None:
+                raise HubError(f"The server at {_host(url)} did not say how big the file is.")
+            body = bytearray()
+            async for piece in response.aiter_bytes():
+                body += piece
+                if len(body) >= n:
+                    break
+            return bytes(body[:n]), size
+    except httpx.TransportError as exc:
+        raise HubError(f"Cannot reach {_host(url)} to read the model's header "
+                       f"({type(exc).__name__}).") from None
+
+
+def _content_range_total(value: str | None) -> int | None:
+    if not value or "/" not in value:
+        return None
+    total = value.rsplit("/", 1)[1].strip()
+    return int(total) if total.isdigit() else None
+
+
+def _content_range_start(value: str | None) -> int | None:
+    if not value:
+        return None
+    spec = value.strip().removeprefix("bytes").strip().split("/", 1)[0]
+    first = spec.split("-", 1)[0].strip()
+    return int(first) if first.isdigit() else None
+
+
+def _length(response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _status_words(status: int, url: str) -> str:
+    if status == 404:
+        return f"The model file is not on {_host(url)} (404)."
+    if status in (401, 403):
+        return f"{_host(url)} refused access to the model file ({status}); it may need a token."
+    return f"{_host(url)} answered with an error ({status}) when asked for the model's header."
+
+
+def _human(n: int) -> str:
+    if n >= 1e9:
+        return f"{n / 1e9:,.1f} GB"
+    if n >= 1e6:
+        return f"{n / 1e6:,.0f} MB"
+    return f"{n / 1e3:,.0f} kB"
