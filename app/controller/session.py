@@ -7,8 +7,10 @@ must be read off the event loop (keys from the keyring) is read in ``open``.
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.controller.availability import Availabilities, TargetHealth
 from app.controller.chat import ChatController
@@ -25,6 +27,9 @@ from app.core.router.fields import RouterFormatError
 from app.core.secrets import SecretStore
 from app.core.settings import Settings
 from app.core.store import Store, default_db_path
+
+if TYPE_CHECKING:
+    from app.controller.model_manager import ModelManager
 
 
 class Session:
@@ -63,6 +68,13 @@ class Session:
     def router(self, spec: str | None = None) -> Router:
         return library.find_router(spec or self.default_router_name())
 
+    @functools.cached_property
+    def models(self) -> ModelManager:
+        """Built on first use: the hub client is not needed to chat."""
+        from app.controller.model_manager import ModelManager
+
+        return ModelManager(self)
+
     def default_router_name(self) -> str:
         """The settings' default, except on a set-up with no provider at all: then every
         rule would only fall back to the local model, so say so and route "Local only"."""
@@ -100,5 +112,7 @@ class Session:
         self.store.set_setting(f"state.{name}", value)
 
     async def aclose(self) -> None:
+        if "models" in self.__dict__:  # a running download stops and keeps its part
+            await self.models.downloads.aclose()
         await self.registry.aclose()
         self.store.close()

@@ -1,0 +1,84 @@
+"""The model manager's one door: installed models, the hub, "will it fit", downloads.
+
+The window (and anything else) calls this; it keeps the session's list of local models
+current when a model arrives or goes, so a new model is a chat target at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+
+from app.controller.model_downloads import DownloadJob, Downloads
+from app.controller.model_library import LibraryEntry, import_model, library_entries, remove_model
+from app.core.models.fit import FitEstimate, estimate, remote_info
+from app.core.models.hub import Hub, Recommended, RemoteFile, RepoSummary, recommended
+from app.core.models.library import installed_models
+
+if TYPE_CHECKING:
+    from app.controller.session import Session
+
+FIT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+
+
+class ModelManager:
+    def __init__(self, session: Session, hub: Hub | None = None) -> None:
+        self._session = session
+        self.hub = hub or Hub()
+        self._listeners: list[Callable[[DownloadJob], None]] = []
+        self.downloads = Downloads(self.hub, on_change=self._job_changed, on_installed=self._installed)
+
+    def on_download_change(self, listener: Callable[[DownloadJob], None]) -> None:
+        self._listeners.append(listener)
+
+    # ---- installed -----------------------------------------------------------------------
+
+    def library(self) -> list[LibraryEntry]:
+        return library_entries()
+
+    def import_file(self, path: Path) -> LibraryEntry:
+        entry = import_model(path)
+        self._refresh()
+        return entry
+
+    def remove(self, name: str) -> Path:
+        path = remove_model(name)
+        self._refresh()
+        return path
+
+    # ---- the hub -------------------------------------------------------------------------
+
+    @staticmethod
+    def recommended() -> list[Recommended]:
+        return recommended()
+
+    async def search(self, query: str) -> list[RepoSummary]:
+        return await self.hub.search(query)
+
+    async def files(self, repo: str) -> list[RemoteFile]:
+        return await self.hub.files(repo)
+
+    async def fit(self, file: RemoteFile, n_ctx: int | None = None) -> FitEstimate:
+        """Read only the file's GGUF header from the hub and estimate its memory needs at
+        the context length the local models are set to use."""
+        async with httpx.AsyncClient(timeout=FIT_TIMEOUT, follow_redirects=True) as client:
+            info, size = await remote_info(client, self.hub.file_url(file.repo, file.name))
+        return estimate(info, size, n_ctx or self._session.settings.local.n_ctx)
+
+    def download(self, file: RemoteFile) -> DownloadJob:
+        return self.downloads.add(file)
+
+    # ---- keeping the session current ---------------------------------------------------
+
+    def _installed(self, path: Path) -> None:
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._session.local_models = [m.name for m in installed_models()]
+
+    def _job_changed(self, job: DownloadJob) -> None:
+        for listener in self._listeners:
+            listener(job)
