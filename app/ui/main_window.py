@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog: Any = None  # built on first use
         self.usage_dialog: QDialog | None = None
         self.usage_view: Any = None
+        self.models_window: Any = None
         self.setWindowTitle("Switchboard")
         self.setAccessibleName("Switchboard")
         self.resize(1180, 780)
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
         self.sidebar_action.setChecked(True)
         self.offline_action = self._action(view, "&Offline mode", self.set_offline, None, True)
         view.addSeparator()
+        self.models_action = self._action(view, "&Models…", self.open_models, "Ctrl+Shift+M")
         self.usage_action = self._action(view, "&Usage and savings…", self.open_usage, "Ctrl+Shift+U")
 
         help_menu = bar.addMenu("&Help")
@@ -235,7 +237,7 @@ class MainWindow(QMainWindow):
     def _set_session_actions_enabled(self, enabled: bool) -> None:
         for action in (self.new_action, self.rename_action, self.delete_action, self.export_action,
                        self.regenerate_action, self.edit_last_action, self.search_action,
-                       self.router_action, self.offline_action, self.settings_action, self.usage_action):
+                       self.router_action, self.offline_action, self.settings_action, self.usage_action, self.models_action):
             action.setEnabled(enabled)
 
     # ---- actions ---------------------------------------------------------------------------
@@ -339,6 +341,16 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.status.set_offline(self.session.settings.offline)
 
+    def open_models(self) -> None:
+        if self.session is None:
+            return
+        if self.models_window is None:
+            from app.ui.models.model_manager_window import ModelManagerWindow
+
+            self.models_window = ModelManagerWindow(self.session, self)
+        self.models_window.show()
+        self.models_window.raise_()
+
     def open_usage(self) -> None:
         if self.session is None:
             return
@@ -378,16 +390,17 @@ class MainWindow(QMainWindow):
             dialog.open()
         elif kind == "go_online":
             self.set_offline(False)
-        elif kind in ("open_router_editor", "open_models"):
-            self._show_folder_for(kind)
+        elif kind == "open_models":
+            self.open_models()
+        elif kind == "open_router_editor":
+            self._open_routers_folder()
 
-    def _show_folder_for(self, kind: str) -> None:
-        # The router editor and the model manager are separate windows still to come;
-        # until then, their files are plain folders the user can open.
-        from app.core.paths import models_dir
+    def _open_routers_folder(self) -> None:
+        # The router editor is a window still to come; until then, routers are JSON files
+        # in a folder the user can open.
         from app.core.router.library import user_routers_dir
 
-        folder = user_routers_dir() if kind == "open_router_editor" else models_dir()
+        folder = user_routers_dir()
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
         self.status.showMessage(f"Opened {folder}", 8000)

@@ -153,11 +153,18 @@ async def download(
     nearest existing folder of ``dest`` and returns free bytes (a test seam). ``backoff_s``
     is the first retry delay; it doubles per consecutive failure, up to 10 s.
     """
-    transfer = _Transfer(
-        request, client, _Meter(on_progress), max_retries=max_retries, chunk=chunk,
-        free_space=free_space, margin=margin, stall_timeout_s=stall_timeout_s,
-        backoff_s=backoff_s,
-    )
+    meter = _Meter(on_progress)
+    try:
+        return await _download(request, client, meter, cancel, keep_partial_on_cancel,
+                               max_retries=max_retries, chunk=chunk, free_space=free_space,
+                               margin=margin, stall_timeout_s=stall_timeout_s, backoff_s=backoff_s)
+    finally:
+        meter.close()  # no late report after the outcome
+
+
+async def _download(request: DownloadRequest, client: httpx.AsyncClient, meter: _Meter,
+                    cancel: asyncio.Event | None, keep_partial_on_cancel: bool, **options: Any) -> Path:
+    transfer = _Transfer(request, client, meter, **options)
     if cancel is None:
         return await transfer.run()
     if cancel.is_set():
@@ -385,12 +392,30 @@ class _Transfer:
 
 
 class _Meter:
-    """Throttled progress: at most one callback per PROGRESS_INTERVAL_S unless forced."""
+    """Throttled progress: at most one callback per PROGRESS_INTERVAL_S unless forced.
+
+    A value held back by the throttle is still reported when the interval ends: without
+    that, the bytes that arrived just before a stall would never show.
+    """
 
     def __init__(self, callback: Callable[[Progress], None] | None) -> None:
         self.callback = callback
         self.samples: deque[tuple[float, int]] = deque()
         self.last_emit = float("-inf")
+        self._held: tuple[int, int | None] | None = None
+        self._trailing: asyncio.TimerHandle | None = None
+
+    def close(self) -> None:
+        if self._trailing is not None:
+            self._trailing.cancel()
+            self._trailing = None
+        self._held = None
+
+    def _flush_held(self) -> None:
+        self._trailing = None
+        if self._held is not None:
+            done, total = self._held
+            self.update(done, total, force=True)
 
     def reset(self, done: int, total: int | None) -> None:
         self.samples.clear()
@@ -402,7 +427,12 @@ class _Meter:
             return
         now = time.monotonic()
         if not force and now - self.last_emit < PROGRESS_INTERVAL_S:
+            self._held = (done, total)
+            if self._trailing is None:
+                delay = PROGRESS_INTERVAL_S - (now - self.last_emit)
+                self._trailing = asyncio.get_running_loop().call_later(delay, self._flush_held)
             return
+        self.close()
         self.last_emit = now
         self.samples.append((now, done))
         while len(self.samples) > 2 and now - self.samples[1][0] >= SPEED_WINDOW_S:

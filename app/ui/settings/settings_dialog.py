@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
+
+from app.ui.tool_window import ToolWindow
 
 if TYPE_CHECKING:
     from app.controller.session import Session
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 PAGES = ("providers", "local", "prices")
 
 
-class SettingsDialog(QDialog):
+class SettingsDialog(ToolWindow):
     sig_changed = Signal()
     """A page saved something: routers, the status bar and new chats may need to know."""
 

@@ -1,0 +1,344 @@
+"""Model manager → Discover: curated starter models, hub search, a repository's GGUF files,
+and whether the picked file fits this machine before it is downloaded.
+
+Every hub call runs as an asyncio task; a newer pick drops an older answer (a generation
+number per list), so a slow reply never overwrites what the user is looking at.
+
+Layout::
+
+    ┌ [Search the hub or paste a repo id / URL        ] [Search] ─────────────┐
+    │ [message]                                                             │
+    │ Recommended                     │ Files of acme/Smol-GGUF             │
+    │ purpose │ model │ note          │ File │ Quant │ Size                 │
+    │ Search results                  │ …                                   │
+    │ Repository │ Downloads │ Likes  │ [Fits: Needs about 0.3 GB …]        │
+    │                                 │                          [Download] │
+    └─────────────────────────────────────────────────────────────────────────┘
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller.model_downloads import DownloadJob
+from app.core.models.fit import FitEstimate
+from app.core.models.gguf_file import InvalidModelFile
+from app.core.models.hub import HubError, Recommended, RemoteFile, RepoSummary
+from app.ui.models.library_page import (
+    InlineMessage,
+    TaskOwner,
+    button,
+    cell,
+    human_size,
+    read_only_table,
+)
+
+if TYPE_CHECKING:
+    from app.controller.session import Session
+
+log = logging.getLogger(__name__)
+
+__all__ = ["VERDICT_LABELS", "DiscoverPage"]
+
+VERDICT_LABELS = {"fits": "Fits", "tight": "Tight", "too_big": "Too big"}
+_VERDICT_TONES = {"fits": "ok", "tight": "warning", "too_big": "error"}
+# "owner/name", or a hub URL holding one: open that repository's files directly.
+_REPO_RE = re.compile(r"^(?:https?://[^/\s]+/)?([\w.-]+/[\w.-]+)(?:/\S*)?$")
+
+
+def repo_in(text: str) -> str | None:
+    """The repository id a pasted id or URL names, or None for plain search words."""
+    match = _REPO_RE.match(text.strip())
+    return match.group(1) if match else None
+
+
+class DiscoverPage(QWidget):
+    sig_download_started = Signal(object)
+    """A download was queued; the argument is its ``DownloadJob``."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._tasks = TaskOwner(on_done=self._update_buttons)
+        self._recommended: list[Recommended] = session.models.recommended()
+        self._results: list[RepoSummary] = []
+        self._files: list[RemoteFile] = []
+        self._repo: str | None = None
+        self._want_file: str | None = None  # a recommended file to pick when the list arrives
+        self._fit: FitEstimate | None = None
+        self._searching = False
+        self._search_gen = self._files_gen = self._fit_gen = 0
+        self.setAccessibleName("Discover models")
+
+        self.search_field = QLineEdit()
+        self.search_field.setPlaceholderText("Search GGUF models, or paste a repository id or URL")
+        self.search_field.setAccessibleName("Search models")
+        self.search_field.setToolTip("Words to search the model hub for; Enter searches")
+        self.search_field.setClearButtonEnabled(True)
+        self.search_field.returnPressed.connect(self.search)
+        self.search_button = button("Search", "Search", "Search the model hub for GGUF models")
+        self.search_button.clicked.connect(self.search)
+        self.message = InlineMessage("Search message")
+
+        self.recommended_table = read_only_table(
+            ("Purpose", "Model", "Note"), "Recommended models",
+            "Small starter models picked for this app; choose one to see its files")
+        self.recommended_table.setWordWrap(True)
+        self.recommended_table.itemSelectionChanged.connect(self._on_recommended_picked)
+        self.results_table = read_only_table(
+            ("Repository", "Downloads", "Likes"), "Search results",
+            "Repositories that match, most downloaded first; choose one to see its files")
+        self.results_table.itemSelectionChanged.connect(self._on_repo_picked)
+
+        self.files_box = QGroupBox("Files")
+        self.files_table = read_only_table(
+            ("File", "Quant", "Size"), "Model files",
+            "The repository's GGUF files; choose one to check it fits this computer")
+        self.files_table.itemSelectionChanged.connect(self._on_file_picked)
+        self.files_message = InlineMessage("Files message")
+        self.fit_badge = InlineMessage("Fits this computer")
+        self.download_button = button("Download", "Download model",
+                                      "Download the chosen file into the models folder")
+        self.download_button.clicked.connect(self._on_download)
+
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search_field, 1)
+        search_row.addWidget(self.search_button)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        recommended_box = QGroupBox("Recommended")
+        QVBoxLayout(recommended_box).addWidget(self.recommended_table)
+        results_box = QGroupBox("Search results")
+        QVBoxLayout(results_box).addWidget(self.results_table)
+        left_layout.addWidget(recommended_box, 1)
+        left_layout.addWidget(results_box, 1)
+
+        files_layout = QVBoxLayout(self.files_box)
+        files_layout.addWidget(self.files_table, 1)
+        files_layout.addWidget(self.files_message)
+        files_layout.addWidget(self.fit_badge)
+        download_row = QHBoxLayout()
+        download_row.addStretch(1)
+        download_row.addWidget(self.download_button)
+        files_layout.addLayout(download_row)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(left)
+        splitter.addWidget(self.files_box)
+        splitter.setSizes([480, 420])
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(search_row)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+
+        self._fill_recommended()
+        self._update_buttons()
+
+    # ---- state the window and tests read ------------------------------------------------
+
+    @property
+    def searching(self) -> bool:
+        return self._searching
+
+    def results(self) -> list[RepoSummary]:
+        return list(self._results)
+
+    def files(self) -> list[RemoteFile]:
+        return list(self._files)
+
+    def selected_file(self) -> RemoteFile | None:
+        rows = self.files_table.selectionModel().selectedRows()
+        return self._files[rows[0].row()] if rows and rows[0].row() < len(self._files) else None
+
+    @property
+    def fit(self) -> FitEstimate | None:
+        return self._fit
+
+    # ---- recommended ---------------------------------------------------------------------
+
+    def _fill_recommended(self) -> None:
+        self.recommended_table.setRowCount(len(self._recommended))
+        for row, pick in enumerate(self._recommended):
+            self.recommended_table.setItem(row, 0, cell(pick.purpose))
+            self.recommended_table.setItem(row, 1, cell(pick.file, f"{pick.repo}/{pick.file}"))
+            self.recommended_table.setItem(row, 2, cell(pick.note))
+        self.recommended_table.resizeRowsToContents()
+
+    def _on_recommended_picked(self) -> None:
+        rows = self.recommended_table.selectionModel().selectedRows()
+        if not rows:
+            return
+        pick = self._recommended[rows[0].row()]
+        self.results_table.clearSelection()
+        self.open_repo(pick.repo, pick.file)
+
+    # ---- search --------------------------------------------------------------------------
+
+    def search(self) -> None:
+        query = self.search_field.text().strip()
+        if not query:
+            self.message.set_message("Type a few words of a model's name to search.", "warning")
+            return
+        repo = repo_in(query)
+        if repo is not None:
+            query = repo  # a pasted URL: search for the repository it names
+        self._search_gen += 1
+        self._searching = True
+        self.search_button.setText("Searching…")
+        self.message.set_message(f"Searching for “{query}”…")
+        self._update_buttons()
+        self._tasks.start(self._search(query, self._search_gen))
+        if repo is not None:  # a pasted id or URL: show that repository straight away
+            self.open_repo(repo)
+
+    async def _search(self, query: str, generation: int) -> None:
+        try:
+            found = await self._session.models.search(query)
+            error = None
+        except HubError as exc:
+            found, error = [], str(exc)
+        except Exception as exc:  # keep a task's failure visible rather than lost
+            log.exception("hub search failed")
+            found, error = [], f"The search failed: {exc}"
+        if generation != self._search_gen:
+            return
+        self._searching = False
+        self.search_button.setText("Search")
+        found.sort(key=lambda r: r.downloads, reverse=True)
+        self._results = found
+        self.results_table.setRowCount(len(found))
+        for row, repo in enumerate(found):
+            self.results_table.setItem(row, 0, cell(repo.id))
+            self.results_table.setItem(row, 1, cell(f"{repo.downloads:,}", align_right=True))
+            self.results_table.setItem(row, 2, cell(f"{repo.likes:,}", align_right=True))
+        if error is not None:
+            self.message.set_message(error, "error")
+        elif not found:
+            self.message.set_message(f"No GGUF models match “{query}”.", "warning")
+        else:
+            self.message.set_message("")
+        self._update_buttons()
+
+    # ---- a repository's files -----------------------------------------------------------
+
+    def _on_repo_picked(self) -> None:
+        rows = self.results_table.selectionModel().selectedRows()
+        if rows and rows[0].row() < len(self._results):
+            self.recommended_table.clearSelection()
+            self.open_repo(self._results[rows[0].row()].id)
+
+    def open_repo(self, repo: str, pick: str | None = None) -> None:
+        """List ``repo``'s GGUF files (in the background); select ``pick`` when listed."""
+        self._files_gen += 1
+        self._fit_gen += 1
+        self._repo, self._want_file, self._files, self._fit = repo, pick, [], None
+        self.files_box.setTitle(f"Files of {repo}")
+        self.files_table.setRowCount(0)
+        self.fit_badge.set_message("")
+        self.files_message.set_message(f"Listing the files of {repo}…")
+        self._update_buttons()
+        self._tasks.start(self._list_files(repo, self._files_gen))
+
+    async def _list_files(self, repo: str, generation: int) -> None:
+        try:
+            files = await self._session.models.files(repo)
+            error = None
+        except HubError as exc:
+            files, error = [], str(exc)
+        except Exception as exc:
+            log.exception("listing %s failed", repo)
+            files, error = [], f"Could not list the files of {repo}: {exc}"
+        if generation != self._files_gen:
+            return
+        self._files = files
+        self.files_table.setRowCount(len(files))
+        for row, f in enumerate(files):
+            sha = f"sha256 {f.sha256}" if f.sha256 else "No checksum published"
+            self.files_table.setItem(row, 0, cell(f.name, f"{f.name}\n{sha}"))
+            self.files_table.setItem(row, 1, cell(f.quant or "?", sha))
+            self.files_table.setItem(row, 2, cell(human_size(f.size), sha, align_right=True))
+        if error is not None:
+            self.files_message.set_message(error, "error")
+        elif not files:
+            self.files_message.set_message(f"{repo} has no GGUF files.", "warning")
+        else:
+            self.files_message.set_message("")
+            wanted = next((i for i, f in enumerate(files) if f.name == self._want_file), None)
+            if wanted is not None:
+                self.files_table.selectRow(wanted)
+        self._update_buttons()
+
+    # ---- will it fit ---------------------------------------------------------------------
+
+    def _on_file_picked(self) -> None:
+        picked = self.selected_file()
+        self._fit_gen += 1
+        self._fit = None
+        if picked is None:
+            self.fit_badge.set_message("")
+        else:
+            self.fit_badge.set_message(f"Checking whether {picked.name} fits this computer…")
+            self._tasks.start(self._check_fit(picked, self._fit_gen))
+        self._update_buttons()
+
+    async def _check_fit(self, file: RemoteFile, generation: int) -> None:
+        try:
+            estimate = await self._session.models.fit(file)
+            error = None
+        except (HubError, InvalidModelFile) as exc:
+            estimate, error = None, str(exc)
+        except Exception as exc:
+            log.exception("fit check for %s failed", file.name)
+            estimate, error = None, f"Could not read {file.name} from the hub: {exc}"
+        if generation != self._fit_gen:
+            return
+        self._fit = estimate
+        if estimate is None:
+            self.fit_badge.set_message(f"Could not check whether it fits: {error}", "warning")
+        else:
+            label = VERDICT_LABELS.get(estimate.verdict, estimate.verdict)
+            self.fit_badge.set_message(f"{label}: {estimate.words}",
+                                       _VERDICT_TONES.get(estimate.verdict))  # type: ignore[arg-type]
+
+    # ---- download --------------------------------------------------------------------------
+
+    def confirm_too_big(self, file: RemoteFile, estimate: FitEstimate) -> bool:
+        """Ask before downloading a file that will not fit; tests replace this."""
+        answer = QMessageBox.question(
+            self, "Download anyway?",
+            f"{file.name} probably will not fit in this computer's memory.\n\n{estimate.words}\n\n"
+            "Download it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _on_download(self) -> None:
+        file = self.selected_file()
+        if file is None:
+            return
+        if self._fit is not None and self._fit.verdict == "too_big" and not self.confirm_too_big(file, self._fit):
+            return
+        job: DownloadJob = self._session.models.download(file)
+        self.files_message.set_message(f"{file.name} is downloading: see the Downloads tab.", "ok")
+        self.sig_download_started.emit(job)
+
+    def _update_buttons(self) -> None:
+        self.search_button.setEnabled(not self._searching)
+        self.download_button.setEnabled(self.selected_file() is not None)
