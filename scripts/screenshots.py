@@ -184,7 +184,42 @@ async def scenes(out: Path) -> None:
     w.settings_dialog.close()
     await close(w)
 
-    # 5. Dark palette, as a dark desktop theme gives it.
+    # 5. The model manager: a hub search, a file picked, its fit badge.
+    from tests.support.hub_server import HubRepo, HubServer
+
+    bundled = Path(__file__).resolve().parents[1] / "resources" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    repos = [HubRepo("acme/SmolLM2-135M-Instruct-GGUF", downloads=48210, likes=57,
+                     files={"SmolLM2-135M-Instruct.Q4_1.gguf": bundled}),
+             HubRepo("acme/Tiny-Coder-GGUF", downloads=9120, likes=12,
+                     files={"tiny-coder.Q8_0.gguf": bundled})]
+    with HubServer(repos) as hub:
+        os.environ["HF_ENDPOINT"] = hub.url
+        w = await window()
+        w.open_models()
+        manager = w.models_window
+        manager.move(60, 40)
+        manager.resize(1100, 720)
+        discover = manager.discover
+        manager.tabs.setCurrentWidget(discover)
+        discover.search_field.setText("gguf")
+        discover.search()
+        while discover.searching:
+            await asyncio.sleep(0.05)
+        discover.results_table.selectRow(0)
+        while not discover.files():
+            await asyncio.sleep(0.05)
+        discover.files_table.selectRow(0)
+        while discover.fit is None:
+            await asyncio.sleep(0.05)
+        await pause(0.6)
+        save(manager, out / "8-models-discover.png")
+        manager.tabs.setCurrentWidget(manager.library)
+        await pause(0.4)
+        save(manager, out / "9-models-library.png")
+        manager.close()
+        await close(w)
+
+    # 6. Dark palette, as a dark desktop theme gives it.
     from PySide6.QtWidgets import QApplication
 
     QApplication.instance().setPalette(dark_palette())

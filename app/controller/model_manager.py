@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from app.controller.session import Session
 
 FIT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
 class ModelManager:
@@ -29,7 +30,8 @@ class ModelManager:
         self._session = session
         self.hub = hub or Hub()
         self._listeners: list[Callable[[DownloadJob], None]] = []
-        self.downloads = Downloads(self.hub, on_change=self._job_changed, on_installed=self._installed)
+        self.downloads = Downloads(self.hub, on_change=self._job_changed, on_installed=self._installed,
+                                   client=self._client)
 
     def on_download_change(self, listener: Callable[[DownloadJob], None]) -> None:
         self._listeners.append(listener)
@@ -61,10 +63,16 @@ class ModelManager:
     async def files(self, repo: str) -> list[RemoteFile]:
         return await self.hub.files(repo)
 
+    def _client(self, timeout: httpx.Timeout = DOWNLOAD_TIMEOUT) -> httpx.AsyncClient:
+        """HTTP to the hub, with the user's token when one is set (gated models need it)."""
+        token = self.hub.token
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.AsyncClient(timeout=timeout, follow_redirects=True, headers=headers)
+
     async def fit(self, file: RemoteFile, n_ctx: int | None = None) -> FitEstimate:
         """Read only the file's GGUF header from the hub and estimate its memory needs at
         the context length the local models are set to use."""
-        async with httpx.AsyncClient(timeout=FIT_TIMEOUT, follow_redirects=True) as client:
+        async with self._client(FIT_TIMEOUT) as client:
             info, size = await remote_info(client, self.hub.file_url(file.repo, file.name))
         return estimate(info, size, n_ctx or self._session.settings.local.n_ctx)
 

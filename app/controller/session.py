@@ -31,6 +31,8 @@ from app.core.store import Store, default_db_path
 if TYPE_CHECKING:
     from app.controller.model_manager import ModelManager
 
+HUB_TOKEN_ID = "huggingface"  # keyring entry of the optional Hugging Face token
+
 
 class Session:
     def __init__(self, settings: Settings, store: Store, secrets: SecretStore) -> None:
@@ -62,7 +64,8 @@ class Session:
         if offline is not None:
             settings = replace(settings, offline=offline)
         secrets = await asyncio.to_thread(SecretStore)  # probes D-Bus: not on the loop
-        await secrets.warm(p.id for p in settings.providers)  # keyring reads, off the loop
+        # Keyring reads, off the loop: every provider's key, and the model hub's token.
+        await secrets.warm([*(p.id for p in settings.providers), HUB_TOKEN_ID])
         return cls(settings, Store(default_db_path(), recover_interrupted=primary), secrets)
 
     def router(self, spec: str | None = None) -> Router:
@@ -72,8 +75,9 @@ class Session:
     def models(self) -> ModelManager:
         """Built on first use: the hub client is not needed to chat."""
         from app.controller.model_manager import ModelManager
+        from app.core.models.hub import Hub
 
-        return ModelManager(self)
+        return ModelManager(self, Hub(token=self.secrets.cached(HUB_TOKEN_ID)))
 
     def default_router_name(self) -> str:
         """The settings' default, except on a set-up with no provider at all: then every

@@ -126,6 +126,12 @@ class Hub:
         # The token lives only inside HfApi; it is never put in a message or a log line.
         # None lets huggingface_hub use its own (HF_TOKEN or a saved login), if any.
         self._api = HfApi(endpoint=self.endpoint, token=token)
+        self._token = token
+
+    @property
+    def token(self) -> str | None:
+        """The user's token (from the keyring) for requests made outside HfApi: downloads."""
+        return self._token
 
     def __repr__(self) -> str:
         return f"Hub(endpoint={self.endpoint!r})"

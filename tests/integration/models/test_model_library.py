@@ -47,3 +47,23 @@ def test_the_bundled_model_cannot_be_removed():
         remove_model("SmolLM2-135M-Instruct")
     with pytest.raises(LibraryError, match="no installed model"):
         remove_model("nope")
+
+
+async def test_a_hub_token_in_the_keyring_reaches_the_hub_requests(monkeypatch, tmp_path):
+    import keyring.core
+
+    from app.controller.session import HUB_TOKEN_ID, Session
+    from tests.unit.conftest import MemoryKeyring
+
+    kr = MemoryKeyring()
+    kr.priority = 5
+    kr.items[("switchboard", HUB_TOKEN_ID)] = "hf_sentinel"
+    monkeypatch.setattr(keyring.core, "_keyring_backend", kr)
+    session = await Session.open()
+    try:
+        assert session.models.hub.token == "hf_sentinel"
+        async with session.models._client() as client:
+            assert client.headers["authorization"] == "Bearer hf_sentinel"
+        assert "hf_sentinel" not in repr(session.models.hub)
+    finally:
+        await session.aclose()
