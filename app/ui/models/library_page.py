@@ -21,16 +21,15 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QPaintEvent, QPalette
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -41,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from app.controller.model_library import LibraryEntry, LibraryError
 from app.ui import theme
+from app.ui.inline_message import InlineMessage, Tone
 
 if TYPE_CHECKING:
     from app.controller.session import Session
@@ -50,9 +50,7 @@ log = logging.getLogger(__name__)
 __all__ = ["COLUMNS", "InlineMessage", "LibraryPage", "TaskOwner", "human_size"]
 
 COLUMNS = ("Name", "Architecture", "Quantization", "Context", "Chat template", "Size", "Where")
-_OK_HUE = QColor(46, 160, 67)  # mixed into the palette's base, like theme's error/warning hues
 
-Tone = Literal["ok", "error", "warning"] | None
 
 
 def human_size(n: int | None) -> str:
@@ -67,47 +65,6 @@ def human_size(n: int | None) -> str:
         if value < 1000 or unit == "TB":
             return f"{value:.1f} {unit}"
     return f"{n} bytes"  # pragma: no cover
-
-
-def tone_colour(palette: QPalette, tone: Tone) -> QColor:
-    if tone == "error":
-        return theme.error_background(palette)
-    if tone == "warning":
-        return theme.warning_background(palette)
-    if tone == "ok":
-        base = palette.color(QPalette.ColorRole.Base)
-        return theme.mix(base, _OK_HUE, 0.22 if theme.is_dark(palette) else 0.12)
-    return QColor(Qt.GlobalColor.transparent)
-
-
-class InlineMessage(QLabel):
-    """A word-wrapped line of plain text on a palette-derived tint; hidden when empty."""
-
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._tone: Tone = None
-        self.setAccessibleName(name)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)  # hub and file errors are not markup
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setMargin(6)
-        self.setVisible(False)
-
-    @property
-    def tone(self) -> Tone:
-        return self._tone
-
-    def set_message(self, text: str, tone: Tone = None) -> None:
-        self._tone = tone
-        self.setText(text)
-        self.setToolTip(text)
-        self.setAccessibleDescription(text)
-        self.setVisible(bool(text))
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        theme.paint_panel(self, tone_colour(self.palette(), self._tone), radius=6.0)
-        super().paintEvent(event)
 
 
 class TaskOwner:

@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Callable
 from typing import NamedTuple
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QPaintEvent, QShowEvent
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +28,7 @@ from app.controller.preferences import Preferences
 from app.core.providers.local_llama import LocalModelSettings
 from app.core.settings import SettingsError
 from app.ui import theme
+from app.ui.inline_message import InlineMessage
 from app.ui.settings.save_bar import SaveBar
 
 __all__ = ["GPU_BUILD_HINT", "LocalModelsPage", "ProblemLabel"]
@@ -45,29 +46,17 @@ GPU_BUILD_HINT = (
 )
 
 
-class ProblemLabel(QLabel):
-    """A word-wrapped message on a tint of the palette's base colour; hidden when empty."""
+class ProblemLabel(InlineMessage):
+    """Why the page could not save, on the error tint; hidden when empty."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setContentsMargins(8, 6, 8, 6)
-        self.setAccessibleName("Problem")
-        self.hide()
+        super().__init__("Problem", parent)
 
     def show_problem(self, text: str) -> None:
-        self.setText(text)
-        self.setAccessibleDescription(text)
-        self.setVisible(bool(text))
+        self.set_message(text, "error")
 
     def clear_problem(self) -> None:
-        self.show_problem("")
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        theme.paint_panel(self, theme.error_background(self.palette()), radius=6.0)
-        super().paintEvent(event)
+        self.set_message("")
 
 
 class _Values(NamedTuple):

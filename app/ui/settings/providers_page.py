@@ -30,10 +30,10 @@ import asyncio
 import logging
 import re
 from collections.abc import Coroutine
-from typing import Any, Literal
+from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QPaintEvent, QPalette, QRegularExpressionValidator
+from PySide6.QtGui import QPalette, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -60,6 +60,7 @@ from app.core.providers.registry import ProviderConfig
 from app.core.settings import ProviderSettings, SettingsError
 from app.ui import theme
 from app.ui.chat.error_actions import provider_label  # preset label, else the id
+from app.ui.inline_message import InlineMessage
 
 log = logging.getLogger(__name__)
 
@@ -75,51 +76,6 @@ NO_DEFAULT = "(none)"
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # as app.core.settings accepts it
 _RESERVED_IDS = ("local",)  # the bundled llama.cpp provider's id
 _KIND_WORDS = {"openai": "OpenAI-compatible", "anthropic": "Anthropic", "gemini": "Google Gemini"}
-# Mixed into the palette's base colour the way theme.py mixes its error and warning hues,
-# so the tint follows light and dark themes.
-_OK_HUE = QColor(46, 160, 67)
-
-Tone = Literal["ok", "error", "warning"] | None
-
-
-def _tone_colour(palette: QPalette, tone: Tone) -> QColor:
-    if tone == "error":
-        return theme.error_background(palette)
-    if tone == "warning":
-        return theme.warning_background(palette)
-    if tone == "ok":
-        base = palette.color(QPalette.ColorRole.Base)
-        return theme.mix(base, _OK_HUE, 0.22 if theme.is_dark(palette) else 0.12)
-    return QColor(Qt.GlobalColor.transparent)
-
-
-class _TintedLabel(QLabel):
-    """A word-wrapped line of plain text on a rounded, palette-derived tint."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._tone: Tone = None
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)  # server messages are not markup
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setMargin(6)
-
-    def set_message(self, text: str, tone: Tone = None) -> None:
-        self._tone = tone
-        self.setText(text)
-        self.setAccessibleDescription(text)
-        self.setVisible(bool(text))
-        self.update()
-
-    @property
-    def tone(self) -> Tone:
-        return self._tone
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        theme.paint_panel(self, _tone_colour(self.palette(), self._tone), radius=6.0)
-        super().paintEvent(event)
-
-
 def _muted(label: QLabel) -> QLabel:
     theme.set_foreground(label, theme.muted_text(label.palette()))
     return label
@@ -263,7 +219,7 @@ class ProvidersPage(QWidget):
         self.load_models_button.setAccessibleName("Load models")
         self.load_models_button.setToolTip("Ask the server which models it offers")
         self.load_models_button.clicked.connect(self._on_load_models)
-        self.models_status = _TintedLabel()
+        self.models_status = InlineMessage()
         self.models_status.setObjectName("provider_models_status")
         self.models_status.setAccessibleName("Model list result")
         self.models_status.hide()
@@ -289,7 +245,7 @@ class ProvidersPage(QWidget):
         self.test_button.setAccessibleName("Test connection")
         self.test_button.setToolTip("Reach the server with the address and key in this form")
         self.test_button.clicked.connect(self._on_test)
-        self.test_result = _TintedLabel()
+        self.test_result = InlineMessage()
         self.test_result.setObjectName("provider_test_result")
         self.test_result.setAccessibleName("Connection test result")
         self.test_result.hide()
@@ -298,12 +254,12 @@ class ProvidersPage(QWidget):
         test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
 
-        self.form_problem = _TintedLabel()
+        self.form_problem = InlineMessage()
         self.form_problem.setObjectName("provider_problem")
         self.form_problem.setAccessibleName("Problem with this provider")
         self.form_problem.hide()
 
-        self.save_status = _TintedLabel()
+        self.save_status = InlineMessage()
         self.save_status.setObjectName("provider_save_status")
         self.save_status.setAccessibleName("Save result")
         self.save_status.hide()
@@ -365,7 +321,7 @@ class ProvidersPage(QWidget):
         splitter.setSizes([180, 420])
 
         # -- bottom: where keys live -------------------------------------------------------
-        self.keyring_line = _TintedLabel()
+        self.keyring_line = InlineMessage()
         self.keyring_line.setObjectName("providers_keyring_status")
         self.keyring_line.setAccessibleName("Where API keys are kept")
         self.keyring_line.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
