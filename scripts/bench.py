@@ -29,7 +29,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.core.router import Availability, Conversation, RouteContext, Router, Turn, decide, parse_router
+from app.core.router import (
+    Availability,
+    Conversation,
+    RouteContext,
+    Router,
+    Turn,
+    decide,
+    parse_router,
+)
 from app.core.tokens import TokenCounter, load_cl100k
 
 NOW = datetime(2026, 11, 25, 20, 30, tzinfo=UTC)  # a Wednesday evening
@@ -175,7 +183,11 @@ def bench_local(rounds: int, max_tokens: int) -> dict[str, Any]:
 
     from app.core.models.library import installed_models
     from app.core.providers.base import ChatMessage, ChatRequest, Sampling, TextDelta
-    from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings, default_threads
+    from app.core.providers.local_llama import (
+        LocalLlamaProvider,
+        LocalModelSettings,
+        default_threads,
+    )
 
     model = next(m for m in installed_models() if m.bundled)
     settings = LocalModelSettings(n_ctx=2048, n_threads=default_threads())

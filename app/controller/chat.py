@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from app.controller.availability import Availabilities
-from app.controller.events import ChatEvent, Delta, Done, FallbackUsed, Failed, Routed
+from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed
 from app.core.pricing import Pricing
 from app.core.providers.base import (
     CancelToken,
@@ -29,7 +29,16 @@ from app.core.providers.base import (
 )
 from app.core.providers.errors import AuthError, ProviderError, RateLimitedError
 from app.core.providers.registry import ProviderRegistry
-from app.core.router import Conversation, Decision, RouteContext, Router, StickyState, Turn, decide, next_sticky
+from app.core.router import (
+    Conversation,
+    Decision,
+    RouteContext,
+    Router,
+    StickyState,
+    Turn,
+    decide,
+    next_sticky,
+)
 from app.core.router.classifier import apply_answer, classify
 from app.core.router.targets import is_local
 from app.core.store import Store
