@@ -28,17 +28,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import sys
-import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.support.range_server import RecordedRequest, _parse_range, _shutdown_quietly
+from tests.support.loopback_server import LoopbackServer
+from tests.support.range_server import RecordedRequest, _parse_range
 
 _BLOCK = 256 * 1024
 
@@ -81,18 +79,15 @@ class _Blob:
         return self.payload[offset:offset + n]
 
 
-class HubServer:
+class HubServer(LoopbackServer):
+    name = "hub server"
+
     def __init__(self, repos: list[HubRepo]) -> None:
+        super().__init__()
         self.repos = {repo.id: repo for repo in repos}
         self.blobs = {(repo.id, name): _Blob.of(payload)
                       for repo in repos for name, payload in repo.files.items()}
         self.requests: list[RecordedRequest] = []
-        self.handler_errors: list[BaseException] = []
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     def sha256(self, repo: str, name: str) -> str:
         return self.blobs[(repo, name)].sha256
@@ -101,51 +96,8 @@ class HubServer:
         """Requests for a file called ``name`` (in any repo), in order."""
         return [r for r in self.requests if "/resolve/" in r.path and unquote(r.path).endswith("/" + name)]
 
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the server has not been started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> Self:
-        if self._httpd is not None:
-            raise RuntimeError("the server was already started")
-        self._httpd = _HTTPServer(self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-            name=f"hub-server-{self._httpd.server_address[1]}", daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None or self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            _shutdown_quietly(connection)
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        if self.handler_errors:
-            raise RuntimeError("the hub server's handler failed") from self.handler_errors[0]
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        if exc is None:
-            self.stop()
-            return
-        try:
-            self.stop()
-        except RuntimeError:
-            pass
+    def _make_httpd(self) -> _HTTPServer:
+        return _HTTPServer(self)
 
     # JSON bodies, shaped like the real hub's.
 
@@ -213,12 +165,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        with self.server.owner._lock:
-            self.server.owner._connections.add(self.connection)
+        self.server.owner._track(self.connection)
 
     def finish(self) -> None:
-        with self.server.owner._lock:
-            self.server.owner._connections.discard(self.connection)
+        self.server.owner._untrack(self.connection)
         try:
             super().finish()
         except (BrokenPipeError, ConnectionResetError):

@@ -18,16 +18,15 @@ thread; an unexpected exception in a handler is raised again by ``stop()``.
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from tests.support.loopback_server import LoopbackServer, shutdown_quietly
 
 
 @dataclass(frozen=True)
@@ -50,18 +49,15 @@ class RecordedRequest:
         return self.headers.get("range")
 
 
-class RangeServer:
+class RangeServer(LoopbackServer):
+    name = "range server"
+
     def __init__(self, payload: bytes | Path, *, path: str = "/model.gguf", block: int = 64 * 1024) -> None:
+        super().__init__()
         self.payload, self.path, self.block = payload, path, block
         self.size = payload.stat().st_size if isinstance(payload, Path) else len(payload)
         self.requests: list[RecordedRequest] = []
-        self.handler_errors: list[BaseException] = []
         self._faults: deque[Fault] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # Faults, taken one per request in order.
 
@@ -83,57 +79,13 @@ class RangeServer:
         return [r.range for r in self.requests if r.method == "GET"]
 
     @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the server has not been started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def file_url(self) -> str:
         return self.url + self.path
 
     # Life cycle.
 
-    def start(self) -> Self:
-        if self._httpd is not None:
-            raise RuntimeError("the server was already started")
-        self._httpd = _HTTPServer(self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-            name=f"range-server-{self._httpd.server_address[1]}", daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and join every handler thread. Safe to call twice."""
-        if self._httpd is None or self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            _shutdown_quietly(connection)
-        self._httpd.server_close()  # joins the (non-daemon) handler threads
-        if self._thread is not None:
-            self._thread.join()
-        if self.handler_errors:
-            raise RuntimeError("the range server's handler failed") from self.handler_errors[0]
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        if exc is None:
-            self.stop()
-            return
-        try:
-            self.stop()
-        except RuntimeError:
-            pass
+    def _make_httpd(self) -> _HTTPServer:
+        return _HTTPServer(self)
 
     # Called from handler threads.
 
@@ -186,12 +138,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        with self.server.owner._lock:
-            self.server.owner._connections.add(self.connection)
+        self.server.owner._track(self.connection)
 
     def finish(self) -> None:
-        with self.server.owner._lock:
-            self.server.owner._connections.discard(self.connection)
+        self.server.owner._untrack(self.connection)
         try:
             super().finish()
         except _CLIENT_GONE:
@@ -254,7 +204,7 @@ class _Handler(BaseHTTPRequestHandler):
                         raise _Stopped
                 if fault.cut_after is not None and sent >= fault.cut_after:
                     self.close_connection = True
-                    _shutdown_quietly(self.connection)
+                    shutdown_quietly(self.connection)
                     return
                 n = min(owner.block, length - sent)
                 if not stalled:
@@ -280,9 +230,3 @@ def _parse_range(value: str, size: int) -> tuple[int, int] | None:
     last = min(int(last_text), size - 1) if last_text else size - 1
     return (first, last) if first < size and first <= last else None
 
-
-def _shutdown_quietly(connection: socket.socket) -> None:
-    try:
-        connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
