@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.support.loopback_server import LoopbackServer
+from tests.support.loopback_server import LoopbackServer, OwnedHTTPServer, TrackedHandler
 from tests.support.range_server import RecordedRequest, _parse_range
 
 _BLOCK = 256 * 1024
@@ -82,6 +80,9 @@ class _Blob:
 class HubServer(LoopbackServer):
     name = "hub server"
 
+    def _handler_class(self) -> type[TrackedHandler]:
+        return _Handler  # defined below: looked up when the server starts
+
     def __init__(self, repos: list[HubRepo]) -> None:
         super().__init__()
         self.repos = {repo.id: repo for repo in repos}
@@ -96,8 +97,6 @@ class HubServer(LoopbackServer):
         """Requests for a file called ``name`` (in any repo), in order."""
         return [r for r in self.requests if "/resolve/" in r.path and unquote(r.path).endswith("/" + name)]
 
-    def _make_httpd(self) -> _HTTPServer:
-        return _HTTPServer(self)
 
     # JSON bodies, shaped like the real hub's.
 
@@ -140,42 +139,8 @@ class HubServer(LoopbackServer):
         }
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = False
-    block_on_close = True
-    allow_reuse_address = False
-
-    def __init__(self, owner: HubServer) -> None:
-        self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)) \
-                or self.owner._stopping.is_set():
-            return
-        if exc is not None:
-            self.owner.handler_errors.append(exc)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.owner._track(self.connection)
-
-    def finish(self) -> None:
-        self.server.owner._untrack(self.connection)
-        try:
-            super().finish()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(TrackedHandler):
+    server: OwnedHTTPServer
 
     def do_GET(self) -> None:
         try:

@@ -2,32 +2,75 @@
 connections, and on stop drop them, join every handler thread and raise again an error a
 handler hit (a test must not pass over a broken server).
 
-A subclass builds its ``ThreadingHTTPServer`` in ``_make_httpd`` and has its handler call
-``_track``/``_untrack`` for each connection and append to ``handler_errors``.
+A subclass names its request handler (a ``TrackedHandler``) in ``_handler_class``; errors a
+handler raises land in ``handler_errors``, except a client hanging up (tests do that).
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, ClassVar, Self
+
+CLIENT_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+
+class OwnedHTTPServer(ThreadingHTTPServer):
+    """An HTTP server on a free loopback port that reports to its ``LoopbackServer``."""
+
+    daemon_threads = False  # server_close() joins them
+    block_on_close = True
+    allow_reuse_address = False
+
+    def __init__(self, owner: LoopbackServer, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.owner = owner
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, self.owner.quiet_errors) or self.owner._stopping.is_set():
+            return
+        if exc is not None:
+            self.owner.handler_errors.append(exc)
+
+
+class TrackedHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, silent, and known to its server while connected (so stop can drop it)."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: OwnedHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._track(self.connection)
+
+    def finish(self) -> None:
+        self.server.owner._untrack(self.connection)
+        with contextlib.suppress(*CLIENT_GONE):
+            super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 class LoopbackServer:
     name = "loopback-server"
+    quiet_errors: ClassVar[tuple[type[BaseException], ...]] = (*CLIENT_GONE, TimeoutError)
 
     def __init__(self) -> None:
         self.handler_errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._connections: set[socket.socket] = set()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: OwnedHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def _make_httpd(self) -> ThreadingHTTPServer:
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         raise NotImplementedError
 
     @property
@@ -48,7 +91,7 @@ class LoopbackServer:
     def start(self) -> Self:
         if self._httpd is not None:
             raise RuntimeError("the server was already started")
-        self._httpd = self._make_httpd()
+        self._httpd = OwnedHTTPServer(self, self._handler_class())
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
             name=f"{self.name}-{self._httpd.server_address[1]}", daemon=True,

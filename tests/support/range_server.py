@@ -18,15 +18,18 @@ thread; an unexpected exception in a handler is raised again by ``stop()``.
 
 from __future__ import annotations
 
-import sys
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
-from tests.support.loopback_server import LoopbackServer, shutdown_quietly
+from tests.support.loopback_server import (
+    CLIENT_GONE,
+    LoopbackServer,
+    OwnedHTTPServer,
+    TrackedHandler,
+    shutdown_quietly,
+)
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,16 @@ class RecordedRequest:
         return self.headers.get("range")
 
 
+class _Stopped(Exception):
+    pass
+
+
 class RangeServer(LoopbackServer):
     name = "range server"
+    quiet_errors = (*CLIENT_GONE, TimeoutError, _Stopped)
+
+    def _handler_class(self) -> type[TrackedHandler]:
+        return _Handler  # defined below: looked up when the server starts
 
     def __init__(self, payload: bytes | Path, *, path: str = "/model.gguf", block: int = 64 * 1024) -> None:
         super().__init__()
@@ -84,8 +95,6 @@ class RangeServer(LoopbackServer):
 
     # Life cycle.
 
-    def _make_httpd(self) -> _HTTPServer:
-        return _HTTPServer(self)
 
     # Called from handler threads.
 
@@ -107,53 +116,15 @@ class RangeServer(LoopbackServer):
         return (lambda offset, n: bytes(data[offset:offset + n])), lambda: None
 
 
-class _Stopped(Exception):
-    pass
 
 
-_CLIENT_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = False  # server_close() joins them
-    block_on_close = True
-    allow_reuse_address = False
-
-    def __init__(self, owner: RangeServer) -> None:
-        self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (*_CLIENT_GONE, TimeoutError, _Stopped)) or self.owner._stopping.is_set():
-            return
-        if exc is not None:
-            self.owner.handler_errors.append(exc)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.owner._track(self.connection)
-
-    def finish(self) -> None:
-        self.server.owner._untrack(self.connection)
-        try:
-            super().finish()
-        except _CLIENT_GONE:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Handler(TrackedHandler):
+    server: OwnedHTTPServer
 
     def do_GET(self) -> None:
         try:
             self._serve(body=True)
-        except _CLIENT_GONE:
+        except CLIENT_GONE:
             self.close_connection = True
 
     def do_HEAD(self) -> None:
@@ -229,4 +200,3 @@ def _parse_range(value: str, size: int) -> tuple[int, int] | None:
     first = int(first_text)
     last = min(int(last_text), size - 1) if last_text else size - 1
     return (first, last) if first < size and first <= last else None
-
