@@ -68,6 +68,11 @@ class Availabilities:
         self._offline = offline
         self.health = health
 
+    def with_offline(self, offline: bool) -> Availabilities:
+        """The same check with offline mode forced on or off (the editor's test panel)."""
+        return Availabilities(self._providers, self._local_models, self._has_key,
+                              lambda: offline, self.health)
+
     def __call__(self, target: str) -> Availability:
         cooling = self.health.cooling(target)
         if cooling:

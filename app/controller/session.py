@@ -17,6 +17,7 @@ from app.controller.chat import ChatController
 from app.controller.conversations import Conversations
 from app.controller.preferences import Preferences
 from app.controller.provider_setup import ProviderSetup
+from app.controller.router_catalog import RouterCatalog
 from app.controller.usage import UsageLine, UsageReport, usage_lines, usage_report
 from app.core.models.library import installed_models
 from app.core.pricing import Pricing
@@ -80,11 +81,16 @@ class Session:
         return ModelManager(self, Hub(token=self.secrets.cached(HUB_TOKEN_ID)))
 
     def default_router_name(self) -> str:
-        """The settings' default, except on a set-up with no provider at all: then every
-        rule would only fall back to the local model, so say so and route "Local only"."""
-        if not self.settings.providers:
+        """The settings' default, except on a set-up with no provider at all that never
+        chose one: then every rule would only fall back to the local model, so say so and
+        route "Local only"."""
+        if not self.settings.providers and self.settings.default_router == library.DEFAULT_ROUTER:
             return library.LOCAL_ONLY
         return self.settings.default_router
+
+    @functools.cached_property
+    def routers(self) -> RouterCatalog:
+        return RouterCatalog(self)
 
     def router_names(self) -> list[str]:
         return library.router_names()

@@ -433,6 +433,13 @@ class Store:
     def set_conversation_router(self, cid: int, router: str | None) -> None:
         self._update_conversation(cid, "router", router)
 
+    def replace_router(self, old: str, new: str | None) -> int:
+        """Point every conversation routed by ``old`` at ``new`` (None: the default
+        router), when a router is renamed or deleted. Returns how many changed."""
+        with self._transaction() as conn:
+            cursor = conn.execute("UPDATE conversations SET router = ? WHERE router = ?", (new, old))
+        return cursor.rowcount
+
     def _update_conversation(self, cid: int, column: str, value: str | None) -> None:
         # Not an activity: renaming a chat should not move it to the top of the list.
         with self._transaction() as conn:
