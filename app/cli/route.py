@@ -1,7 +1,8 @@
 """``python -m app route``: decide where a message goes, without sending it.
 
 The JSON it prints is a contract other tools rely on: target, rule, reason, trace,
-needs_classifier, elapsed_us.
+needs_classifier, elapsed_us; and, when plain-English rules were decided, classifier:
+{method ("examples" or "llm"), model, answer, latency_ms, scores, …}.
 """
 
 from __future__ import annotations

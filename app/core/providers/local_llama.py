@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 LOCAL = "local"
 _DONE = object()  # end of the worker's event stream
+EMBED_MAX_TOKENS = 256
+EMBED_BATCH = 512  # tokens per llama.cpp decode when embedding; also its context size
 
 
 def default_threads() -> int:
@@ -123,6 +125,9 @@ class LocalLlamaProvider:
         self._loaded: LoadedModel | None = None
         self._abort_flag = ctypes.create_string_buffer(2)  # [flag, NUL]; see native_abort_callback
         self._formatter: Jinja2ChatFormatter | None = None  # compiling the template takes ~5 ms
+        # A second llama.cpp context in embedding mode, so embedding a message never
+        # unloads the chat model (nor its prompt prefix cache).
+        self._embedder: tuple[str, llama_cpp.Llama] | None = None
 
     def __repr__(self) -> str:
         return f"LocalLlamaProvider(loaded={self.loaded_name!r})"
@@ -139,6 +144,10 @@ class LocalLlamaProvider:
         return await asyncio.wrap_future(self._worker.submit(fn, *args))
 
     # ---- models --------------------------------------------------------------------
+
+    def model_path(self, name: str) -> Path:
+        """The GGUF file of an installed model; ModelMissingError when there is none."""
+        return self._path_of(name)
 
     def _path_of(self, name: str) -> Path:
         for model in self._models():
@@ -332,6 +341,53 @@ class LocalLlamaProvider:
         return list(llama.tokenize(response.prompt.encode("utf-8"), add_bos=not response.added_special,
                                    special=True))
 
+    async def embed(self, model: str, texts: Sequence[str], max_tokens: int = EMBED_MAX_TOKENS) -> list[list[float]]:
+        """One mean-pooled, unit-length vector per text, from ``model`` in embedding mode.
+
+        A text longer than ``max_tokens`` of the model's tokens keeps its end, as the
+        classifier does: the latest words say most about what is asked.
+        """
+        return await self._on_worker(self._embed_sync, model, tuple(texts), max_tokens)
+
+    def _embed_sync(self, model: str, texts: tuple[str, ...], max_tokens: int) -> list[list[float]]:
+        if not texts:
+            return []
+        llama = self._embedder_for(model)
+        capped = [_keep_last_tokens(llama, text, max_tokens) for text in texts]
+        try:
+            vectors: list[list[float]] = llama.embed(capped, normalize=True, truncate=True)
+        except (ValueError, RuntimeError) as exc:
+            raise UnavailableError(f"{model} could not embed the text ({exc}).", provider=LOCAL) from None
+        return vectors
+
+    def _embedder_for(self, name: str) -> llama_cpp.Llama:
+        if self._embedder is not None and self._embedder[0] == name:
+            return self._embedder[1]
+        path = self._path_of(name)
+        try:
+            read_gguf(path)
+        except InvalidModelFile as exc:
+            raise ModelMissingError(f"Cannot load {name}: {exc}.", provider=LOCAL) from None
+        self._close_embedder()  # one embedding model at a time: routers share one
+        settings = self._settings_for(name)
+        try:
+            llama = llama_cpp.Llama(
+                model_path=str(path), embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                n_ctx=EMBED_BATCH, n_batch=EMBED_BATCH, n_ubatch=EMBED_BATCH,
+                n_threads=settings.n_threads or default_threads(), n_gpu_layers=settings.n_gpu_layers,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelMissingError(f"llama.cpp could not load {name} for embeddings ({exc}).",
+                                    provider=LOCAL) from None
+        self._embedder = (name, llama)
+        return llama
+
+    def _close_embedder(self) -> None:
+        if self._embedder is not None:
+            self._embedder[1].close()
+        self._embedder = None
+
     async def forget_prefix(self) -> None:
         """Drop the KV cache's prompt prefix (benchmarks use it to measure a cold prompt)."""
         await self._on_worker(lambda: self._llama.reset() if self._llama else None)  # type: ignore[no-untyped-call]
@@ -357,6 +413,7 @@ class LocalLlamaProvider:
 
     async def aclose(self) -> None:
         await self._on_worker(self._unload_sync)
+        await self._on_worker(self._close_embedder)
         self._worker.shutdown(wait=True)
 
 
@@ -389,6 +446,13 @@ def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
             break
         n += 1
     return n
+
+
+def _keep_last_tokens(llama: llama_cpp.Llama, text: str, max_tokens: int) -> str:
+    tokens = llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+    if len(tokens) <= max_tokens:
+        return text
+    return llama.detokenize(tokens[-max_tokens:]).decode("utf-8", errors="ignore")
 
 
 def _closing(stream: Any) -> Any:

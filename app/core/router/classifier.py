@@ -1,6 +1,11 @@
-"""Plain-English rules, decided by a small model reading the message.
+"""Plain-English rules, decided by their example messages or by a small model reading
+the message.
 
-All candidate rules are decided together in one call. The prompt puts the static part
+``decide_by`` picks: "examples" compares the message with each rule's examples
+(example_classifier.py); "llm" asks a model; "auto" uses examples when every
+candidate rule has enough of them, and asks the model when they leave it undecided.
+
+For the model, all candidate rules are decided together in one call. The prompt puts the static part
 (instructions and the rules' descriptions) first and the message last, so llama.cpp's
 prefix cache skips re-reading the static part on every message. The local model is
 never asked to write: each answer label is scored as the first token of its reply
@@ -16,14 +21,27 @@ import json
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from app.core.providers.base import CancelToken, ChatMessage, ChatRequest, Sampling, TextDelta, Usage
+from app.core.providers.base import (
+    CancelToken,
+    ChatMessage,
+    ChatRequest,
+    Sampling,
+    TextDelta,
+    Usage,
+)
 from app.core.providers.errors import ProviderError
 from app.core.providers.local_llama import LabelScores
 from app.core.providers.registry import ProviderRegistry
 from app.core.router.conversation import Turn
+from app.core.router.embedding_cache import EmbeddingCache
 from app.core.router.engine import Decision, TraceEntry
+from app.core.router.example_classifier import (
+    ExampleClassifier,
+    decides_by_examples,
+    embedding_target,
+)
 from app.core.router.schema import ClassifierConfig, Router, Rule
 from app.core.router.targets import is_local, model_of
 from app.core.tokens import TokenCounter
@@ -44,18 +62,36 @@ class ClassifierAnswer:
     tokens_out: int = 0
     evaluated: int = 0  # prompt tokens not served from the prefix cache
     error: str | None = None
+    # llm: each answer word's log-probability; examples: each rule's similarity, best first
     scores: dict[str, float] = field(default_factory=dict, repr=False)
+    method: str = "llm"  # "examples" or "llm"
+    nearest: dict[str, str] = field(default_factory=dict, repr=False)  # examples: rule id → closest example
+    embedded: int = 0  # examples: texts embedded for this answer (the message + examples not cached)
+    why: str = ""  # examples: what won by how much, or why nothing did
+    undecided: ClassifierAnswer | None = None  # auto: the examples answer that left it to the llm
 
     @property
     def answer(self) -> str:
         return self.rule or NONE
 
     def to_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"model": self.model, "answer": self.answer,
-                                  "latency_ms": round(self.latency_ms, 1), "tokens": self.tokens_in}
+        out: dict[str, object] = {"method": self.method, "model": self.model, "answer": self.answer,
+                                  "latency_ms": round(self.latency_ms, 1), "scores": self._json_scores()}
+        if self.method == "examples":
+            out["nearest"] = self.nearest
+            out["embedded"] = self.embedded
+            out["why"] = self.why
+        else:
+            out["tokens"] = self.tokens_in
         if self.error:
             out["error"] = self.error
+        if self.undecided is not None:
+            out["undecided"] = self.undecided.to_dict()
         return out
+
+    def _json_scores(self) -> dict[str, float | None]:
+        # -inf (a grammar's unchosen words) is not JSON: null says "not chosen at all".
+        return {k: round(v, 4) if math.isfinite(v) else None for k, v in self.scores.items()}
 
 
 def labels_for(rules: Sequence[Rule]) -> dict[str, str]:
@@ -79,10 +115,16 @@ def classifier_messages(rules: Sequence[Rule], conversation: Sequence[Turn], con
                         counter: TokenCounter) -> list[ChatMessage]:
     """Static instructions first; then up to ``context_turns`` earlier turns and the
     message itself, cut to ``max_message_tokens``."""
+    return [ChatMessage("system", static_prompt(rules)), ChatMessage("user", message_text(conversation, config, counter))]
+
+
+def message_text(conversation: Sequence[Turn], config: ClassifierConfig, counter: TokenCounter) -> str:
+    """What the classifier reads: the message, after up to ``context_turns`` earlier
+    turns, cut to ``max_message_tokens``."""
     turns = [t for t in conversation if t.role in ("user", "assistant")]
     recent = turns[-(config.context_turns + 1):] if turns else []
     text = "\n".join(f"{t.role}: {t.content}" if len(recent) > 1 else t.content for t in recent)
-    return [ChatMessage("system", static_prompt(rules)), ChatMessage("user", _truncate(text, config, counter))]
+    return _truncate(text, config, counter)
 
 
 def _truncate(text: str, config: ClassifierConfig, counter: TokenCounter) -> str:
@@ -96,8 +138,48 @@ def _truncate(text: str, config: ClassifierConfig, counter: TokenCounter) -> str
 
 
 async def classify(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
-                   config: ClassifierConfig, counter: TokenCounter) -> ClassifierAnswer:
-    """One call deciding between ``rules``; never raises."""
+                   config: ClassifierConfig, counter: TokenCounter,
+                   cache: EmbeddingCache | None = None) -> ClassifierAnswer:
+    """Decide between ``rules`` as the router's ``decide_by`` says; never raises.
+
+    ``cache`` holds the examples' vectors (default: the one in the data directory)."""
+    if not decides_by_examples(rules, config):
+        return await _classify_llm(registry, rules, conversation, config, counter)
+    started = time.perf_counter()
+    by_examples = await _classify_examples(registry, rules, conversation, config, counter,
+                                           cache or EmbeddingCache.shared())
+    if by_examples.rule is not None or config.decide_by == "examples":
+        return by_examples
+    llm = await _classify_llm(registry, rules, conversation, config, counter)
+    return replace(llm, latency_ms=(time.perf_counter() - started) * 1000, undecided=by_examples)
+
+
+async def _classify_examples(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
+                             config: ClassifierConfig, counter: TokenCounter,
+                             cache: EmbeddingCache) -> ClassifierAnswer:
+    started = time.perf_counter()
+    model = embedding_target(config)
+    text = message_text(conversation, config, counter)
+    classifier = ExampleClassifier(registry.local, cache)
+    try:
+        # Embedding examples not cached yet is a one-off per example (a new router, an
+        # added example): it is not held to the per-message timeout, else a router with
+        # many new examples would never get them cached.
+        examples, new = await classifier.example_vectors(rules, config)
+        found = await asyncio.wait_for(classifier.score(rules, text, config, examples), timeout=config.timeout_s)
+    except TimeoutError:
+        why = f"no answer within {config.timeout_s:g} s"
+        return ClassifierAnswer(None, model, (time.perf_counter() - started) * 1000, error=why, method="examples")
+    except ProviderError as exc:
+        return ClassifierAnswer(None, model, (time.perf_counter() - started) * 1000, error=exc.message,
+                                method="examples")
+    return ClassifierAnswer(found.rule, model, (time.perf_counter() - started) * 1000, scores=found.scores,
+                            method="examples", nearest=found.nearest, embedded=found.embedded + new, why=found.why)
+
+
+async def _classify_llm(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
+                        config: ClassifierConfig, counter: TokenCounter) -> ClassifierAnswer:
+    """One call to the classifier model deciding between ``rules``; never raises."""
     started = time.perf_counter()
 
     def failed(why: str) -> ClassifierAnswer:
@@ -160,12 +242,30 @@ def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -
     """The decision once the classifier has spoken: its rule's target, or the fallback
     the engine already chose, with the classifier's line added to the trace."""
     trace = [*decision.trace]
+    for by_examples in (answer.undecided, answer):
+        if by_examples is not None and by_examples.method == "examples":
+            _note_similarities(trace, by_examples)
+    if answer.undecided is not None:
+        left = answer.undecided.error or answer.undecided.why
+        trace.append(TraceEntry("classifier", False, f"examples left it undecided ({left}); asked the model"))
     if answer.rule is None:
         why = f"error: {answer.error}" if answer.error else "answered none"
+        if answer.method == "examples" and not answer.error:
+            why = f"matched no rule by examples: {answer.why}"
         trace.append(TraceEntry("classifier", False, f"{answer.model} {why} ({answer.latency_ms:.0f} ms)"))
         reason = decision.reason.replace("until it answers, ", f"it {why}; ", 1)
         return _decided(decision, decision.target, None, reason, trace)
     rule = router.rule(answer.rule)
+    if answer.method == "examples":
+        trace.append(TraceEntry("classifier", True, f'{answer.model} chose "{rule.id}" by its examples: '
+                                                    f"{answer.why} ({answer.latency_ms:.0f} ms)"))
+        reason = (f"Routed to {rule.route_to} because the message is closest to the examples of rule "
+                  f'"{rule.label}" (similarity {answer.scores[rule.id]:.2f}; closest: '
+                  f'"{_short(answer.nearest[rule.id])}").')
+        for i, entry in enumerate(trace):
+            if entry.rule == rule.id:
+                trace[i] = TraceEntry(rule.id, True, entry.detail)
+        return _decided(decision, rule.route_to, rule.id, reason, trace)
     trace.append(TraceEntry("classifier", True, f'{answer.model} chose "{rule.id}" ({answer.latency_ms:.0f} ms)'))
     for i, entry in enumerate(trace):
         if entry.rule == rule.id:
@@ -173,6 +273,19 @@ def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -
     reason = (f'Routed to {rule.route_to} because the classifier matched rule "{rule.label}": '
               f"{rule.description}.")
     return _decided(decision, rule.route_to, rule.id, reason, trace)
+
+
+def _note_similarities(trace: list[TraceEntry], answer: ClassifierAnswer) -> None:
+    """Each scored rule's line says how close the message came and to which example."""
+    for i, entry in enumerate(trace):
+        if entry.rule in answer.scores:
+            trace[i] = TraceEntry(entry.rule, False, f"similarity {answer.scores[entry.rule]:.3f} to its examples; "
+                                                     f'closest: "{_short(answer.nearest[entry.rule])}"')
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def _decided(before: Decision, target: str | None, rule: str | None, reason: str,

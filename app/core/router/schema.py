@@ -14,11 +14,15 @@ from typing import Any
 
 from app.core.router.conditions import Condition, parse_condition
 from app.core.router.fields import Fields, RouterFormatError
-from app.core.router.targets import is_target
+from app.core.router.targets import is_local, is_target
 
 SCHEMA_VERSION = 1
 RULE_KINDS = ("calculated", "classified")
 CLASSIFIER_METHODS = ("loglik", "grammar")
+DECIDE_BY = ("auto", "examples", "llm")
+MIN_EXAMPLES_FOR_AUTO = 3  # fewer examples than this and similarity is mostly noise
+_CLASSIFIER_KEYS = ("target", "method", "timeout_s", "context_turns", "max_message_tokens",
+                    "decide_by", "embedding_model", "threshold", "margin")
 _RULE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 
@@ -39,6 +43,18 @@ class ClassifierConfig:
     timeout_s: float = 2.0
     context_turns: int = 0  # earlier turns the classifier sees besides the message
     max_message_tokens: int = 256
+    # "examples": similarity to the rules' example messages; "llm": ask the model above;
+    # "auto": examples when every candidate rule has MIN_EXAMPLES_FOR_AUTO of them.
+    decide_by: str = "auto"
+    embedding_model: str | None = None  # "local:<name>"; None: the target if local, else the bundled model
+    # The winner must score at least `threshold` (cosine similarity of mean-pooled
+    # vectors) and lead the runner-up by `margin`. The bundled model's vectors all point
+    # much the same way (unrelated texts still score ~0.8), so the defaults are tuned to
+    # it on scripts/bench.py's development set: no on-topic message scored below 0.80
+    # there, and leads under 0.002 were coin flips; stricter values left more messages
+    # undecided than they saved from a wrong route.
+    threshold: float = 0.8
+    margin: float = 0.002
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,7 @@ class Rule:
     enabled: bool = True
     when: Condition | None = None  # calculated rules only
     description: str = ""  # classified rules: the plain-English test
+    examples: tuple[str, ...] = ()  # classified rules: messages that belong to it
 
     @property
     def classified(self) -> bool:
@@ -103,11 +120,23 @@ def parse_router(data: Any) -> Router:
 
 
 def _parse_classifier(f: Fields) -> ClassifierConfig:
-    f.only("target", "method", "timeout_s", "context_turns", "max_message_tokens")
+    f.only(*_CLASSIFIER_KEYS)
     default = ClassifierConfig()
     timeout = f.number("timeout_s") if f.has("timeout_s") else default.timeout_s
     if not 0 < timeout <= 60:
         f.fail("timeout_s", f"must be between 0 and 60 seconds, got {timeout:g}")
+    threshold = float(f.number("threshold")) if f.has("threshold") else default.threshold
+    if not -1 <= threshold <= 1:
+        f.fail("threshold", f"is a similarity, between -1 and 1; got {threshold:g}")
+    margin = float(f.number("margin")) if f.has("margin") else default.margin
+    if not 0 <= margin <= 1:
+        f.fail("margin", f"is how far the best rule must lead the next, between 0 and 1; got {margin:g}")
+    embedding_model = None
+    if f.has("embedding_model"):
+        embedding_model = _parse_target(f, "embedding_model")
+        if not is_local(embedding_model):
+            f.fail("embedding_model", f'embeddings are made on this computer: expected "local:<model name>", '
+                                      f'got "{embedding_model}"')
     return ClassifierConfig(
         target=_parse_target(f, "target") if f.has("target") else default.target,
         method=f.choice("method", CLASSIFIER_METHODS, default=default.method),
@@ -115,6 +144,10 @@ def _parse_classifier(f: Fields) -> ClassifierConfig:
         context_turns=f.whole("context_turns", minimum=0) if f.has("context_turns") else 0,
         max_message_tokens=f.whole("max_message_tokens", minimum=8) if f.has("max_message_tokens")
         else default.max_message_tokens,
+        decide_by=f.choice("decide_by", DECIDE_BY, default=default.decide_by),
+        embedding_model=embedding_model,
+        threshold=threshold,
+        margin=margin,
     )
 
 
@@ -145,7 +178,7 @@ def _parse_sticky(f: Fields) -> Sticky:
 
 def _parse_rule(data: Any, path: str) -> Rule:
     f = Fields(data, path)
-    f.only("id", "type", "title", "enabled", "when", "description", "route_to")
+    f.only("id", "type", "title", "enabled", "when", "description", "examples", "route_to")
     rule_id = f.text("id", non_empty=True)
     if not _RULE_ID.fullmatch(rule_id):
         f.fail("id", f'"{rule_id}" may use only letters, digits, "_", "-" and "."')
@@ -159,7 +192,11 @@ def _parse_rule(data: Any, path: str) -> Rule:
     if kind == "classified":
         if f.has("when"):
             f.fail("when", "a classified rule is decided by its description, not by conditions")
-        return Rule(**common, description=f.text("description", non_empty=True))
+        examples = f.texts("examples", non_empty=False) if f.has("examples") else ()
+        return Rule(**common, description=f.text("description", non_empty=True), examples=examples)
+    if f.has("examples"):
+        f.fail("examples", 'examples belong to plain-English rules ("type": "classified"); '
+                           "this rule is decided by its conditions")
     if not f.has("when"):
         f.fail("when", 'missing (or set "type": "classified" and give a "description")')
     return Rule(**common, when=parse_condition(f.raw("when"), f.at("when")),
@@ -206,8 +243,7 @@ def dump_router(router: Router) -> dict[str, Any]:
                                            ("messages", router.sticky.messages)) if v is not None}
     if router.classifier != ClassifierConfig():
         default = ClassifierConfig()
-        out["classifier"] = {k: getattr(router.classifier, k) for k in
-                             ("target", "method", "timeout_s", "context_turns", "max_message_tokens")
+        out["classifier"] = {k: getattr(router.classifier, k) for k in _CLASSIFIER_KEYS
                              if getattr(router.classifier, k) != getattr(default, k)}
     out["rules"] = [_dump_rule(r) for r in router.rules]
     return out
@@ -225,6 +261,8 @@ def _dump_rule(rule: Rule) -> dict[str, Any]:
         out["when"] = rule.when.to_dict()
     if rule.description:
         out["description"] = rule.description
+    if rule.examples:
+        out["examples"] = list(rule.examples)
     out["route_to"] = rule.route_to
     return out
 

@@ -24,3 +24,15 @@ def test_classifier_runs_when_needed_and_is_reported(capsys):
     assert classifier["model"] == "local:SmolLM2-135M-Instruct"
     assert classifier["answer"] in ("hard_reasoning", "none") and classifier["tokens"] > 0
     assert result["trace"][-1]["rule"] == "classifier"
+
+
+@pytest.mark.model
+def test_specialists_decide_by_their_examples(capsys):
+    _, out, _ = route(capsys, "--router", "Specialists", "--message",
+                      "Please write a friendly note inviting my team to a picnic on Friday", "--json")
+    result = json.loads(out)
+    classifier = result["classifier"]
+    assert {"method", "model", "answer", "latency_ms", "scores"} <= set(classifier)
+    assert classifier["method"] == "examples" and set(classifier["scores"]) == {"reasoning", "writing"}
+    assert (result["target"], result["rule"]) == ("anthropic:claude-sonnet-4-5", "writing")
+    assert 'closest: "' in next(t["detail"] for t in result["trace"] if t["rule"] == "writing")

@@ -68,6 +68,8 @@ def routers(draw):
             rule["enabled"] = draw(st.booleans())
         if draw(st.integers(0, 4)) == 0:
             rule.update(type="classified", description=draw(words))
+            if draw(st.booleans()):
+                rule["examples"] = draw(st.lists(words, max_size=4))
         else:
             rule["when"] = draw(conditions)
         rules.append(rule)

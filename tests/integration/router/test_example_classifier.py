@@ -1,0 +1,133 @@
+"""Plain-English rules decided by their examples, with the real bundled model as embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+from app.core.providers.registry import ProviderRegistry
+from app.core.router import Turn, parse_router
+from app.core.router.classifier import classify
+from app.core.router.embedding_cache import EmbeddingCache
+from app.core.tokens import default_counter
+
+pytestmark = pytest.mark.model
+EXAMPLES = json.loads((Path(__file__).parents[2] / "data" / "classifier_examples.json").read_text())
+BUNDLED = "SmolLM2-135M-Instruct"
+
+
+def router(decide_by: str = "auto", threshold: float = 0.8, margin: float = 0.002, examples=EXAMPLES,
+           routes=("code", "translation", "chitchat")):
+    return parse_router({
+        "schema": 1, "name": "Examples", "fallback": ["local:SmolLM2-135M-Instruct"],
+        "classifier": {"decide_by": decide_by, "threshold": threshold, "margin": margin, "timeout_s": 30},
+        "rules": [{"id": r, "type": "classified", "description": f"messages about {r}",
+                   "examples": examples.get(r, []), "route_to": f"remote:{r}"} for r in routes]})
+
+
+class CountingProvider(LocalLlamaProvider):
+    """The real provider, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__(settings_for=lambda name: LocalModelSettings(n_ctx=2048))
+        self.embedded: list[str] = []
+
+    async def embed(self, model, texts, max_tokens=256):
+        self.embedded.extend(texts)
+        return await super().embed(model, texts, max_tokens)
+
+
+@pytest.fixture
+async def local():
+    provider = CountingProvider()
+    registry = ProviderRegistry([], lambda provider_id: None, provider)
+    yield registry
+    await registry.aclose()
+
+
+def ask(local, r, text, cache):
+    return classify(local, r.rules, [Turn("user", text)], r.classifier, default_counter(), cache)
+
+
+async def test_embeddings_are_unit_vectors_and_similar_texts_are_closer(local):
+    a, b, c = await local.local.embed(BUNDLED, ["translate 'hello' into french", "translate 'goodbye' into french",
+                                                "my rust code does not compile"])
+    dot = lambda x, y: sum(p * q for p, q in zip(x, y))
+    assert len(a) == 576 and abs(dot(a, a) - 1) < 1e-3
+    assert dot(a, b) > dot(a, c)
+
+
+async def test_long_messages_are_cut_to_the_token_budget(local):
+    [long], [short] = await local.local.embed(BUNDLED, ["word " * 5000]), await local.local.embed(
+        BUNDLED, ["word " * 5000], max_tokens=8)
+    assert len(long) == len(short) == 576  # embedded without overflowing the context
+
+
+async def test_examples_decide_and_the_answer_explains(local, tmp_path):
+    r = router()
+    answer = await ask(local, r, "how do you say 'good night' in spanish", EmbeddingCache(tmp_path / "c.sqlite3"))
+    assert answer.method == "examples" and answer.error is None
+    assert answer.rule == "translation"
+    assert next(iter(answer.scores)) == "translation" and set(answer.scores) == {"code", "translation", "chitchat"}
+    assert answer.nearest["translation"] in EXAMPLES["translation"]
+    out = answer.to_dict()
+    assert {"method", "model", "answer", "latency_ms", "scores"} <= set(out) and out["model"] == f"local:{BUNDLED}"
+
+
+async def test_cache_hits_skip_re_embedding(local, tmp_path):
+    provider: CountingProvider = local.local
+    path = tmp_path / "c.sqlite3"
+    r = router()
+    n_examples = sum(len(rule.examples) for rule in r.rules)
+    first = await ask(local, r, "hello!", EmbeddingCache(path))
+    assert first.embedded == n_examples + 1 and len(provider.embedded) == n_examples + 1
+    provider.embedded.clear()
+    again = await ask(local, r, "hi again", EmbeddingCache(path))  # a fresh start: read back from disk
+    assert again.embedded == 1 and provider.embedded == ["hi again"]
+    assert again.scores.keys() == first.scores.keys()
+    provider.embedded.clear()
+    more = {**EXAMPLES, "chitchat": [*EXAMPLES["chitchat"], "good evening, how's it going"]}
+    await ask(local, router(examples=more), "hey", EmbeddingCache(path))
+    assert provider.embedded == ["good evening, how's it going", "hey"]  # only the new example
+
+
+async def test_threshold_and_margin_fall_through(local, tmp_path):
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    strict = await ask(local, router(decide_by="examples", threshold=0.999), "translate 'cat' to french", cache)
+    assert strict.method == "examples" and strict.rule is None and "below the threshold" in strict.why
+    wide = await ask(local, router(decide_by="examples", threshold=-1, margin=0.9), "translate 'cat' to french", cache)
+    assert wide.rule is None and "less than the margin" in wide.why
+    auto = await ask(local, router(decide_by="auto", threshold=0.999), "translate 'cat' to french", cache)
+    assert auto.method == "llm" and auto.undecided is not None and auto.undecided.method == "examples"
+    assert auto.error is None and set(auto.to_dict()["undecided"]["scores"]) == {"code", "translation", "chitchat"}
+
+
+async def test_auto_switches_on_the_number_of_examples(local, tmp_path):
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    enough = await ask(local, router(), "fix my python KeyError", cache)
+    assert enough.method == "examples"
+    few = {**EXAMPLES, "code": EXAMPLES["code"][:2]}
+    too_few = await ask(local, router(examples=few), "fix my python KeyError", cache)
+    assert too_few.method == "llm" and too_few.undecided is None and too_few.scores.keys() >= {"none"}
+    forced = await ask(local, router(decide_by="llm"), "fix my python KeyError", cache)
+    assert forced.method == "llm"
+
+
+async def test_a_missing_embedding_model_is_an_answer_of_none(local, tmp_path):
+    r = parse_router({"schema": 1, "name": "x", "fallback": ["local:SmolLM2-135M-Instruct"],
+                      "classifier": {"decide_by": "examples", "embedding_model": "local:Not-Installed"},
+                      "rules": [{"id": "a", "type": "classified", "description": "d", "examples": ["x", "y", "z"],
+                                 "route_to": "remote:a"}]})
+    answer = await ask(local, r, "hi", EmbeddingCache(tmp_path / "c.sqlite3"))
+    assert answer.rule is None and "not installed" in answer.error and answer.method == "examples"
+
+
+async def test_chat_model_stays_loaded_while_embedding(local, tmp_path):
+    provider = local.local
+    await provider.load(BUNDLED)
+    loaded = provider.loaded
+    await ask(local, router(), "hello", EmbeddingCache(tmp_path / "c.sqlite3"))
+    assert provider.loaded is loaded  # the embedder is a second context, not a reload
