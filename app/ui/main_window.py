@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.usage_dialog: QDialog | None = None
         self.usage_view: Any = None
         self.models_window: Any = None
+        self.router_editor: Any = None
         self.setWindowTitle("Switchboard")
         self.setAccessibleName("Switchboard")
         self.resize(1180, 780)
@@ -227,6 +228,8 @@ class MainWindow(QMainWindow):
         self.sidebar_action.setChecked(True)
         self.offline_action = self._action(view, "&Offline mode", self.set_offline, None, True)
         view.addSeparator()
+        self.router_editor_action = self._action(view, "Router &editor…", self.open_router_editor,
+                                                 "Ctrl+Shift+R")
         self.models_action = self._action(view, "&Models…", self.open_models, "Ctrl+Shift+M")
         self.usage_action = self._action(view, "&Usage and savings…", self.open_usage, "Ctrl+Shift+U")
 
@@ -393,17 +396,28 @@ class MainWindow(QMainWindow):
         elif kind == "open_models":
             self.open_models()
         elif kind == "open_router_editor":
-            self._open_routers_folder()
+            self.open_router_editor()
 
-    def _open_routers_folder(self) -> None:
-        # The router editor is a window still to come; until then, routers are JSON files
-        # in a folder the user can open.
-        from app.core.router.library import user_routers_dir
+    def open_router_editor(self) -> None:
+        if self.session is None:
+            return
+        if self.router_editor is None:
+            from app.ui.router_editor.router_editor_window import RouterEditorWindow
 
-        folder = user_routers_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-        self.status.showMessage(f"Opened {folder}", 8000)
+            self.router_editor = RouterEditorWindow(self.session, self)
+            self.router_editor.sig_routers_changed.connect(self._on_routers_changed)
+            self.router_editor.sig_use.connect(self._use_router)
+        self.router_editor.show()
+        self.router_editor.raise_()
+
+    def _on_routers_changed(self) -> None:
+        if self.chat is not None:
+            self.chat.reload_routers()
+
+    def _use_router(self, name: str) -> None:
+        if self.chat is not None:
+            self.chat.use_router(name)
+            self.status.showMessage(f"This chat now uses “{name}”.", 6000)
 
     # ---- reactions -------------------------------------------------------------------------
 
@@ -430,6 +444,10 @@ class MainWindow(QMainWindow):
     # ---- closing ---------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # Qt's name
+        if self.router_editor is not None and self.router_editor.isVisible() \
+                and not self.router_editor.close():  # unsaved router changes: the user cancelled
+            event.ignore()
+            return
         if self.chat is not None:
             self.chat.stop()
         if self.sidebar is not None:

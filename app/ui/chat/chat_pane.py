@@ -133,6 +133,12 @@ class ChatPane(QWidget):
         self.router_picker.setCurrentText(self._router_name)
         self.router_picker.blockSignals(False)
 
+    def use_router(self, name: str) -> None:
+        """Route this chat with ``name`` from now on (the router editor's "Use in this chat")."""
+        self._router_name = name
+        self.reload_routers()
+        self._on_router_picked(name)
+
     def focus_router_picker(self) -> None:
         self.router_picker.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.router_picker.showPopup()

@@ -1,0 +1,1 @@
+"""The router editor: rules, their conditions and targets, and a test panel."""

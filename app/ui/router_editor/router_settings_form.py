@@ -1,0 +1,385 @@
+"""A router's own settings: name, description, the fallback chain, stickiness and the
+classifier that decides plain-English rules.
+
+Like the rule form, it writes back only the keys it owns and keeps the rest.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller.target_choices import TargetChoice
+from app.core.router.schema import ClassifierConfig
+from app.ui.inline_message import InlineMessage
+from app.ui.router_editor.target_picker import TargetPicker
+
+_DEFAULT = ClassifierConfig()
+METHODS = {"loglik": "Score each rule (fast, local models)", "grammar": "Constrained answer"}
+DECIDE_BY = {"auto": "Examples when every rule has 3 or more, else the model",
+             "examples": "Example messages (embeddings)", "llm": "The classifier model reads the rules"}
+
+
+class RouterSettingsForm(QWidget):
+    sig_changed = Signal()
+
+    def __init__(self, targets: Sequence[TargetChoice], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._data: dict[str, Any] = {}
+        self._targets = list(targets)
+        self._loading = False
+        self._errors: dict[str, InlineMessage] = {}
+
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Router name")
+        self.description = QPlainTextEdit()
+        self.description.setAccessibleName("Router description")
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.fallback = FallbackChain(targets)
+
+        self.sticky = QCheckBox("Keep a conversation on the model a rule chose")
+        self.sticky_minutes_on = QCheckBox("for")
+        self.sticky_minutes = _spin(1, 24 * 60, " min", "Sticky minutes")
+        self.sticky_messages_on = QCheckBox("or for")
+        self.sticky_messages = _spin(1, 1000, " follow-up messages", "Sticky messages")
+        sticky_row = QHBoxLayout()
+        for w in (self.sticky_minutes_on, self.sticky_minutes, self.sticky_messages_on, self.sticky_messages):
+            sticky_row.addWidget(w)
+        sticky_row.addStretch(1)
+
+        self.classifier_target = TargetPicker(targets)
+        self.decide_by = _combo(DECIDE_BY, "Decide plain-English rules by")
+        self.method = _combo(METHODS, "How the model is asked")
+        self.timeout = QDoubleSpinBox()
+        self.timeout.setAccessibleName("Classifier timeout")
+        self.timeout.setRange(0.1, 60.0)
+        self.timeout.setSingleStep(0.5)
+        self.timeout.setSuffix(" s")
+        self.context_turns = _spin(0, 20, " earlier turns", "Classifier context turns")
+        self.max_tokens = _spin(8, 8192, " tokens", "Classifier message limit")
+
+        form = QFormLayout()
+        form.addRow("Name", self._with_error(self.name, "name"))
+        form.addRow("Description", self.description)
+        form.addRow(QLabel("If no rule matches, or a rule's model cannot answer, try in order:"))
+        form.addRow(self._with_error(self.fallback, "fallback"))
+        form.addRow(self.sticky)
+        form.addRow(self._with_error(sticky_row, "sticky"))
+        classifier = QGroupBox("Classifier (for plain-English rules)")
+        cform = QFormLayout(classifier)
+        cform.addRow("Decide by", self.decide_by)
+        cform.addRow("Model", self._with_error(self.classifier_target, "classifier.target"))
+        cform.addRow("Method", self.method)
+        cform.addRow("Time limit", self._with_error(self.timeout, "classifier.timeout_s"))
+        cform.addRow("Context", self.context_turns)
+        cform.addRow("Reads at most", self.max_tokens)
+        self.general_error = InlineMessage("Router problem")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(classifier)
+        layout.addWidget(self.general_error)
+        layout.addStretch(1)
+
+        self.name.textEdited.connect(self._changed)
+        self.description.textChanged.connect(self._changed)
+        self.fallback.sig_changed.connect(self._changed)
+        for box in (self.sticky, self.sticky_minutes_on, self.sticky_messages_on):
+            box.toggled.connect(self._on_sticky)
+        for spin in (self.sticky_minutes, self.sticky_messages, self.context_turns, self.max_tokens):
+            spin.valueChanged.connect(self._changed)
+        self.timeout.valueChanged.connect(self._changed)
+        self.classifier_target.sig_changed.connect(self._changed)
+        self.decide_by.currentIndexChanged.connect(self._changed)
+        self.method.currentIndexChanged.connect(self._changed)
+
+    def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        if isinstance(field, QHBoxLayout):
+            layout.addLayout(field)
+        else:
+            layout.addWidget(field)
+        label = InlineMessage(f"Problem with {key}")
+        self._errors[key] = label
+        layout.addWidget(label)
+        return box
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def set_router(self, data: dict[str, Any]) -> None:
+        self._loading = True
+        self._data = copy.deepcopy(data)
+        self.name.setText(str(data.get("name", "")))
+        self.description.setPlainText(str(data.get("description", "")))
+        fallback = data.get("fallback")
+        self.fallback.set_targets([str(t) for t in fallback] if isinstance(fallback, list) else [])
+        sticky = data.get("sticky") if isinstance(data.get("sticky"), dict) else None
+        self.sticky.setChecked(sticky is not None)
+        minutes = (sticky or {}).get("minutes")
+        messages = (sticky or {}).get("messages")
+        self.sticky_minutes_on.setChecked(isinstance(minutes, int))
+        self.sticky_minutes.setValue(minutes if isinstance(minutes, int) else 30)
+        self.sticky_messages_on.setChecked(isinstance(messages, int) or sticky is None)
+        self.sticky_messages.setValue(messages if isinstance(messages, int) else 3)
+        self._enable_sticky()
+        c = data.get("classifier") if isinstance(data.get("classifier"), dict) else {}
+        self.classifier_target.set_target(str(c.get("target", _DEFAULT.target)))
+        _select(self.decide_by, str(c.get("decide_by", getattr(_DEFAULT, "decide_by", "auto"))))
+        _select(self.method, str(c.get("method", _DEFAULT.method)))
+        self.timeout.setValue(float(c.get("timeout_s", _DEFAULT.timeout_s)))
+        self.context_turns.setValue(int(c.get("context_turns", _DEFAULT.context_turns)))
+        self.max_tokens.setValue(int(c.get("max_message_tokens", _DEFAULT.max_message_tokens)))
+        self.clear_errors()
+        self._loading = False
+
+    def set_targets(self, targets: Sequence[TargetChoice]) -> None:
+        self.fallback.set_choices(targets)
+        self.classifier_target.set_choices(targets)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def value(self) -> dict[str, Any]:
+        """The router's JSON with this form's fields in place (rules untouched)."""
+        data = copy.deepcopy(self._data)
+        data["name"] = self.name.text().strip()
+        description = self.description.toPlainText().strip()
+        if description:
+            data["description"] = description
+        else:
+            data.pop("description", None)
+        data["fallback"] = self.fallback.targets()
+        if self.sticky.isChecked():
+            sticky = {}
+            if self.sticky_minutes_on.isChecked():
+                sticky["minutes"] = self.sticky_minutes.value()
+            if self.sticky_messages_on.isChecked():
+                sticky["messages"] = self.sticky_messages.value()
+            data["sticky"] = sticky
+        else:
+            data.pop("sticky", None)
+        classifier = self._classifier()
+        if classifier:
+            data["classifier"] = classifier
+        else:
+            data.pop("classifier", None)
+        return data
+
+    def _classifier(self) -> dict[str, Any]:
+        """Only what differs from the defaults, as the file format writes it."""
+        given = self._data.get("classifier")
+        out: dict[str, Any] = copy.deepcopy(given) if isinstance(given, dict) else {}
+        fields: dict[str, Any] = {
+            "target": self.classifier_target.target().strip(),
+            "decide_by": self.decide_by.currentData(),
+            "method": self.method.currentData(),
+            "timeout_s": round(self.timeout.value(), 2),
+            "context_turns": self.context_turns.value(),
+            "max_message_tokens": self.max_tokens.value(),
+        }
+        for key, value in fields.items():
+            default = getattr(_DEFAULT, key, "auto" if key == "decide_by" else None)
+            if value == default and key not in out:
+                continue
+            if value == default:
+                out.pop(key)
+            else:
+                out[key] = value
+        return out
+
+    # ---- errors -------------------------------------------------------------------------
+
+    def show_error(self, path: str, message: str) -> None:
+        self.clear_errors()
+        key = path.split("[", 1)[0]
+        if key not in self._errors and key.startswith("classifier."):
+            key = "classifier.target" if key.endswith("target") else key
+        if key == "fallback" and self.fallback.show_error(path, message):
+            return
+        label = self._errors.get(key, self.general_error)
+        label.set_message(message if label is not self.general_error or not path else f"{path}: {message}",
+                          "error")
+
+    def clear_errors(self) -> None:
+        for label in (*self._errors.values(), self.general_error):
+            label.set_message("")
+        self.fallback.clear_errors()
+
+    def _changed(self) -> None:
+        if not self._loading:
+            self.sig_changed.emit()
+
+    def _on_sticky(self) -> None:
+        self._enable_sticky()
+        self._changed()
+
+    def _enable_sticky(self) -> None:
+        on = self.sticky.isChecked()
+        self.sticky_minutes_on.setEnabled(on)
+        self.sticky_messages_on.setEnabled(on)
+        self.sticky_minutes.setEnabled(on and self.sticky_minutes_on.isChecked())
+        self.sticky_messages.setEnabled(on and self.sticky_messages_on.isChecked())
+
+
+class FallbackChain(QWidget):
+    """The fallback targets in order, one picker a row, with up / remove buttons."""
+
+    sig_changed = Signal()
+
+    def __init__(self, targets: Sequence[TargetChoice], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._choices = list(targets)
+        self._rows: list[tuple[QWidget, TargetPicker]] = []
+        self.rows = QVBoxLayout()
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.add_button = QPushButton("+ Add fallback")
+        self.add_button.clicked.connect(self._add_clicked)
+        self.error = InlineMessage("Problem with fallback")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.rows)
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_button)
+        add_row.addStretch(1)
+        layout.addLayout(add_row)
+
+    def set_choices(self, targets: Sequence[TargetChoice]) -> None:
+        self._choices = list(targets)
+        for _, picker in self._rows:
+            picker.set_choices(targets)
+
+    def set_targets(self, targets: list[str]) -> None:
+        while self._rows:
+            self._take(0)
+        for target in targets:
+            self._append(target)
+
+    def targets(self) -> list[str]:
+        return [picker.target().strip() for _, picker in self._rows]
+
+    def pickers(self) -> list[TargetPicker]:
+        return [picker for _, picker in self._rows]
+
+    def show_error(self, path: str, message: str) -> bool:
+        self.clear_errors()
+        if not path.startswith("fallback["):
+            return False
+        index = int(path[len("fallback["):].split("]", 1)[0])
+        if not 0 <= index < len(self._rows):
+            return False
+        row, picker = self._rows[index]
+        picker.setToolTip(message)
+        label = row.findChild(InlineMessage)
+        if label is None:
+            return False
+        label.set_message(message, "error")
+        return True
+
+    def clear_errors(self) -> None:
+        for row, _ in self._rows:
+            label = row.findChild(InlineMessage)
+            if label is not None:
+                label.set_message("")
+
+    def _append(self, target: str) -> None:
+        row = QWidget()
+        picker = TargetPicker(self._choices)
+        picker.set_target(target)
+        picker.setAccessibleName(f"Fallback {len(self._rows) + 1}")
+        up = QToolButton()
+        up.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp))
+        up.setAccessibleName("Try earlier")
+        up.setToolTip("Try this one earlier")
+        remove = QToolButton()
+        remove.setText("×")
+        remove.setAccessibleName("Remove fallback")
+        remove.setToolTip("Remove from the fallback chain")
+        line = QHBoxLayout()
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(picker, 1)
+        line.addWidget(up)
+        line.addWidget(remove)
+        box = QVBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addLayout(line)
+        box.addWidget(InlineMessage("Problem with this fallback"))
+        self._rows.append((row, picker))
+        self.rows.addWidget(row)
+        picker.sig_changed.connect(lambda _: self.sig_changed.emit())
+        up.clicked.connect(lambda: self._raise(row))
+        remove.clicked.connect(lambda: self._remove(row))
+
+    def _take(self, index: int) -> None:
+        row, _ = self._rows.pop(index)
+        self.rows.removeWidget(row)
+        row.deleteLater()
+
+    def _index(self, row: QWidget) -> int:
+        return next(i for i, (r, _) in enumerate(self._rows) if r is row)
+
+    def _add_clicked(self) -> None:
+        used = set(self.targets())
+        free = next((c.target for c in self._choices if c.target not in used), "")
+        self._append(free)
+        self.sig_changed.emit()
+
+    def _remove(self, row: QWidget) -> None:
+        self._take(self._index(row))
+        self.sig_changed.emit()
+
+    def _raise(self, row: QWidget) -> None:
+        index = self._index(row)
+        if index == 0:
+            return
+        targets = self.targets()
+        targets[index - 1], targets[index] = targets[index], targets[index - 1]
+        for (_, picker), target in zip(self._rows, targets, strict=True):
+            picker.set_target(target)
+        self.sig_changed.emit()
+
+
+def _spin(low: int, high: int, suffix: str, name: str) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setSuffix(suffix)
+    spin.setAccessibleName(name)
+    return spin
+
+
+def _combo(items: dict[str, str], name: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setAccessibleName(name)
+    for key, label in items.items():
+        combo.addItem(label, key)
+    return combo
+
+
+def _select(combo: QComboBox, key: str) -> None:
+    index = combo.findData(key)
+    if index < 0:  # a value from a newer Switchboard: show it rather than change it
+        combo.addItem(key, key)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)

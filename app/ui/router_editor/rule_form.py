@@ -1,0 +1,279 @@
+"""One rule's form: title (its id follows), target, and either conditions or a
+plain-English description with example messages.
+
+The form edits a copy of the rule's JSON and writes back only the keys it owns, so a
+field from a newer Switchboard survives a round trip through this editor.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller.target_choices import TargetChoice
+from app.ui.inline_message import InlineMessage
+from app.ui.router_editor.conditions.when_editor import WhenEditor
+from app.ui.router_editor.target_picker import TargetPicker
+
+CALCULATED, CLASSIFIED = 0, 1
+_OWNED = ("id", "title", "type", "enabled", "when", "description", "examples", "route_to")
+
+
+class RuleForm(QWidget):
+    sig_changed = Signal()
+
+    def __init__(self, targets: Sequence[TargetChoice], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rule: dict[str, Any] = {}
+        self._unique_id: Callable[[str], str] = lambda wanted: wanted
+        self._id_follows_title = False
+        self._loading = False
+        self._errors: dict[str, InlineMessage] = {}
+
+        self.title = QLineEdit()
+        self.title.setAccessibleName("Rule title")
+        self.title.setPlaceholderText("What this rule is for, e.g. “Contracts go to Claude”")
+        self.rule_id = QLineEdit()
+        self.rule_id.setAccessibleName("Rule id")
+        self.rule_id.setToolTip("How the trace and the classifier name this rule: letters, digits, _ - .")
+        self.enabled = QCheckBox("Enabled")
+        self.target = TargetPicker(targets)
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Decided by")
+        self.kind.addItems(["Conditions (checked on every message, instantly)",
+                            "Plain English (the classifier model reads the message)"])
+
+        self.when = WhenEditor(targets)
+        self.description = QPlainTextEdit()
+        self.description.setAccessibleName("Description")
+        self.description.setPlaceholderText("Describe the messages this rule is for, e.g. "
+                                            "“Multi-step math, proofs or tricky logic puzzles”")
+        self.description.setTabChangesFocus(True)
+        self.description.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.examples = ExampleList()
+        plain = QWidget()
+        plain_layout = QVBoxLayout(plain)
+        plain_layout.setContentsMargins(0, 0, 0, 0)
+        plain_layout.addWidget(self.description)
+        plain_layout.addWidget(self._error_label("description"))
+        plain_layout.addWidget(QLabel("Example messages (the more, the better the examples method decides):"))
+        plain_layout.addWidget(self.examples, 1)
+        plain_layout.addWidget(self._error_label("examples"))
+        self.body = QStackedWidget()
+        self.body.addWidget(self._with_error(self.when, "when"))
+        self.body.addWidget(plain)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("Title", self._with_error(self.title, "title"))
+        id_row = QHBoxLayout()
+        id_row.addWidget(self.rule_id, 1)
+        id_row.addWidget(self.enabled)
+        form.addRow("Id", self._with_error(id_row, "id"))
+        form.addRow("Send to", self._with_error(self.target, "route_to"))
+        form.addRow("Decided by", self.kind)
+        self.rule_error = InlineMessage("Rule problem")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.rule_error)
+        layout.addWidget(self.body, 1)
+
+        self.title.textEdited.connect(self._on_title)
+        self.rule_id.textEdited.connect(self._on_id)
+        self.enabled.toggled.connect(self._changed)
+        self.target.sig_changed.connect(self._changed)
+        self.kind.currentIndexChanged.connect(self._on_kind)
+        self.when.sig_changed.connect(self._changed)
+        self.description.textChanged.connect(self._changed)
+        self.examples.sig_changed.connect(self._changed)
+
+    def _error_label(self, key: str) -> InlineMessage:
+        label = InlineMessage(f"Problem with {key}")
+        self._errors[key] = label
+        return label
+
+    def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        if isinstance(field, QHBoxLayout):
+            layout.addLayout(field)
+        else:
+            layout.addWidget(field)
+        layout.addWidget(self._error_label(key))
+        return box
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def set_rule(self, rule: dict[str, Any], unique_id: Callable[[str], str]) -> None:
+        self._loading = True
+        self._rule = copy.deepcopy(rule)
+        self._unique_id = unique_id
+        self.title.setText(str(rule.get("title", "")))
+        self.rule_id.setText(str(rule.get("id", "")))
+        self._id_follows_title = rule.get("id") == unique_id(str(rule.get("title", "")))
+        self.enabled.setChecked(rule.get("enabled", True) is not False)
+        self.target.set_target(str(rule.get("route_to", "")))
+        classified = rule.get("type") == "classified"
+        self.kind.setCurrentIndex(CLASSIFIED if classified else CALCULATED)
+        self.body.setCurrentIndex(CLASSIFIED if classified else CALCULATED)
+        when = rule.get("when")
+        self.when.set_value(when if isinstance(when, dict) else None)
+        self.description.setPlainText(str(rule.get("description", "")))
+        examples = rule.get("examples")
+        self.examples.set_examples([str(e) for e in examples] if isinstance(examples, list) else [])
+        self.clear_errors()
+        self._loading = False
+
+    def set_targets(self, targets: Sequence[TargetChoice]) -> None:
+        self.target.set_choices(targets)
+        self.when.set_targets(targets)
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def value(self) -> dict[str, Any]:
+        out = {k: v for k, v in self._rule.items() if k not in _OWNED}
+        rule: dict[str, Any] = {"id": self.rule_id.text().strip()}
+        if self.title.text().strip():
+            rule["title"] = self.title.text().strip()
+        classified = self.kind.currentIndex() == CLASSIFIED
+        if classified:
+            rule["type"] = "classified"
+        if not self.enabled.isChecked():
+            rule["enabled"] = False
+        if classified:
+            rule["description"] = self.description.toPlainText().strip()
+            examples = self.examples.examples()
+            if examples:
+                rule["examples"] = examples
+        else:
+            when = self.when.value()
+            if when is not None:
+                rule["when"] = when
+            if self._rule.get("description"):  # a calculated rule's note, kept as it was
+                rule["description"] = self._rule["description"]
+        rule["route_to"] = self.target.target().strip()
+        return {**rule, **out}
+
+    def problem(self) -> str | None:
+        """What the form itself knows is wrong before the core is asked (a regex that
+        does not compile yet, a condition group still empty)."""
+        return self.when.problem() if self.kind.currentIndex() == CALCULATED else None
+
+    # ---- errors -------------------------------------------------------------------------
+
+    def show_error(self, path: str, message: str) -> None:
+        """The core's error at ``path`` (relative to the rule), next to its field."""
+        self.clear_errors()
+        key = path.partition(".")[0].split("[", 1)[0]
+        if key == "when" and self.when.show_error(path[len("when"):].lstrip("."), message):
+            return
+        label = self._errors.get(key)
+        if label is None or (key == "when" and self.kind.currentIndex() != CALCULATED):
+            label = self.rule_error
+        label.set_message(message, "error")
+
+    def clear_errors(self) -> None:
+        for label in (*self._errors.values(), self.rule_error):
+            label.set_message("")
+        self.when.clear_errors()
+
+    # ---- reactions ----------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        if not self._loading:
+            self.sig_changed.emit()
+
+    def _on_title(self, title: str) -> None:
+        if self._id_follows_title:
+            self.rule_id.setText(self._unique_id(title))
+        self._changed()
+
+    def _on_id(self) -> None:
+        self._id_follows_title = False  # the user chose an id: the title no longer moves it
+        self._changed()
+
+    def _on_kind(self, index: int) -> None:
+        self.body.setCurrentIndex(index)
+        self._changed()
+
+
+class ExampleList(QWidget):
+    """Example messages of a plain-English rule: add, edit in place, remove."""
+
+    sig_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setAccessibleName("Example messages")
+        self.list.setWordWrap(True)
+        self.list.itemChanged.connect(lambda _: self.sig_changed.emit())
+        self.entry = QLineEdit()
+        self.entry.setAccessibleName("New example")
+        self.entry.setPlaceholderText("Type an example message and press Enter")
+        self.entry.returnPressed.connect(self._add)
+        add = QPushButton("Add")
+        add.clicked.connect(self._add)
+        remove = QPushButton("Remove")
+        remove.setAccessibleName("Remove example")
+        remove.clicked.connect(self._remove)
+        row = QHBoxLayout()
+        row.addWidget(self.entry, 1)
+        row.addWidget(add)
+        row.addWidget(remove)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(row)
+
+    def set_examples(self, examples: list[str]) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        for text in examples:
+            self._append(text)
+        self.list.blockSignals(False)
+
+    def examples(self) -> list[str]:
+        texts = (self.list.item(i).text().strip() for i in range(self.list.count()))
+        return [t for t in texts if t]
+
+    def add_example(self, text: str) -> None:
+        if text.strip() and text.strip() not in self.examples():
+            self._append(text.strip())
+            self.sig_changed.emit()
+
+    def _append(self, text: str) -> None:
+        item = QListWidgetItem(text)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+        self.list.addItem(item)
+
+    def _add(self) -> None:
+        text = self.entry.text()
+        self.entry.clear()
+        self.add_example(text)
+
+    def _remove(self) -> None:
+        row = self.list.currentRow()
+        if row >= 0:
+            self.list.takeItem(row)
+            self.sig_changed.emit()

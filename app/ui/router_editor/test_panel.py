@@ -1,0 +1,335 @@
+"""The router editor's test panel: type a message, see where the draft router sends it.
+
+The panel only gathers inputs and shows what ``RoutePreview`` decides, so what it
+shows is what the engine does at chat time (and what ``python -m app route`` prints).
+Calculated rules are decided on every edit (debounced: one decision per pause in
+typing); plain-English rules wait for "Run classifier", because asking a model costs
+real time and CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+import shiboken6
+from PySide6.QtCore import QDateTime, QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.controller.route_preview import PreviewInput, RoutePreview, parse_history
+from app.core.router import Decision, Router
+from app.core.router.classifier import ClassifierAnswer
+from app.core.router.targets import model_of
+from app.ui import theme
+from app.ui.chat.route_trace import SPECIAL_ROWS
+from app.ui.inline_message import InlineMessage
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_MS = 120
+PLACEHOLDER = "Type a message to see where it goes"
+
+
+class TestPanel(QWidget):
+    __test__ = False  # a widget, not a pytest test class
+
+    sig_add_example = Signal(str, str)  # rule id, message
+    sig_decision_changed = Signal(object)  # the Decision now shown, or None
+
+    def __init__(self, preview: RoutePreview, offline: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Test the router")
+        self._preview = preview
+        self._router: Router | None = None
+        self._decision: Decision | None = None
+        # Bumped on every input change: a classifier answer for older inputs is ignored.
+        self._generation = 0
+        self._asking: asyncio.Future[None] | None = None
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._recompute)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._build_inputs(offline))
+        self.problem = InlineMessage("Router problem")
+        layout.addWidget(self.problem)
+        self._output = self._build_output()
+        layout.addWidget(self._output, 1)
+        self._show_decision(None)
+
+    # ---- building ------------------------------------------------------------------------
+
+    def _build_inputs(self, offline: bool) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        self.message = QPlainTextEdit()
+        self.message.setPlaceholderText(PLACEHOLDER)
+        self.message.setAccessibleName("Test message")
+        self.message.setTabChangesFocus(True)
+        self.message.setMaximumHeight(self.message.fontMetrics().lineSpacing() * 6)
+        self.message.textChanged.connect(self._schedule)
+        layout.addWidget(self.message)
+
+        options = QHBoxLayout()
+        self.image = QCheckBox("Image attached")
+        self.offline = QCheckBox("Offline")
+        self.offline.setChecked(offline)
+        self.offline.setToolTip("Treat every cloud target as unreachable")
+        self.pretend = QCheckBox("Pretend it is")
+        self.when = QDateTimeEdit(QDateTime.currentDateTime())
+        self.when.setAccessibleName("Pretend time")
+        self.when.setDisplayFormat("ddd yyyy-MM-dd HH:mm")
+        self.when.setCalendarPopup(True)
+        self.when.setEnabled(False)
+        self.pretend.toggled.connect(self.when.setEnabled)
+        for check in (self.image, self.offline, self.pretend):
+            check.toggled.connect(self._schedule)
+        self.when.dateTimeChanged.connect(self._schedule)
+        for widget in (self.image, self.offline, self.pretend, self.when):
+            options.addWidget(widget)
+        options.addStretch(1)
+        layout.addLayout(options)
+
+        self.history_toggle = QToolButton()
+        self.history_toggle.setText("Earlier messages")
+        self.history_toggle.setCheckable(True)
+        self.history_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.history_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.history_toggle.setAutoRaise(True)
+        self.history_toggle.toggled.connect(self._toggle_history)
+        layout.addWidget(self.history_toggle)
+        self.history = QPlainTextEdit()
+        self.history.setAccessibleName("Earlier messages")
+        self.history.setPlaceholderText("One message per line; start a reply with \"assistant:\"")
+        self.history.setTabChangesFocus(True)
+        self.history.setMaximumHeight(self.history.fontMetrics().lineSpacing() * 5)
+        self.history.setVisible(False)
+        self.history.textChanged.connect(self._schedule)
+        layout.addWidget(self.history)
+        return box
+
+    def _build_output(self) -> QWidget:
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+        self.headline = QLabel()
+        self.headline.setAccessibleName("Routed to")
+        self.headline.setTextFormat(Qt.TextFormat.PlainText)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.headline.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.headline.setFont(font)
+        layout.addWidget(self.headline)
+
+        self.rule_label = QLabel()
+        self.rule_label.setTextFormat(Qt.TextFormat.PlainText)
+        theme.set_foreground(self.rule_label, theme.muted_text(self.palette()))
+        layout.addWidget(self.rule_label)
+
+        self.reason = QLabel()
+        self.reason.setAccessibleName("Why")
+        self.reason.setTextFormat(Qt.TextFormat.PlainText)
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.reason)
+
+        buttons = QHBoxLayout()
+        self.classify_button = QPushButton("Run classifier")
+        self.classify_button.setToolTip("Ask the router's classifier model about the plain-English rules")
+        self.classify_button.clicked.connect(self.run_classifier)
+        buttons.addWidget(self.classify_button)
+        self.example_button = QToolButton()
+        self.example_button.setText("Add as example of…")
+        self.example_button.setToolTip("Keep this message as an example for a plain-English rule")
+        self.example_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.example_menu = QMenu(self.example_button)
+        self.example_button.setMenu(self.example_menu)
+        buttons.addWidget(self.example_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+
+        self.classifier_status = QLabel()
+        self.classifier_status.setAccessibleName("Classifier")
+        self.classifier_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.classifier_status.setWordWrap(True)
+        layout.addWidget(self.classifier_status)
+
+        self.trace = QTreeWidget()
+        self.trace.setAccessibleName("Rules checked")
+        self.trace.setHeaderLabels(["", "Rule", "Why"])
+        self.trace.setRootIsDecorated(False)
+        self.trace.setWordWrap(True)
+        self.trace.setAlternatingRowColors(True)
+        header = self.trace.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.trace, 1)
+        return box
+
+    # ---- API -----------------------------------------------------------------------------
+
+    def set_router(self, router: Router | None, problem: str | None = None) -> None:
+        """The editor's current draft; None (with the validation problem) while it is broken."""
+        self._router = router
+        if router is None:
+            self._timer.stop()
+            self._generation += 1
+            self.problem.set_message(f"Fix the router to test it: {problem}" if problem else "", "error")
+            self._show_decision(None)
+            return
+        self.problem.set_message("")
+        self._schedule()
+
+    def decision(self) -> Decision | None:
+        return self._decision
+
+    def preview_input(self) -> PreviewInput:
+        now = None
+        if self.pretend.isChecked():
+            local = self.when.dateTime().toPython()  # naive, in local time
+            assert isinstance(local, datetime)
+            now = local.astimezone()
+        return PreviewInput(self.message.toPlainText(), self.image.isChecked(), now,
+                            self.offline.isChecked(), parse_history(self.history.toPlainText()))
+
+    def is_pending(self) -> bool:
+        """True while an edit waits for its debounced decision."""
+        return self._timer.isActive()
+
+    def is_asking(self) -> bool:
+        """True while a classifier call started here has not come back."""
+        return self._asking is not None and not self._asking.done()
+
+    def run_classifier(self) -> None:
+        decision, router = self._decision, self._router
+        if decision is None or router is None or not decision.needs_classifier:
+            return
+        given = self.preview_input()
+        self.classify_button.setEnabled(False)
+        self.classifier_status.setText(f"Asking {model_of(router.classifier.target)}…")
+        # Not cancelled on a new edit: a local evaluation runs on to its end (or its timeout)
+        # anyway, and its answer is dropped when the generation moved on.
+        self._asking = asyncio.ensure_future(self._classify(router, decision, given, self._generation))
+
+    # ---- deciding ------------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        self._generation += 1  # what is shown no longer matches the inputs
+        if self._router is not None:
+            self._timer.start()
+
+    def _recompute(self) -> None:
+        if self._router is None:
+            return
+        self._generation += 1
+        try:
+            decision = self._preview.decide(self._router, self.preview_input())
+        except Exception as exc:  # a bug in a condition must not take the editor down
+            log.exception("routing the test message failed")
+            self.problem.set_message(f"Could not route the message: {exc}", "error")
+            self._show_decision(None)
+            return
+        self._show_decision(decision)
+
+    async def _classify(self, router: Router, decision: Decision, given: PreviewInput,
+                        generation: int) -> None:
+        try:
+            answered, answer = await self._preview.classify(router, decision, given)
+        except Exception as exc:  # shown as words; the calculated decision stays
+            log.exception("the classifier failed")
+            if shiboken6.isValid(self) and generation == self._generation:
+                self.classifier_status.setText(f"The classifier failed: {exc}")
+                self.classify_button.setEnabled(True)
+            return
+        if not shiboken6.isValid(self) or generation != self._generation:
+            return
+        self._show_decision(answered, answered=True)
+        self.classifier_status.setText(_answer_line(answer))
+
+    # ---- showing -------------------------------------------------------------------------
+
+    def _show_decision(self, decision: Decision | None, answered: bool = False) -> None:
+        self._decision = decision
+        router = self._router
+        self._output.setVisible(decision is not None)
+        self.classifier_status.clear()
+        self.trace.clear()
+        if decision is None or router is None:
+            self.headline.clear()
+            self.rule_label.clear()
+            self.reason.clear()
+            self.classify_button.setVisible(False)
+            self.example_button.setVisible(False)
+            self.sig_decision_changed.emit(decision)
+            return
+
+        labels = {r.id: r.label for r in router.rules}
+        self.headline.setText(f"→ {decision.target}" if decision.target else "No target is available")
+        if decision.rule is None:
+            self.rule_label.setText("No rule matched: the fallback chain decided")
+        elif decision.sticky:
+            self.rule_label.setText(f"Kept from rule “{labels.get(decision.rule, decision.rule)}” (sticky)")
+        else:
+            self.rule_label.setText(f"Rule “{labels.get(decision.rule, decision.rule)}”")
+        self.reason.setText(decision.reason)
+        for entry in decision.trace:
+            name = SPECIAL_ROWS.get(entry.rule) or labels.get(entry.rule, entry.rule)
+            item = QTreeWidgetItem(["✓" if entry.matched else "✗", name, entry.detail])
+            item.setToolTip(1, entry.rule)
+            item.setToolTip(2, entry.detail)
+            self.trace.addTopLevelItem(item)
+
+        waiting = bool(decision.needs_classifier) and not answered
+        self.classify_button.setVisible(waiting)
+        self.classify_button.setEnabled(True)
+        classified = [r for r in router.rules if r.classified]
+        self.example_menu.clear()
+        for rule in classified:
+            action = self.example_menu.addAction(rule.label)
+            action.triggered.connect(lambda _=False, rule_id=rule.id: self._add_example(rule_id))
+        self.example_button.setVisible(bool(classified) and bool(self.message.toPlainText().strip()))
+        self.sig_decision_changed.emit(decision)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Light ↔ dark: re-derive the muted text (the event may come before the label exists).
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "rule_label"):
+            theme.set_foreground(self.rule_label, theme.muted_text(self.palette()))
+
+    def _add_example(self, rule_id: str) -> None:
+        self.sig_add_example.emit(rule_id, self.message.toPlainText().strip())
+
+    def _toggle_history(self, shown: bool) -> None:
+        self.history.setVisible(shown)
+        self.history_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+
+def _answer_line(answer: ClassifierAnswer) -> str:
+    took = f"{answer.latency_ms:.0f} ms"
+    if answer.error:
+        return f"Classifier ({model_of(answer.model)}): {answer.error} ({took})"
+    return f"Classifier ({model_of(answer.model)}) answered “{answer.answer}” in {took}"
+
