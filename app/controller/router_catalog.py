@@ -153,6 +153,18 @@ class RouterCatalog:
             self._repoint(previous_name, router.name)
         return target
 
+    def add_example(self, name: str, rule_id: str, message: str) -> Router:
+        """Teach a plain-English rule one more example ("should have gone to …"), saved
+        at once (a template gets the user's changed copy)."""
+        router = self.load(name)
+        rule = router.rule(rule_id)
+        text = message.strip()
+        if text and text not in rule.examples:
+            rule = replace(rule, examples=(*rule.examples, text))
+            router = replace(router, rules=tuple(rule if r.id == rule_id else r for r in router.rules))
+            self.save(router, previous_name=name)
+        return router
+
     def delete(self, name: str) -> Origin | None:
         """Remove the user's file for ``name``. Returns what is left under that name:
         "template" when a changed template went back to the shipped one, else None (and

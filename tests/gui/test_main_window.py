@@ -339,3 +339,32 @@ async def test_an_open_usage_window_counts_a_reply_made_meanwhile(qtbot, open_wi
     send(qtbot, window, "Say hello.")
     await wait_idle(window)
     assert replies_tile.text() != before and "1" in replies_tile.text()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+async def test_a_reply_teaches_its_router_and_the_editor_opens_from_the_menu(qtbot, open_window):
+    window = await open_window()
+    session = window.session
+    cid = session.store.create_conversation(router="Specialists")
+    session.store.add_message(cid, "user", "Write a limerick about my cat")
+    reply = session.store.add_message(cid, "assistant", "There once was…", target="openai:o4-mini",
+                                      rule="reasoning", reason="Routed to openai:o4-mini …")
+    window.chat.open_conversation(cid)
+    window.chat.show_trace(reply)
+    dialog = window.chat._trace_dialogs[-1]
+    labels = [a.text() for a in dialog.teach_button.menu().actions()]
+    assert labels == ["Reasoning → openai:o4-mini", "Writing → anthropic:claude-sonnet-4-5"]
+    dialog.teach_button.menu().actions()[1].trigger()
+    assert "Added as an example of “Writing”" in dialog.taught.text()
+    assert session.routers.load("Specialists").rule("writing").examples[-1] == "Write a limerick about my cat"
+    assert next(e for e in session.routers.entries() if e.name == "Specialists").origin == "changed template"
+    dialog.close()
+
+    window.router_editor_action.trigger()
+    editor = window.router_editor
+    assert editor.isVisible() and editor.draft is not None
+    editor.routers.select("Specialists")
+    editor.open_router("Specialists")
+    editor.routers.actions_by_name["use"].trigger()
+    assert window.chat.router_name() == "Specialists"
+    editor.close()

@@ -368,11 +368,37 @@ class ChatPane(QWidget):
         row = self.session.conversations.message(message_id)
         if row is None:
             return
-        dialog = RouteTraceDialog(row, self)
+        question = self._question_of(row)
+        router = self._router_or_none()
+        teach = [(r.id, f"{r.label} → {r.route_to}") for r in router.rules if r.classified] \
+            if router is not None and question else []
+        dialog = RouteTraceDialog(row, self, teach=teach,
+                                  on_teach=lambda rule_id: self._teach(rule_id, question))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda *_: self._forget_dialog(dialog))
         self._trace_dialogs.append(dialog)
         dialog.show()
+
+    def _question_of(self, reply: MessageRow) -> str:
+        """The user's message a reply answered: the last one before it."""
+        rows = self.session.conversations.messages(reply.conversation_id)
+        before = [r for r in rows if r.id < reply.id and r.role == "user"]
+        return before[-1].content if before else ""
+
+    def _router_or_none(self) -> Router | None:
+        try:
+            return self.session.router(self._router_name)
+        except RouterFormatError:
+            return None
+
+    def _teach(self, rule_id: str, question: str) -> str:
+        try:
+            router = self.session.routers.add_example(self._router_name, rule_id, question)
+        except (RouterFormatError, OSError) as exc:
+            return f"Could not add the example: {exc}"
+        rule = router.rule(rule_id)
+        return (f"Added as an example of “{rule.label}” in the router “{router.name}” "
+                f"({len(rule.examples)} examples now).")
 
     def _forget_dialog(self, dialog: RouteTraceDialog) -> None:
         if dialog in self._trace_dialogs:

@@ -3,6 +3,8 @@ every rule checked, fallback attempts, the classifier's answer, tokens, cost, la
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -11,6 +13,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -34,7 +38,11 @@ def trace_lines(message: MessageRow) -> list[str]:
 
 
 class RouteTraceDialog(QDialog):
-    def __init__(self, message: MessageRow, parent: QWidget | None = None) -> None:
+    def __init__(self, message: MessageRow, parent: QWidget | None = None, *,
+                 teach: Sequence[tuple[str, str]] = (),
+                 on_teach: Callable[[str], str] | None = None) -> None:
+        """``teach``: the router's plain-English rules (id, label) the question could be an
+        example of; ``on_teach(rule_id)`` adds it and returns what to tell the user."""
         super().__init__(parent)
         self.message = message
         self.setWindowTitle("Why this model answered")
@@ -70,12 +78,33 @@ class RouteTraceDialog(QDialog):
             self.rules.addTopLevelItem(item)
         layout.addWidget(self.rules, 1)
 
+        self.taught = QLabel()
+        self.taught.setWordWrap(True)
+        self.taught.setVisible(False)
+        layout.addWidget(self.taught)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        if teach and on_teach is not None:
+            self.teach_button = self._teach_button(teach, on_teach)
+            buttons.addButton(self.teach_button, QDialogButtonBox.ButtonRole.ActionRole)
         copy = buttons.addButton("Copy", QDialogButtonBox.ButtonRole.ActionRole)
         copy.setAccessibleName("Copy the route trace")
         copy.clicked.connect(self._copy)
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
+
+    def _teach_button(self, teach: Sequence[tuple[str, str]], on_teach: Callable[[str], str]) -> QPushButton:
+        button = QPushButton("Should have gone to…")
+        button.setToolTip("Add your message as an example of a plain-English rule, so the "
+                          "router sends messages like it there next time")
+        menu = QMenu(button)
+        for rule_id, label in teach:
+            menu.addAction(label, lambda r=rule_id: self._teach(on_teach, r))
+        button.setMenu(menu)
+        return button
+
+    def _teach(self, on_teach: Callable[[str], str], rule_id: str) -> None:
+        self.taught.setText(on_teach(rule_id))
+        self.taught.setVisible(True)
 
     @staticmethod
     def _facts(message: MessageRow) -> QFormLayout:

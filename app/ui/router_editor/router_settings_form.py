@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.controller.target_choices import TargetChoice
 from app.core.router.schema import ClassifierConfig
+from app.core.router.targets import is_local, model_of
 from app.ui.inline_message import InlineMessage
 from app.ui.router_editor.target_picker import TargetPicker
 
@@ -49,6 +50,8 @@ class RouterSettingsForm(QWidget):
         self._targets = list(targets)
         self._loading = False
         self._errors: dict[str, InlineMessage] = {}
+        self._threshold_given: object = _DEFAULT.threshold
+        self._margin_given: object = _DEFAULT.margin
 
         self.name = QLineEdit()
         self.name.setAccessibleName("Router name")
@@ -78,6 +81,16 @@ class RouterSettingsForm(QWidget):
         self.timeout.setSuffix(" s")
         self.context_turns = _spin(0, 20, " earlier turns", "Classifier context turns")
         self.max_tokens = _spin(8, 8192, " tokens", "Classifier message limit")
+        self.embedding_model = QComboBox()
+        self.embedding_model.setAccessibleName("Embedding model")
+        self.embedding_model.setToolTip("The local model that turns messages and examples into vectors. "
+                                        "A dedicated embedding GGUF (bge, nomic-embed, e5) separates "
+                                        "topics better than a chat model once downloaded.")
+        self.threshold = _fraction(-1.0, 1.0, "Similarity threshold")
+        self.threshold.setToolTip("The best rule must be at least this similar to its examples")
+        self.margin = _fraction(0.0, 1.0, "Similarity margin")
+        self.margin.setToolTip("…and lead the next rule by this much, else the message is undecided")
+        self._fill_embedding_models(targets)
 
         form = QFormLayout()
         form.addRow("Name", self._with_error(self.name, "name"))
@@ -94,6 +107,9 @@ class RouterSettingsForm(QWidget):
         cform.addRow("Time limit", self._with_error(self.timeout, "classifier.timeout_s"))
         cform.addRow("Context", self.context_turns)
         cform.addRow("Reads at most", self.max_tokens)
+        cform.addRow("Embedding model", self._with_error(self.embedding_model, "classifier.embedding_model"))
+        cform.addRow("Threshold", self._with_error(self.threshold, "classifier.threshold"))
+        cform.addRow("Margin", self._with_error(self.margin, "classifier.margin"))
         self.general_error = InlineMessage("Router problem")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -112,6 +128,9 @@ class RouterSettingsForm(QWidget):
         self.classifier_target.sig_changed.connect(self._changed)
         self.decide_by.currentIndexChanged.connect(self._changed)
         self.method.currentIndexChanged.connect(self._changed)
+        self.embedding_model.currentIndexChanged.connect(self._changed)
+        self.threshold.valueChanged.connect(self._changed)
+        self.margin.valueChanged.connect(self._changed)
 
     def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
         box = QWidget()
@@ -147,17 +166,35 @@ class RouterSettingsForm(QWidget):
         self._enable_sticky()
         c = data.get("classifier") if isinstance(data.get("classifier"), dict) else {}
         self.classifier_target.set_target(str(c.get("target", _DEFAULT.target)))
-        _select(self.decide_by, str(c.get("decide_by", getattr(_DEFAULT, "decide_by", "auto"))))
+        _select(self.decide_by, str(c.get("decide_by", _DEFAULT.decide_by)))
         _select(self.method, str(c.get("method", _DEFAULT.method)))
         self.timeout.setValue(float(c.get("timeout_s", _DEFAULT.timeout_s)))
         self.context_turns.setValue(int(c.get("context_turns", _DEFAULT.context_turns)))
         self.max_tokens.setValue(int(c.get("max_message_tokens", _DEFAULT.max_message_tokens)))
+        _select(self.embedding_model, str(c.get("embedding_model") or ""))
+        self._threshold_given = c.get("threshold", _DEFAULT.threshold)
+        self._margin_given = c.get("margin", _DEFAULT.margin)
+        self.threshold.setValue(float(self._threshold_given))
+        self.margin.setValue(float(self._margin_given))
         self.clear_errors()
         self._loading = False
 
     def set_targets(self, targets: Sequence[TargetChoice]) -> None:
         self.fallback.set_choices(targets)
         self.classifier_target.set_choices(targets)
+        self._fill_embedding_models(targets)
+
+    def _fill_embedding_models(self, targets: Sequence[TargetChoice]) -> None:
+        """Downloaded local models only: embeddings are made on this computer."""
+        current = self.embedding_model.currentData()
+        self.embedding_model.blockSignals(True)
+        self.embedding_model.clear()
+        self.embedding_model.addItem("Automatic (the classifier model if local, else the bundled one)", "")
+        for choice in targets:
+            if is_local(choice.target) and choice.problem is None:
+                self.embedding_model.addItem(model_of(choice.target), choice.target)
+        _select(self.embedding_model, current)
+        self.embedding_model.blockSignals(False)
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -198,9 +235,13 @@ class RouterSettingsForm(QWidget):
             "timeout_s": round(self.timeout.value(), 2),
             "context_turns": self.context_turns.value(),
             "max_message_tokens": self.max_tokens.value(),
+            "embedding_model": self.embedding_model.currentData() or None,
+            # A spin box shows 3 decimals: a value it cannot show is kept until edited.
+            "threshold": _kept(self.threshold.value(), self._threshold_given),
+            "margin": _kept(self.margin.value(), self._margin_given),
         }
         for key, value in fields.items():
-            default = getattr(_DEFAULT, key, "auto" if key == "decide_by" else None)
+            default = getattr(_DEFAULT, key)
             if value == default and key not in out:
                 continue
             if value == default:
@@ -377,9 +418,24 @@ def _combo(items: dict[str, str], name: str) -> QComboBox:
     return combo
 
 
+def _fraction(low: float, high: float, name: str) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(low, high)
+    spin.setDecimals(3)
+    spin.setSingleStep(0.005)
+    spin.setAccessibleName(name)
+    return spin
+
+
+def _kept(shown: float, given: object) -> float:
+    if isinstance(given, (int, float)) and round(float(given), 3) == shown:
+        return float(given)
+    return shown
+
+
 def _select(combo: QComboBox, key: str) -> None:
     index = combo.findData(key)
-    if index < 0:  # a value from a newer Switchboard: show it rather than change it
-        combo.addItem(key, key)
+    if index < 0:  # a value this form does not offer (a newer Switchboard's, a model
+        combo.addItem(key, key)  # not downloaded here): show it rather than change it
         index = combo.count() - 1
     combo.setCurrentIndex(index)

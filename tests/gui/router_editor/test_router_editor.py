@@ -292,6 +292,8 @@ def routers(draw: Any) -> Router:
             rule["enabled"] = False
         if draw(st.integers(0, 3)) == 0:
             rule |= {"type": "classified", "description": draw(WORD)}
+            if draw(st.booleans()):
+                rule["examples"] = draw(st.lists(WORD, min_size=1, max_size=4, unique=True))
         else:
             rule["when"] = draw(CONDITION)
         rules.append(rule)
@@ -302,8 +304,12 @@ def routers(draw: Any) -> Router:
     if draw(st.booleans()):
         data["sticky"] = draw(st.sampled_from([{"minutes": 5}, {"messages": 2}, {"minutes": 1, "messages": 9}]))
     if draw(st.booleans()):
-        data["classifier"] = draw(st.sampled_from([{"timeout_s": 4.5}, {"method": "grammar", "context_turns": 2},
-                                                   {"target": "openai:gpt-4o", "max_message_tokens": 64}]))
+        data["classifier"] = draw(st.sampled_from([
+            {"timeout_s": 4.5}, {"method": "grammar", "context_turns": 2},
+            {"target": "openai:gpt-4o", "max_message_tokens": 64},
+            {"decide_by": "examples", "threshold": 0.8125, "margin": 0.01},
+            {"decide_by": "llm", "embedding_model": "local:SmolLM2-135M-Instruct"},
+            {"embedding_model": "local:bge-small-not-downloaded", "threshold": -0.5}]))
     return parse_router(data)
 
 
@@ -321,3 +327,21 @@ def test_any_valid_router_loaded_into_the_editor_saves_the_same_router(qtbot: An
         assert editor._rule_index == index
         editor._on_rule_edited()
     assert editor.router == router, editor.status.text()
+
+
+async def test_examples_are_added_in_the_form_and_from_the_test_panel(qtbot: Any, editor: RouterEditorWindow) -> None:
+    editor.open_router("Specialists")
+    reasoning = next(i for i, r in enumerate(editor.draft.rules) if r["id"] == "reasoning")
+    editor.rules.select(reasoning)
+    examples = editor.rule_form.examples
+    count = examples.list.count()
+    qtbot.keyClicks(examples.entry, "Is there a closed form for this recurrence?")
+    qtbot.keyClick(examples.entry, Qt.Key.Key_Return)
+    assert examples.list.count() == count + 1
+    editor.test_panel.sig_add_example.emit("writing", "Polish my cover letter, please")
+    assert "example" in editor.banner.text()
+    click(qtbot, editor.save_button)
+    saved = {r["id"]: r for r in saved_json("Specialists")["rules"]}
+    assert saved["reasoning"]["examples"][-1] == "Is there a closed form for this recurrence?"
+    assert saved["writing"]["examples"][-1] == "Polish my cover letter, please"
+    assert editor.catalog.load("Specialists").rule("writing").examples[-1] == "Polish my cover letter, please"
