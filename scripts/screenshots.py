@@ -219,7 +219,33 @@ async def scenes(out: Path) -> None:
         manager.close()
         await close(w)
 
-    # 6. Dark palette, as a dark desktop theme gives it.
+    # 6. The router editor: a grouped condition, and the test panel's trace. The cloud
+    # providers are set up (as keyless local servers would be) so every rule can win.
+    Settings(providers=tuple(ProviderSettings(ProviderConfig(p, "openai", "http://127.0.0.1:9/v1",
+                                                             key_required=False))
+                             for p in ("openai", "anthropic", "gemini"))).save()
+    w = await window()
+    w.open_router_editor()
+    editor = w.router_editor
+    editor.move(20, 20)
+    editor.resize(1360, 840)
+    editor.open_router("Specialists")
+    editor.rules.select(next(i for i, r in enumerate(editor.draft.rules) if r["id"] == "code"))
+    editor.test_panel.message.setPlainText("My build fails with a segfault, here is the stack trace")
+    await pause(0.8)
+    save(editor, out / "10-router-editor.png")
+    editor.rules.select(next(i for i, r in enumerate(editor.draft.rules) if r["id"] == "writing"))
+    editor.test_panel.message.setPlainText("Could you help me polish this cover letter?")
+    await pause(0.6)
+    editor.test_panel.run_classifier()
+    while editor.test_panel.is_asking():
+        await asyncio.sleep(0.05)
+    await pause(0.4)
+    save(editor, out / "11-router-editor-classifier.png")
+    editor.close()
+    await close(w)
+
+    # 7. Dark palette, as a dark desktop theme gives it.
     from PySide6.QtWidgets import QApplication
 
     QApplication.instance().setPalette(dark_palette())

@@ -104,6 +104,8 @@ class RouterEditorWindow(ToolWindow):
         for page in (self.settings_form, self.rule_form, broken_page):
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
+            # Forms wrap and elide to the column's width; sideways scrolling hides fields.
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             scroll.setWidget(page)
             self.pages.addWidget(scroll)
 
@@ -113,7 +115,8 @@ class RouterEditorWindow(ToolWindow):
         middle = QSplitter(Qt.Orientation.Horizontal)
         middle.addWidget(rules_column)
         middle.addWidget(self.pages)
-        middle.setSizes([300, 520])
+        middle.setSizes([280, 540])
+        middle.setStretchFactor(1, 1)
         center = QWidget()
         center_layout = QVBoxLayout(center)
         center_layout.setContentsMargins(0, 0, 0, 0)
@@ -123,7 +126,7 @@ class RouterEditorWindow(ToolWindow):
         self.splitter.addWidget(self.routers)
         self.splitter.addWidget(center)
         self.splitter.addWidget(self.test_panel)
-        self.splitter.setSizes([210, 800, 350])
+        self.splitter.setSizes([190, 820, 350])
         self.splitter.setStretchFactor(1, 1)
 
         self.banner = InlineMessage("Editor message")

@@ -23,7 +23,7 @@ from app.controller.router_catalog import RouterEntry
 from app.core.router import Router
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
-_ORIGIN_WORDS = {"template": "template", "yours": "", "changed template": "template, changed"}
+_ORIGIN_WORDS = {"template": "template", "yours": "", "changed template": "changed template"}
 
 
 class RouterList(QWidget):
@@ -41,6 +41,9 @@ class RouterList(QWidget):
         title.setFont(bold)
         self.list = QListWidget()
         self.list.setAccessibleName("Routers")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setSpacing(3)
         self.list.currentItemChanged.connect(self._on_current)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(
@@ -96,7 +99,7 @@ class RouterList(QWidget):
         for entry in entries:
             notes = [w for w in (_ORIGIN_WORDS[entry.origin], "default" if entry.name == default else "")
                      if w]
-            item = QListWidgetItem(entry.name + (f"  ({', '.join(notes)})" if notes else ""))
+            item = QListWidgetItem(entry.name + (f"\n{' · '.join(notes)}" if notes else ""))
             item.setData(NAME_ROLE, entry.name)
             item.setToolTip(entry.problem or entry.description)
             if entry.problem:

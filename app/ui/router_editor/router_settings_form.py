@@ -33,12 +33,13 @@ from app.controller.target_choices import TargetChoice
 from app.core.router.schema import ClassifierConfig
 from app.core.router.targets import is_local, model_of
 from app.ui.inline_message import InlineMessage
+from app.ui.router_editor.compact_combo import compact
 from app.ui.router_editor.target_picker import TargetPicker
 
 _DEFAULT = ClassifierConfig()
 METHODS = {"loglik": "Score each rule (fast, local models)", "grammar": "Constrained answer"}
-DECIDE_BY = {"auto": "Examples when every rule has 3 or more, else the model",
-             "examples": "Example messages (embeddings)", "llm": "The classifier model reads the rules"}
+DECIDE_BY = {"auto": "Automatic: examples where every rule has 3+",
+             "examples": "Example messages (embeddings)", "llm": "The model reads the rules"}
 
 
 class RouterSettingsForm(QWidget):
@@ -81,9 +82,10 @@ class RouterSettingsForm(QWidget):
         self.timeout.setSuffix(" s")
         self.context_turns = _spin(0, 20, " earlier turns", "Classifier context turns")
         self.max_tokens = _spin(8, 8192, " tokens", "Classifier message limit")
-        self.embedding_model = QComboBox()
+        self.embedding_model = compact(QComboBox())
         self.embedding_model.setAccessibleName("Embedding model")
-        self.embedding_model.setToolTip("The local model that turns messages and examples into vectors. "
+        self.embedding_model.setToolTip("The local model that turns messages and examples into vectors "
+                                        "(Automatic: the classifier model if local, else the bundled one). "
                                         "A dedicated embedding GGUF (bge, nomic-embed, e5) separates "
                                         "topics better than a chat model once downloaded.")
         self.threshold = _fraction(-1.0, 1.0, "Similarity threshold")
@@ -189,7 +191,7 @@ class RouterSettingsForm(QWidget):
         current = self.embedding_model.currentData()
         self.embedding_model.blockSignals(True)
         self.embedding_model.clear()
-        self.embedding_model.addItem("Automatic (the classifier model if local, else the bundled one)", "")
+        self.embedding_model.addItem("Automatic", "")
         for choice in targets:
             if is_local(choice.target) and choice.problem is None:
                 self.embedding_model.addItem(model_of(choice.target), choice.target)
@@ -411,7 +413,7 @@ def _spin(low: int, high: int, suffix: str, name: str) -> QSpinBox:
 
 
 def _combo(items: dict[str, str], name: str) -> QComboBox:
-    combo = QComboBox()
+    combo = compact(QComboBox())
     combo.setAccessibleName(name)
     for key, label in items.items():
         combo.addItem(label, key)

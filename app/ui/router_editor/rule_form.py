@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.controller.target_choices import TargetChoice
 from app.ui.inline_message import InlineMessage
+from app.ui.router_editor.compact_combo import compact
 from app.ui.router_editor.conditions.when_editor import WhenEditor
 from app.ui.router_editor.target_picker import TargetPicker
 
@@ -56,7 +57,7 @@ class RuleForm(QWidget):
         self.rule_id.setToolTip("How the trace and the classifier name this rule: letters, digits, _ - .")
         self.enabled = QCheckBox("Enabled")
         self.target = TargetPicker(targets)
-        self.kind = QComboBox()
+        self.kind = compact(QComboBox())
         self.kind.setAccessibleName("Decided by")
         self.kind.addItems(["Conditions (checked on every message, instantly)",
                             "Plain English (the classifier model reads the message)"])
@@ -74,7 +75,10 @@ class RuleForm(QWidget):
         plain_layout.setContentsMargins(0, 0, 0, 0)
         plain_layout.addWidget(self.description)
         plain_layout.addWidget(self._error_label("description"))
-        plain_layout.addWidget(QLabel("Example messages (the more, the better the examples method decides):"))
+        examples_label = QLabel("Example messages: the more there are, the better the router "
+                                "recognises messages like them.")
+        examples_label.setWordWrap(True)
+        plain_layout.addWidget(examples_label)
         plain_layout.addWidget(self.examples, 1)
         plain_layout.addWidget(self._error_label("examples"))
         self.body = QStackedWidget()

@@ -105,10 +105,15 @@ class TestPanel(QWidget):
         for check in (self.image, self.offline, self.pretend):
             check.toggled.connect(self._schedule)
         self.when.dateTimeChanged.connect(self._schedule)
-        for widget in (self.image, self.offline, self.pretend, self.when):
+        for widget in (self.image, self.offline):
             options.addWidget(widget)
         options.addStretch(1)
         layout.addLayout(options)
+        pretend = QHBoxLayout()  # a row of its own: the panel stays narrow beside the form
+        pretend.addWidget(self.pretend)
+        pretend.addWidget(self.when)
+        pretend.addStretch(1)
+        layout.addLayout(pretend)
 
         self.history_toggle = QToolButton()
         self.history_toggle.setText("Earlier messages")
