@@ -1,8 +1,22 @@
 """Switchboard: a desktop assistant that routes each message to a local or cloud model."""
 
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
-try:
-    __version__ = version("switchboard")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
+
+def _version() -> str:
+    """pyproject.toml's version: from the installed (or frozen) metadata, else read from
+    the source tree's pyproject.toml, so there is one place it lives."""
+    try:
+        return version("switchboard")
+    except PackageNotFoundError:
+        import tomllib
+
+        try:
+            with open(Path(__file__).resolve().parents[1] / "pyproject.toml", "rb") as file:
+                return str(tomllib.load(file)["project"]["version"])
+        except (OSError, KeyError, ValueError):
+            return "0.0.0+unknown"
+
+
+__version__ = _version()

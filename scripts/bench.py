@@ -5,6 +5,7 @@
     python scripts/bench.py classifier --json
     python scripts/bench.py ui --json          (see scripts/bench_ui.py)
     python scripts/bench.py download --json    (see scripts/bench_download.py)
+    python scripts/bench.py frozen --json      (start-up of dist/Switchboard vs the source run)
 
 router: a 20-rule router of mixed condition types whose match is near the bottom,
 deciding for the last message of a 50-turn conversation. Ours keeps the conversation
@@ -402,12 +403,12 @@ def bench_examples(dev: list[dict[str, str]], routes: dict[str, str]) -> dict[st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("bench", choices=["router", "local", "classifier", "ui", "download"])
+    parser.add_argument("bench", choices=["router", "local", "classifier", "ui", "download", "frozen"])
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
     parser.add_argument("--iterations", type=int, default=5000, help="router: decisions to time")
     parser.add_argument("--rounds", type=int, default=8, help="local: runs of each side")
     parser.add_argument("--tokens", type=int, help="local: tokens per run (128); ui: tokens streamed (500)")
-    parser.add_argument("--runs", type=int, default=5, help="ui: start-ups of each side; download: rounds")
+    parser.add_argument("--runs", type=int, default=5, help="ui, frozen: start-ups of each side; download: rounds")
     parser.add_argument("--limit", type=int, help="classifier: first N messages of the dev set")
     parser.add_argument("--method", choices=["loglik", "grammar"], default="loglik", help="classifier")
     args = parser.parse_args(argv)
@@ -419,6 +420,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench_ui import bench_ui  # Qt is imported only for this benchmark
 
         result = bench_ui(args.runs, args.tokens or 500)
+    elif args.bench == "frozen":
+        from bench_ui import bench_frozen
+
+        result = bench_frozen(args.runs)
     elif args.bench == "download":
         from bench_download import bench_download
 

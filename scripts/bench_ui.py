@@ -53,6 +53,26 @@ def bench_startup(runs: int) -> dict[str, Any]:
             "baseline_bare_qt_window_ms": round(statistics.median(bare))}
 
 
+def bench_frozen(runs: int) -> dict[str, Any]:
+    """Start-up of the packaged app (dist/Switchboard, from scripts/build_app) against the
+    source run, alternating in the same call. The first frozen start after a build is
+    reported apart: its files are not yet in the page cache, the nearest to a cold start
+    that dropping caches (root only) does not need."""
+    frozen = ROOT / "dist" / "Switchboard" / "switchboard"
+    if not frozen.is_file():
+        raise SystemExit(f"{frozen} is missing: build it with scripts/build_app")
+    ours, source = [], []
+    with tempfile.TemporaryDirectory() as home:
+        first = _shown_ms([str(frozen)], home)
+        for _ in range(runs):
+            ours.append(_shown_ms([str(frozen)], home))
+            source.append(_shown_ms([sys.executable, "-m", "app"], home))
+    return {"frozen_first_start_ms": round(first), "frozen_startup_ms": round(statistics.median(ours)),
+            "frozen_startup_ms_runs": [round(x) for x in ours],
+            "baseline_source_startup_ms": round(statistics.median(source)),
+            "folder_mb": round(sum(f.stat().st_size for f in frozen.parent.rglob("*") if f.is_file()) / 2**20)}
+
+
 class StallMeter:
     """A timer that measures its own lateness: how long the event loop was busy elsewhere."""
 

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 
 from app.core.pricing import Price, Pricing, parse_price
 from app.core.providers.local_llama import (
+    LlamaBuild,
     LocalModelSettings,
     default_threads,
     gpu_offload_supported,
+    llama_build,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +44,10 @@ class Preferences:
     @staticmethod
     def gpu_offload_supported() -> bool:
         return gpu_offload_supported()
+
+    @staticmethod
+    def llama_build() -> LlamaBuild:
+        return llama_build()
 
     async def save_local(self, local: LocalModelSettings, default_model: str) -> None:
         """Save; the loaded model is unloaded so the next reply loads it with these settings."""

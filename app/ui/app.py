@@ -8,7 +8,7 @@ import os
 import time
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import __version__
@@ -29,7 +29,10 @@ def make_application(argv: list[str]) -> QApplication:
     app.setApplicationName("Switchboard")
     app.setApplicationDisplayName("Switchboard")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("switchboard")
+    app.setDesktopFileName("switchboard")  # matches the installed switchboard.desktop
+    from app.core.paths import resources_dir
+
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "switchboard.png")))
     # The window's closing finishes asynchronously (stop the reply, close providers,
     # flush the store): Qt must not end the event loop under it. run() ends it instead.
     app.setQuitOnLastWindowClosed(False)

@@ -376,9 +376,7 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(data_dir())))
 
     def about(self) -> None:
-        QMessageBox.about(self, "About Switchboard",
-                          f"<b>Switchboard {__version__}</b><p>Each message goes to the right "
-                          "model — local or cloud — and every reply says why.</p>")
+        QMessageBox.about(self, "About Switchboard", about_text(self.session))
 
     def run_action(self, action: str) -> None:
         """A fix offered beside an error, or a link of the empty state."""
@@ -466,3 +464,16 @@ class MainWindow(QMainWindow):
                 log.exception("closing the session failed")
         if shiboken6.isValid(self):  # Qt may already have deleted the window itself
             self.sig_closed.emit()
+
+
+def about_text(session: Session | None) -> str:
+    """Help → About: the version, and what this llama.cpp build can use (for bug reports)."""
+    text = (f"<b>Switchboard {__version__}</b><p>Each message goes to the right model — local "
+            "or cloud — and every reply says why.</p>")
+    if session is None:
+        return text
+    build = session.preferences.llama_build()
+    gpu = "yes" if build.gpu_offload else "no (a CPU build; see the README to build with CUDA, Vulkan or Metal)"
+    return text + (f"<p>llama.cpp (llama-cpp-python {build.version})<br>"
+                   f"CPU features: {', '.join(build.cpu_features) or 'none reported'}<br>"
+                   f"GPU offload: {gpu}</p>")

@@ -368,3 +368,19 @@ async def test_a_reply_teaches_its_router_and_the_editor_opens_from_the_menu(qtb
     editor.routers.actions_by_name["use"].trigger()
     assert window.chat.router_name() == "Specialists"
     editor.close()
+
+
+async def test_about_names_the_version_and_the_llama_cpp_build(qtbot, open_window):
+    import llama_cpp
+
+    from app import __version__
+    from app.ui.main_window import about_text
+
+    window = await open_window()
+    text = about_text(window.session)
+    assert f"Switchboard {__version__}" in text and __version__ != "0.0.0+unknown"
+    build = window.session.preferences.llama_build()
+    assert build.version == llama_cpp.__version__
+    assert "SSE3" in build.cpu_features  # every x86-64 build of llama.cpp's CPU backend uses it
+    assert f"GPU offload: {'yes' if build.gpu_offload else 'no'}" in text
+    assert ", ".join(build.cpu_features) in text

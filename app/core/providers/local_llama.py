@@ -109,6 +109,27 @@ def gpu_offload_supported() -> bool:
     return bool(llama_cpp.llama_supports_gpu_offload())
 
 
+@dataclass(frozen=True, slots=True)
+class LlamaBuild:
+    """What this llama.cpp build can use: shown in About, so a bug report says it."""
+
+    version: str
+    cpu_features: tuple[str, ...]  # "AVX2", "FMA", …: what the CPU backend was built to use
+    gpu_offload: bool
+
+
+def llama_build() -> LlamaBuild:
+    # "CPU : SSE3 = 1 | AVX = 1 | … | " — one backend per line on builds with several.
+    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+    features = []
+    for part in info.replace("\n", "|").split("|"):
+        name, sep, value = part.rpartition("=")
+        name = name.split(":")[-1].strip()
+        if sep and value.strip() == "1" and name:
+            features.append(name)
+    return LlamaBuild(llama_cpp.__version__, tuple(dict.fromkeys(features)), gpu_offload_supported())
+
+
 class LocalLlamaProvider:
     id = LOCAL
 

@@ -430,7 +430,8 @@ def _fraction(low: float, high: float, name: str) -> QDoubleSpinBox:
 
 
 def _kept(shown: float, given: object) -> float:
-    if isinstance(given, (int, float)) and round(float(given), 3) == shown:
+    # Within half a step of what the box shows: the box rounded it, the user did not edit.
+    if isinstance(given, (int, float)) and abs(float(given) - shown) <= 0.0005 + 1e-9:
         return float(given)
     return shown
 
