@@ -34,6 +34,7 @@ from app.core.router.schema import ClassifierConfig
 from app.core.router.targets import is_local, model_of
 from app.ui.inline_message import InlineMessage
 from app.ui.router_editor.compact_combo import compact
+from app.ui.router_editor.error_line import with_error_line
 from app.ui.router_editor.target_picker import TargetPicker
 
 _DEFAULT = ClassifierConfig()
@@ -135,17 +136,7 @@ class RouterSettingsForm(QWidget):
         self.margin.valueChanged.connect(self._changed)
 
     def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        if isinstance(field, QHBoxLayout):
-            layout.addLayout(field)
-        else:
-            layout.addWidget(field)
-        label = InlineMessage(f"Problem with {key}")
-        self._errors[key] = label
-        layout.addWidget(label)
+        box, self._errors[key] = with_error_line(field, f"Problem with {key}")
         return box
 
     # ---- loading ------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from app.controller.target_choices import TargetChoice
 from app.ui.inline_message import InlineMessage
 from app.ui.router_editor.compact_combo import compact
 from app.ui.router_editor.conditions.when_editor import WhenEditor
+from app.ui.router_editor.error_line import with_error_line
 from app.ui.router_editor.target_picker import TargetPicker
 
 CALCULATED, CLASSIFIED = 0, 1
@@ -115,15 +116,7 @@ class RuleForm(QWidget):
         return label
 
     def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        if isinstance(field, QHBoxLayout):
-            layout.addLayout(field)
-        else:
-            layout.addWidget(field)
-        layout.addWidget(self._error_label(key))
+        box, self._errors[key] = with_error_line(field, f"Problem with {key}")
         return box
 
     # ---- loading ------------------------------------------------------------------------

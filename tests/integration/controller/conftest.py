@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 
+import keyring.core
 import pytest
 
 from app.controller.availability import Availabilities, TargetHealth
 from app.controller.chat import ChatController, RetryPolicy
+from app.controller.session import Session
 from app.core.models.library import installed_models
 from app.core.pricing import Pricing
 from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
 from app.core.providers.registry import ProviderConfig, ProviderRegistry
 from app.core.store import Store, default_db_path
+from tests.unit.conftest import MemoryKeyring
 
 MakeController = Callable[..., ChatController]
 
@@ -39,3 +42,16 @@ async def make_controller() -> AsyncIterator[MakeController]:
     for controller in made:
         await controller.registry.aclose()
         controller.store.close()
+
+
+@pytest.fixture
+async def session(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Session]:
+    """The app's real session on this test's SWITCHBOARD_HOME, over an in-memory keyring
+    (``session.test_keyring``); the real keyring has its own tests."""
+    kr = MemoryKeyring()
+    kr.priority = 5
+    monkeypatch.setattr(keyring.core, "_keyring_backend", kr)
+    opened = await Session.open()
+    opened.test_keyring = kr  # type: ignore[attr-defined]
+    yield opened
+    await opened.aclose()

@@ -11,7 +11,15 @@ from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
 from app.core.providers.registry import ProviderConfig
 from app.core.router import parse_router
 from app.core.store import Store, default_db_path
-from tests.support.sse_server import HANGUP, RecordedRequest, Reply, SSEServer, json_reply, sse, sse_reply
+from tests.support.sse_server import (
+    HANGUP,
+    RecordedRequest,
+    Reply,
+    SSEServer,
+    json_reply,
+    sse,
+    sse_reply,
+)
 
 
 def chunk(text: str) -> bytes:

@@ -18,7 +18,15 @@ from app.core.paths import data_dir
 from app.core.providers.openai_compat import OpenAICompatProvider
 from app.core.providers.registry import ProviderConfig
 from app.core.router import parse_router
-from tests.support.sse_server import HANGUP, RecordedRequest, Reply, SSEServer, json_reply, sse, sse_reply
+from tests.support.sse_server import (
+    HANGUP,
+    RecordedRequest,
+    Reply,
+    SSEServer,
+    json_reply,
+    sse,
+    sse_reply,
+)
 
 pytestmark = pytest.mark.model
 MESSAGES = 500

@@ -6,27 +6,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-import keyring.core
 import pytest
 
 from app.controller.route_preview import PreviewInput, parse_history
-from app.controller.session import Session
 from app.controller.target_choices import TargetChoice, target_choices
 from app.core.providers.registry import ProviderConfig
 from app.core.router import Router, RouterFormatError, Turn, load_router
 from app.core.router.library import user_routers_dir
 from app.core.settings import ProviderSettings, Settings
-from tests.unit.conftest import MemoryKeyring
-
-
-@pytest.fixture
-async def session(monkeypatch):
-    kr = MemoryKeyring()
-    kr.priority = 5
-    monkeypatch.setattr(keyring.core, "_keyring_backend", kr)
-    opened = await Session.open()
-    yield opened
-    await opened.aclose()
 
 
 async def test_templates_are_listed_once_and_a_changed_one_is_marked(session):

@@ -6,29 +6,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-import keyring.core
 import pytest
 
-from app.controller.session import Session
 from app.controller.usage import local_share, usage_csv, usage_lines
 from app.core.providers.local_llama import LocalModelSettings
 from app.core.providers.registry import ProviderConfig
 from app.core.settings import ProviderSettings, settings_path
 from tests.support.sse_server import SSEServer, json_reply
-from tests.unit.conftest import MemoryKeyring
 
 SENTINEL = "sk-sentinel-0123456789"
-
-
-@pytest.fixture
-async def session(monkeypatch):
-    kr = MemoryKeyring()
-    kr.priority = 5
-    monkeypatch.setattr(keyring.core, "_keyring_backend", kr)
-    opened = await Session.open()
-    opened.test_keyring = kr
-    yield opened
-    await opened.aclose()
 
 
 def models_server():
