@@ -39,7 +39,7 @@ from app.core.router import (
     decide,
     next_sticky,
 )
-from app.core.router.classifier import apply_answer, classify
+from app.core.router.classifier import apply_answer, classify, warm_examples
 from app.core.router.targets import is_local
 from app.core.store import Store
 
@@ -103,6 +103,11 @@ class ChatController:
 
     def new_conversation(self, router: Router | None = None) -> int:
         return self.store.create_conversation(router=router.name if router else None)
+
+    async def prepare(self, router: Router) -> int:
+        """Embed the router's new example messages now, so its first plain-English
+        decision is not the one that waits for them. Returns how many were embedded."""
+        return await warm_examples(self.registry, router)
 
     def stop(self, conversation_id: int) -> None:
         """Stop the reply streaming in this conversation (Esc). Not an error."""

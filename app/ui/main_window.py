@@ -126,6 +126,7 @@ class MainWindow(QMainWindow):
         self._set_session_actions_enabled(True)
         self._preload_local_model()
         self._in_background(asyncio.to_thread(_warm_tokenizer))
+        self._prepare_router(session.default_router_name())
         self.sig_ready.emit()
 
     def _show_start_failure(self, error: Exception) -> None:
@@ -158,6 +159,17 @@ class MainWindow(QMainWindow):
             self.status.set_model(name, "ready")
 
         self._in_background(load())
+
+    def _prepare_router(self, name: str) -> None:
+        """Embed a router's example messages in the background (see ChatController.prepare)."""
+        from app.core.router.fields import RouterFormatError
+
+        assert self.session is not None
+        try:
+            router = self.session.router(name)
+        except RouterFormatError:
+            return  # the chat pane says what is wrong with it when it is used
+        self._in_background(self.session.chat.prepare(router))
 
     def _in_background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -404,6 +416,7 @@ class MainWindow(QMainWindow):
 
             self.router_editor = RouterEditorWindow(self.session, self)
             self.router_editor.sig_routers_changed.connect(self._on_routers_changed)
+            self.router_editor.sig_saved.connect(self._prepare_router)
             self.router_editor.sig_use.connect(self._use_router)
         self.router_editor.show()
         self.router_editor.raise_()

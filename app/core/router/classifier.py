@@ -154,6 +154,22 @@ async def classify(registry: ProviderRegistry, rules: Sequence[Rule], conversati
     return replace(llm, latency_ms=(time.perf_counter() - started) * 1000, undecided=by_examples)
 
 
+async def warm_examples(registry: ProviderRegistry, router: Router,
+                        cache: EmbeddingCache | None = None) -> int:
+    """Embed the router's examples that are not cached yet, ahead of the first message
+    that needs them (after a start, or an edit in the router editor). Returns how many
+    were embedded; a model that cannot embed is left for the decision to report."""
+    rules = [r for r in router.rules if r.classified and r.enabled and r.examples]
+    if not rules or router.classifier.decide_by == "llm":
+        return 0
+    try:
+        _, new = await ExampleClassifier(registry.local, cache or EmbeddingCache.shared()).example_vectors(
+            rules, router.classifier)
+    except ProviderError:
+        return 0
+    return new
+
+
 async def _classify_examples(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
                              config: ClassifierConfig, counter: TokenCounter,
                              cache: EmbeddingCache) -> ClassifierAnswer:

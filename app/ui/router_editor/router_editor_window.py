@@ -47,6 +47,7 @@ SETTINGS_PAGE, RULE_PAGE, BROKEN_PAGE = 0, 1, 2
 
 class RouterEditorWindow(ToolWindow):
     sig_routers_changed = Signal()  # saved, renamed, deleted, new default
+    sig_saved = Signal(str)  # the name a router was saved under
     sig_use = Signal(str)  # "use this router in the current chat"
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -546,6 +547,7 @@ class RouterEditorWindow(ToolWindow):
         self.refresh_routers(self.router.name)
         self._validate()
         self.sig_routers_changed.emit()
+        self.sig_saved.emit(self.draft.opened_as or "")
         return True
 
     def revert(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,22 @@ async def test_chat_model_stays_loaded_while_embedding(local, tmp_path):
     loaded = provider.loaded
     await ask(local, router(), "hello", EmbeddingCache(tmp_path / "c.sqlite3"))
     assert provider.loaded is loaded  # the embedder is a second context, not a reload
+
+
+@pytest.mark.model
+async def test_warming_a_router_embeds_its_new_examples_once(tmp_path):
+    from app.core.router import library
+    from app.core.router.classifier import warm_examples
+
+    router = library.find_router("Specialists")
+    registry = ProviderRegistry([], lambda provider_id: None, LocalLlamaProvider())
+    cache = EmbeddingCache(tmp_path / "cache.sqlite3")
+    try:
+        expected = len({e for r in router.rules for e in r.examples})
+        assert expected >= 16
+        assert await warm_examples(registry, router, cache) == expected
+        assert await warm_examples(registry, router, cache) == 0  # all cached now
+        assert await warm_examples(registry, replace(router, classifier=replace(router.classifier, decide_by="llm")),
+                                   EmbeddingCache(tmp_path / "other.sqlite3")) == 0
+    finally:
+        await registry.aclose()
