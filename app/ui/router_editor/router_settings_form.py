@@ -362,6 +362,8 @@ class FallbackChain(QWidget):
         box.addWidget(InlineMessage("Problem with this fallback"))
         self._rows.append((row, picker))
         self.rows.addWidget(row)
+        up.setObjectName("fallbackUp")
+        self._update_up_buttons()
         picker.sig_changed.connect(lambda _: self.sig_changed.emit())
         up.clicked.connect(lambda: self._raise(row))
         remove.clicked.connect(lambda: self._remove(row))
@@ -369,7 +371,15 @@ class FallbackChain(QWidget):
     def _take(self, index: int) -> None:
         row, _ = self._rows.pop(index)
         self.rows.removeWidget(row)
+        row.setParent(None)  # gone from the form now, not when the deferred delete runs
         row.deleteLater()
+        self._update_up_buttons()
+
+    def _update_up_buttons(self) -> None:
+        for index, (row, _) in enumerate(self._rows):
+            up = row.findChild(QToolButton, "fallbackUp")
+            if up is not None:
+                up.setEnabled(index > 0)  # the first is tried first already
 
     def _index(self, row: QWidget) -> int:
         return next(i for i, (r, _) in enumerate(self._rows) if r is row)

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QMimeData, QModelIndex, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QToolButton, QWidget
 
 from app.core.router import Router, dump_router, load_router, parse_router
 from app.core.router.library import user_routers_dir
@@ -345,3 +345,23 @@ async def test_examples_are_added_in_the_form_and_from_the_test_panel(qtbot: Any
     assert saved["reasoning"]["examples"][-1] == "Is there a closed form for this recurrence?"
     assert saved["writing"]["examples"][-1] == "Polish my cover letter, please"
     assert editor.catalog.load("Specialists").rule("writing").examples[-1] == "Polish my cover letter, please"
+
+
+async def test_fallback_chain_is_edited_through_its_rows(qtbot: Any, editor: RouterEditorWindow) -> None:
+    editor.open_router("Specialists")  # fallback: openai:gpt-4o-mini, then the local model
+    chain = editor.settings_form.fallback
+    first, second = chain.pickers()
+    assert first.problem_of("openai:gpt-4o-mini") is not None  # openai is not set up here
+    ups = [b for b in chain.findChildren(QToolButton) if b.objectName() == "fallbackUp"]
+    assert [b.isEnabled() for b in ups] == [False, True]
+    click(qtbot, ups[1])
+    assert editor.draft.data["fallback"] == ["local:SmolLM2-135M-Instruct", "openai:gpt-4o-mini"]
+    removes = [b for b in chain.findChildren(QToolButton) if b.accessibleName() == "Remove fallback"]
+    click(qtbot, removes[1])
+    click(qtbot, removes[0])
+    assert editor.draft.data["fallback"] == []
+    assert not editor.save_button.isEnabled()
+    assert "fallback" in editor.status.text() and "must not be empty" in editor.status.text()
+    click(qtbot, chain.add_button)
+    assert editor.draft.data["fallback"] == ["local:SmolLM2-135M-Instruct"]
+    assert editor.save_button.isEnabled()
