@@ -350,7 +350,7 @@ async def test_examples_are_added_in_the_form_and_from_the_test_panel(qtbot: Any
 async def test_fallback_chain_is_edited_through_its_rows(qtbot: Any, editor: RouterEditorWindow) -> None:
     editor.open_router("Specialists")  # fallback: openai:gpt-4o-mini, then the local model
     chain = editor.settings_form.fallback
-    first, second = chain.pickers()
+    first, _local = chain.pickers()
     assert first.problem_of("openai:gpt-4o-mini") is not None  # openai is not set up here
     ups = [b for b in chain.findChildren(QToolButton) if b.objectName() == "fallbackUp"]
     assert [b.isEnabled() for b in ups] == [False, True]
