@@ -14,7 +14,7 @@ import logging
 from datetime import datetime
 
 import shiboken6
-from PySide6.QtCore import QDateTime, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -191,8 +191,22 @@ class TestPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # The "why" is the point of the panel: wrap it rather than elide it. QTreeView
+        # sizes rows from one line of text, so each row is given its wrapped height.
+        header.sectionResized.connect(lambda column, _old, _new: column == 2 and self._fit_rows())
         layout.addWidget(self.trace, 1)
         return box
+
+    def _fit_rows(self) -> None:
+        width = self.trace.header().sectionSize(2) - 8  # the delegate's text margins
+        if width <= 0:
+            return
+        metrics = self.trace.fontMetrics()
+        for row in range(self.trace.topLevelItemCount()):
+            item = self.trace.topLevelItem(row)
+            text = item.text(2)
+            height = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+            item.setSizeHint(2, QSize(width, height + 4))
 
     # ---- API -----------------------------------------------------------------------------
 
@@ -306,6 +320,7 @@ class TestPanel(QWidget):
             item.setToolTip(1, entry.rule)
             item.setToolTip(2, entry.detail)
             self.trace.addTopLevelItem(item)
+        self._fit_rows()
 
         waiting = bool(decision.needs_classifier) and not answered
         self.classify_button.setVisible(waiting)
