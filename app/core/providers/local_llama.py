@@ -119,15 +119,22 @@ class LlamaBuild:
 
 
 def llama_build() -> LlamaBuild:
-    # "CPU : SSE3 = 1 | AVX = 1 | … | " — one backend per line on builds with several.
-    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
-    features = []
-    for part in info.replace("\n", "|").split("|"):
-        name, sep, value = part.rpartition("=")
-        name = name.split(":")[-1].strip()
-        if sep and value.strip() == "1" and name:
-            features.append(name)
-    return LlamaBuild(llama_cpp.__version__, tuple(dict.fromkeys(features)), gpu_offload_supported())
+    return LlamaBuild(llama_cpp.__version__, cpu_features(llama_cpp.llama_print_system_info().decode(
+        "utf-8", "replace")), gpu_offload_supported())
+
+
+def cpu_features(system_info: str) -> tuple[str, ...]:
+    """The CPU backend's features from llama.cpp's system info, which lists each backend
+    as "NAME : KEY = value | …" ("CUDA : ARCHS = 900 | USE_GRAPHS = 1 | CPU : SSE3 = 1 | …")."""
+    backend, features = "", []
+    for part in system_info.replace("\n", "|").split("|"):
+        if ":" in part:
+            backend, _, part = part.partition(":")
+            backend = backend.strip()
+        name, sep, value = part.partition("=")
+        if backend == "CPU" and sep and value.strip() == "1" and name.strip():
+            features.append(name.strip())
+    return tuple(dict.fromkeys(features))
 
 
 class LocalLlamaProvider:
