@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import enum
 import json
-import socket
-import sys
 import threading
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Literal, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any, Literal
+
+from tests.support.loopback_server import (
+    CLIENT_GONE,
+    LoopbackServer,
+    TrackedHandler,
+    shutdown_quietly,
+)
 
 
 class Fault(enum.Enum):
@@ -101,7 +105,11 @@ def json_reply(data: Any, status: int = 200, headers: Mapping[str, str] | None =
     return Reply(status, merged, [json.dumps(data).encode("utf-8")])
 
 
-class SSEServer:
+class _Stopped(Exception):
+    """The server is stopping: abandon the reply being written."""
+
+
+class SSEServer(LoopbackServer):
     """A threaded HTTP/1.1 server on 127.0.0.1 and a free port, answering with ``handler``.
 
     Use it as a context manager, or call ``start()`` and ``stop()``. ``stop()`` interrupts
@@ -110,76 +118,25 @@ class SSEServer:
     500 and raised again by ``stop()``, so a broken test handler cannot pass silently.
     """
 
+    name = "sse-server"
+    quiet_errors = (*CLIENT_GONE, TimeoutError, _Stopped)
+
     def __init__(self, handler: Handler) -> None:
+        super().__init__()
         self.handler = handler
         self.requests: list[RecordedRequest] = []
         self.served: list[Served] = []
-        self.handler_errors: list[BaseException] = []
-        self._stopping = threading.Event()
-        self._lock = threading.Condition()
+        self._lock = threading.Condition()  # also wakes wait_until_idle
         self._active = 0  # replies being written now
-        self._connections: set[socket.socket] = set()
-        self._httpd: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the server has not been started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> Self:
-        if self._httpd is not None:
-            raise RuntimeError("the server was already started")
-        self._httpd = _HTTPServer(self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name=f"sse-server-{self._httpd.server_address[1]}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and wait for every handler thread. Safe to call twice."""
-        if self._httpd is None or self._stopping.is_set():
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        with self._lock:
-            open_connections = list(self._connections)
-        for connection in open_connections:  # wakes handlers waiting on kept-alive sockets
-            _shutdown_quietly(connection)
-        self._httpd.server_close()  # joins the handler threads
-        if self._thread is not None:
-            self._thread.join()
-        if self.handler_errors:
-            raise RuntimeError("the test server's handler failed") from self.handler_errors[0]
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _RequestHandler
 
     def wait_until_idle(self, timeout: float = 2.0) -> None:
         """Wait until no reply is being written (a client that left is noticed at the next write)."""
         with self._lock:
             if not self._lock.wait_for(lambda: self._active == 0, timeout):
                 raise TimeoutError(f"the test server was still replying after {timeout} s")
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if exc is None:
-            self.stop()
-            return
-        try:  # a failing test's own error matters more than a handler error found on the way out
-            self.stop()
-        except RuntimeError:
-            pass
 
     # Called from handler threads.
 
@@ -197,14 +154,6 @@ class SSEServer:
         """Sleep, unless the server stops first; True when it did stop."""
         return self._stopping.wait(seconds)
 
-    def _opened(self, connection: socket.socket) -> None:
-        with self._lock:
-            self._connections.add(connection)
-
-    def _closed(self, connection: socket.socket) -> None:
-        with self._lock:
-            self._connections.discard(connection)
-
     def _begin(self, served: Served) -> None:
         with self._lock:
             self.served.append(served)
@@ -216,53 +165,7 @@ class SSEServer:
             self._lock.notify_all()
 
 
-class _Stopped(Exception):
-    """The server is stopping: abandon the reply being written."""
-
-
-# A client that goes away mid-reply shows up as one of these on the next write or read.
-_CLIENT_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = False  # a fresh port per server; no sharing with a stopped one
-
-    def __init__(self, owner: SSEServer) -> None:
-        self.owner = owner
-        super().__init__(("127.0.0.1", 0), _RequestHandler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Exceptions that escape a handler thread: record real ones, never print."""
-        exc = sys.exc_info()[1]
-        if (
-            isinstance(exc, (*_CLIENT_GONE, TimeoutError, _Stopped))
-            or self.owner._stopping.is_set()
-        ):
-            return
-        if exc is not None:
-            self.owner.handler_errors.append(exc)
-
-
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive and chunked replies
-    disable_nagle_algorithm = True  # each chunk leaves at once, not after the client's ACK
-    server: _HTTPServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.owner._opened(self.connection)
-
-    def finish(self) -> None:
-        self.server.owner._closed(self.connection)
-        try:
-            super().finish()
-        except _CLIENT_GONE:
-            pass
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # tests read .requests; nothing goes to stderr
-
+class _RequestHandler(TrackedHandler):
     def do_GET(self) -> None:
         self._serve()
 
@@ -281,7 +184,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         owner._begin(served)
         try:
             self._write(reply, served)
-        except _CLIENT_GONE:
+        except CLIENT_GONE:
             served.client_gone = True
             self.close_connection = True
         except _Stopped:
@@ -320,7 +223,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for chunk in reply.chunks:
             if chunk is Fault.HANGUP:
                 self.close_connection = True
-                _shutdown_quietly(self.connection)
+                shutdown_quietly(self.connection)
                 return
             if isinstance(chunk, (int, float)):
                 if self.server.owner._pause(float(chunk)):
@@ -333,9 +236,3 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         served.complete = True
 
-
-def _shutdown_quietly(connection: socket.socket) -> None:
-    try:
-        connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass  # already closed by the other side
