@@ -40,37 +40,33 @@ class RouterEntry:
     path: Path | None = None  # the user's file; None for an untouched template
     problem: str | None = None  # why the user's file cannot be opened
 
-    @property
-    def editable_file(self) -> bool:
-        return self.path is not None
-
 
 class RouterCatalog:
     def __init__(self, session: Session) -> None:
         self._session = session
+        # The files as last read, and what they held: the editor asks on every keystroke
+        # (is this name taken?), and the files rarely change under it.
+        self._read: tuple[tuple[object, ...], list[RouterEntry], list[Router]] | None = None
 
     # ---- reading ----------------------------------------------------------------------
 
     def entries(self) -> list[RouterEntry]:
         """Every router once, the user's first; a broken file is listed with its problem."""
-        templates = {name: (router, path) for path in _json_files(router_templates_dir())
-                     for router in [_load_or_none(path)] if router is not None
-                     for name in [router.name]}
-        entries: list[RouterEntry] = []
-        for path in _json_files(user_routers_dir()):
-            try:
-                router = load_router(path)
-            except RouterFormatError as exc:
-                entries.append(RouterEntry(path.stem, "yours", path=path, problem=str(exc)))
-                continue
-            if any(e.name == router.name for e in entries):
-                continue
-            origin: Origin = "changed template" if router.name in templates else "yours"
-            entries.append(RouterEntry(router.name, origin, router.description, path))
-        mine = {e.name for e in entries}
-        entries += [RouterEntry(name, "template", router.description)
-                    for name, (router, _) in templates.items() if name not in mine]
-        return entries
+        return list(self._files()[0])
+
+    def _files(self) -> tuple[list[RouterEntry], list[Router]]:
+        """The entries and the templates, read again only when a file was added, removed
+        or changed since the last read."""
+        paths = [*_json_files(user_routers_dir()), *_json_files(router_templates_dir())]
+        stamp = tuple(_stamp(path) for path in paths)
+        if self._read is None or self._read[0] != stamp:
+            templates: list[Router] = []
+            for path in _json_files(router_templates_dir()):
+                router = _load_or_none(path)
+                if router is not None and all(t.name != router.name for t in templates):
+                    templates.append(router)
+            self._read = (stamp, _read_entries(templates), templates)
+        return self._read[1], self._read[2]
 
     def load(self, name: str) -> Router:
         """The router called ``name`` (the user's copy over a template); RouterFormatError
@@ -84,14 +80,10 @@ class RouterCatalog:
         return template
 
     def template(self, name: str) -> Router | None:
-        for path in _json_files(router_templates_dir()):
-            router = _load_or_none(path)
-            if router is not None and router.name == name:
-                return router
-        return None
+        return next((r for r in self.templates() if r.name == name), None)
 
     def templates(self) -> list[Router]:
-        return [r for path in _json_files(router_templates_dir()) if (r := _load_or_none(path))]
+        return list(self._files()[1])
 
     def names(self) -> list[str]:
         return [e.name for e in self.entries()]
@@ -222,6 +214,32 @@ class RouterCatalog:
         self._session.store.replace_router(old, new)
         if self._session.settings.default_router == old:
             self.set_default(new or DEFAULT_ROUTER)
+
+
+def _read_entries(templates: list[Router]) -> list[RouterEntry]:
+    template_names = {t.name for t in templates}
+    entries: list[RouterEntry] = []
+    for path in _json_files(user_routers_dir()):
+        try:
+            router = load_router(path)
+        except RouterFormatError as exc:
+            entries.append(RouterEntry(path.stem, "yours", path=path, problem=str(exc)))
+            continue
+        if any(e.name == router.name for e in entries):
+            continue
+        origin: Origin = "changed template" if router.name in template_names else "yours"
+        entries.append(RouterEntry(router.name, origin, router.description, path))
+    mine = {e.name for e in entries}
+    entries += [RouterEntry(t.name, "template", t.description) for t in templates if t.name not in mine]
+    return entries
+
+
+def _stamp(path: Path) -> tuple[str, int, int]:
+    try:
+        st = path.stat()
+    except OSError:  # gone since it was listed: counts as a change
+        return (str(path), -1, -1)
+    return (str(path), st.st_mtime_ns, st.st_size)
 
 
 def _json_files(folder: Path) -> list[Path]:

@@ -24,6 +24,7 @@ class RouterDraft:
         self.data = copy.deepcopy(data)
         self.opened_as = opened_as  # the name it has on disk
         self._saved = copy.deepcopy(data)
+        self._saved_router = _parsed_or_none(data)  # parsed once: dirty is asked per keystroke
 
     @classmethod
     def of(cls, router: Router) -> RouterDraft:
@@ -40,10 +41,7 @@ class RouterDraft:
         (4000 for 4000.0, keys in another order) is not a change."""
         if self.data == self._saved:
             return False
-        try:
-            return parse_router(self.data) != parse_router(self._saved)
-        except RouterFormatError:
-            return True
+        return self._saved_router is None or _parsed_or_none(self.data) != self._saved_router
 
     @property
     def saved_data(self) -> dict[str, Any]:
@@ -52,6 +50,7 @@ class RouterDraft:
     def mark_saved(self, router: Router) -> None:
         self.data = dump_router(router)
         self._saved = copy.deepcopy(self.data)
+        self._saved_router = router
         self.opened_as = router.name
 
     def revert(self) -> None:
@@ -74,6 +73,13 @@ class RouterDraft:
         while rule_id in taken:
             rule_id, n = f"{base}_{n}", n + 1
         return rule_id
+
+
+def _parsed_or_none(data: dict[str, Any]) -> Router | None:
+    try:
+        return parse_router(data)
+    except RouterFormatError:
+        return None
 
 
 def rule_error_at(path: str) -> tuple[int | None, str]:
