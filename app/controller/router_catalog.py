@@ -8,7 +8,6 @@ router that would not load is never written.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -193,10 +192,7 @@ class RouterCatalog:
 
     @staticmethod
     def export(router: Router, path: Path) -> None:
-        text = json.dumps(dump_router(router), indent=2, ensure_ascii=False) + "\n"
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
+        save_router(router, path)  # the same atomic write as the user's own routers
 
     # ---- private ----------------------------------------------------------------------
 

@@ -97,10 +97,11 @@ class Session:
 
     def usage(self, since: datetime | None = None) -> tuple[UsageReport, list[UsageLine]]:
         """What was used and what it cost since ``since`` (all time when None)."""
-        return (usage_report(self.store, self.pricing, self._router_or_none, since=since),
+        return (usage_report(self.store, self.pricing, self.router_or_none, since=since),
                 usage_lines(self.store, since))
 
-    def _router_or_none(self, name: str | None) -> Router | None:
+    def router_or_none(self, name: str | None) -> Router | None:
+        """The router, or None when its file is broken or gone (the caller has a fallback)."""
         try:
             return self.router(name)
         except RouterFormatError:

@@ -162,14 +162,10 @@ class MainWindow(QMainWindow):
 
     def _prepare_router(self, name: str) -> None:
         """Embed a router's example messages in the background (see ChatController.prepare)."""
-        from app.core.router.fields import RouterFormatError
-
         assert self.session is not None
-        try:
-            router = self.session.router(name)
-        except RouterFormatError:
-            return  # the chat pane says what is wrong with it when it is used
-        self._in_background(self.session.chat.prepare(router))
+        router = self.session.router_or_none(name)
+        if router is not None:  # a broken one: the chat pane says what is wrong when it is used
+            self._in_background(self.session.chat.prepare(router))
 
     def _in_background(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

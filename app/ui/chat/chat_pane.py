@@ -369,7 +369,7 @@ class ChatPane(QWidget):
         if row is None:
             return
         question = self._question_of(row)
-        router = self._router_or_none()
+        router = self.session.router_or_none(self._router_name)
         teach = [(r.id, f"{r.label} → {r.route_to}") for r in router.rules if r.classified] \
             if router is not None and question else []
         dialog = RouteTraceDialog(row, self, teach=teach,
@@ -384,12 +384,6 @@ class ChatPane(QWidget):
         rows = self.session.conversations.messages(reply.conversation_id)
         before = [r for r in rows if r.id < reply.id and r.role == "user"]
         return before[-1].content if before else ""
-
-    def _router_or_none(self) -> Router | None:
-        try:
-            return self.session.router(self._router_name)
-        except RouterFormatError:
-            return None
 
     def _teach(self, rule_id: str, question: str) -> str:
         try:
