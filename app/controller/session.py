@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from app.controller.availability import Availabilities, TargetHealth
+from app.controller.changes import ChangeHub
 from app.controller.chat import ChatController
 from app.controller.conversations import Conversations
 from app.controller.preferences import Preferences
@@ -40,6 +41,7 @@ class Session:
         self.settings = settings
         self.store = store
         self.secrets = secrets
+        self.changes = ChangeHub()  # what operations changed; the window re-emits it as signals
         self.pricing = Pricing.load(settings.pricing_overrides)
         self.local_models = [m.name for m in installed_models()]
         local = LocalLlamaProvider(settings_for=lambda name: self.settings.local)
