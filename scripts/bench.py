@@ -185,11 +185,8 @@ def bench_local(rounds: int, max_tokens: int) -> dict[str, Any]:
 
     from app.core.models.library import installed_models
     from app.core.providers.base import ChatMessage, ChatRequest, Sampling, TextDelta
-    from app.core.providers.local_llama import (
-        LocalLlamaProvider,
-        LocalModelSettings,
-        default_threads,
-    )
+    from app.core.providers.local_llama import LocalLlamaProvider
+    from app.core.providers.local_settings import LocalModelSettings, default_threads
 
     model = next(m for m in installed_models() if m.bundled)
     settings = LocalModelSettings(n_ctx=2048, n_threads=default_threads())
@@ -264,7 +261,8 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
     import json
     from collections import defaultdict
 
-    from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+    from app.core.providers.local_llama import LocalLlamaProvider
+    from app.core.providers.local_settings import LocalModelSettings
     from app.core.providers.registry import ProviderRegistry
     from app.core.router.classifier import classify
     from app.core.tokens import default_counter
@@ -334,7 +332,8 @@ def bench_examples(dev: list[dict[str, str]], routes: dict[str, str]) -> dict[st
 
     import numpy as np
 
-    from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+    from app.core.providers.local_llama import LocalLlamaProvider
+    from app.core.providers.local_settings import LocalModelSettings
     from app.core.providers.registry import ProviderRegistry
     from app.core.router.classifier import classify
     from app.core.router.embedding_cache import EmbeddingCache

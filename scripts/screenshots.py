@@ -104,7 +104,7 @@ def save(widget: Any, path: Path) -> None:
 
 
 async def scenes(out: Path) -> None:
-    from app.core.providers.registry import ProviderConfig
+    from app.core.providers.config import ProviderConfig
     from app.core.router.library import user_routers_dir
     from app.core.settings import ProviderSettings, Settings
     from app.ui.main_window import MainWindow

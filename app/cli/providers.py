@@ -13,7 +13,8 @@ import sys
 from dataclasses import replace
 
 from app.cli.errors import UsageError
-from app.core.providers.registry import PRESETS, ProviderConfig, ProviderRegistry, config_from_preset
+from app.core.providers.config import PRESETS, ProviderConfig, config_from_preset
+from app.core.providers.registry import ProviderRegistry
 from app.core.secrets import SecretsError, SecretStore
 from app.core.settings import ProviderSettings, Settings
 

@@ -12,7 +12,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterable
 
 from app.core.availability import base_availability
-from app.core.providers.registry import ProviderConfig
+from app.core.providers.config import ProviderConfig
 from app.core.router import Availability
 from app.core.router.targets import is_local, provider_of
 

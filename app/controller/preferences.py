@@ -7,13 +7,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.core.pricing import Price, Pricing, parse_price
-from app.core.providers.local_llama import (
-    LlamaBuild,
-    LocalModelSettings,
-    default_threads,
-    gpu_offload_supported,
-    llama_build,
-)
+from app.core.providers.local_llama import LlamaBuild, gpu_offload_supported, llama_build
+from app.core.providers.local_settings import LocalModelSettings, default_threads
 
 if TYPE_CHECKING:
     from app.controller.session import Session

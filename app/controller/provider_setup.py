@@ -11,12 +11,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.core.providers.base import Health
-from app.core.providers.registry import (
-    PRESETS,
-    ProviderConfig,
-    ProviderRegistry,
-    config_from_preset,
-)
+from app.core.providers.config import PRESETS, ProviderConfig, config_from_preset
+from app.core.providers.registry import ProviderRegistry
 from app.core.secrets import SecretsError
 from app.core.settings import ProviderSettings
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from app.core.availability import base_availability
-from app.core.providers.registry import ProviderConfig
+from app.core.providers.config import ProviderConfig
 from app.core.router.targets import LOCAL_PROVIDER, is_local, provider_of
 from app.core.settings import ProviderSettings
 

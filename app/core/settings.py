@@ -23,8 +23,8 @@ from typing import Any, TypeVar, cast, get_args
 
 from app.core.paths import data_dir
 from app.core.pricing import PricingError, parse_price
-from app.core.providers.local_llama import LOCAL, LocalModelSettings
-from app.core.providers.registry import Kind, ProviderConfig
+from app.core.providers.config import Kind, ProviderConfig
+from app.core.providers.local_settings import LOCAL, LocalModelSettings
 from app.core.router.library import DEFAULT_ROUTER
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.providers.registry import ProviderConfig
+from app.core.providers.config import ProviderConfig
 from app.core.router.library import user_routers_dir
 from app.core.settings import ProviderSettings, Settings
 from app.ui.chat.message_list import BATCH, CHUNK, MAX_BUILT

@@ -15,7 +15,6 @@ import ctypes
 import ctypes.util
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -50,28 +49,14 @@ from app.core.providers.errors import (
     ProviderError,
     UnavailableError,
 )
+from app.core.providers.label_scores import LabelScores
+from app.core.providers.local_settings import LOCAL, LocalModelSettings, default_threads
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
-LOCAL = "local"
 _DONE = object()  # end of the worker's event stream
 EMBED_MAX_TOKENS = 256
 EMBED_BATCH = 512  # tokens per llama.cpp decode when embedding; also its context size
-
-
-def default_threads() -> int:
-    # Half the logical CPUs ≈ the physical cores, where llama.cpp is fastest; small
-    # machines (≤ 2 CPUs) get them all.
-    cpus = os.cpu_count() or 1
-    return cpus if cpus <= 2 else max(1, cpus // 2)
-
-
-@dataclass(frozen=True, slots=True)
-class LocalModelSettings:
-    n_ctx: int = 4096
-    n_threads: int | None = None  # None: default_threads()
-    n_batch: int = 512
-    n_gpu_layers: int = 0  # -1: all layers, when the build supports GPU offload
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,14 +428,6 @@ class LocalLlamaProvider:
         await self._on_worker(self._unload_sync)
         await self._on_worker(self._close_embedder)
         self._worker.shutdown(wait=True)
-
-
-@dataclass(frozen=True, slots=True)
-class LabelScores:
-    logprobs: dict[str, float]
-    prompt_tokens: int
-    evaluated: int  # prompt tokens not found in the KV cache
-    completion_tokens: int = 1
 
 
 _CHATML = ("{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}"

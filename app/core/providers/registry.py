@@ -7,56 +7,18 @@ store at request time, so a key typed in Settings works at once and is never cop
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Literal
 
 from app.core.providers.anthropic import AnthropicProvider
 from app.core.providers.base import Provider
+from app.core.providers.config import ProviderConfig
 from app.core.providers.errors import ModelMissingError
 from app.core.providers.gemini import GeminiProvider
-from app.core.providers.local_llama import LOCAL, LocalLlamaProvider
+from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.local_settings import LOCAL
 from app.core.providers.openai_compat import OpenAICompatProvider
 from app.core.router.targets import is_target, model_of, provider_of
 
-Kind = Literal["openai", "anthropic", "gemini"]
 SecretLookup = Callable[[str], str | None]  # provider id → its API key, or None
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderConfig:
-    id: str  # the part before ":" in a target
-    kind: Kind
-    base_url: str
-    default_model: str | None = None
-    key_required: bool = True  # False for local servers (Ollama, LM Studio, llama.cpp)
-
-
-@dataclass(frozen=True, slots=True)
-class Preset:
-    label: str
-    kind: Kind
-    base_url: str
-    key_required: bool = True
-
-
-PRESETS: dict[str, Preset] = {
-    "openai": Preset("OpenAI", "openai", "https://api.openai.com/v1"),
-    "anthropic": Preset("Anthropic", "anthropic", "https://api.anthropic.com"),
-    "gemini": Preset("Google Gemini", "gemini", "https://generativelanguage.googleapis.com"),
-    "openrouter": Preset("OpenRouter", "openai", "https://openrouter.ai/api/v1"),
-    "groq": Preset("Groq", "openai", "https://api.groq.com/openai/v1"),
-    "mistral": Preset("Mistral", "openai", "https://api.mistral.ai/v1"),
-    "deepseek": Preset("DeepSeek", "openai", "https://api.deepseek.com/v1"),
-    "together": Preset("Together", "openai", "https://api.together.xyz/v1"),
-    "ollama": Preset("Ollama", "openai", "http://127.0.0.1:11434/v1", key_required=False),
-    "lmstudio": Preset("LM Studio", "openai", "http://127.0.0.1:1234/v1", key_required=False),
-}
-
-
-def config_from_preset(preset_id: str, provider_id: str | None = None) -> ProviderConfig:
-    preset = PRESETS[preset_id]
-    return ProviderConfig(provider_id or preset_id, preset.kind, preset.base_url,
-                          key_required=preset.key_required)
 
 
 class ProviderRegistry:

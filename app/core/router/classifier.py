@@ -32,8 +32,8 @@ from app.core.providers.base import (
     Usage,
 )
 from app.core.providers.errors import ProviderError
-from app.core.providers.local_llama import LabelScores
-from app.core.providers.registry import ProviderRegistry
+from app.core.providers.label_scores import LabelScores
+from app.core.router.classifier_models import ClassifierModels
 from app.core.router.conversation import Turn
 from app.core.router.embedding_cache import EmbeddingCache
 from app.core.router.engine import Decision, TraceEntry
@@ -137,7 +137,7 @@ def _truncate(text: str, config: ClassifierConfig, counter: TokenCounter) -> str
     return " ".join(words)
 
 
-async def classify(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
+async def classify(registry: ClassifierModels, rules: Sequence[Rule], conversation: Sequence[Turn],
                    config: ClassifierConfig, counter: TokenCounter,
                    cache: EmbeddingCache | None = None) -> ClassifierAnswer:
     """Decide between ``rules`` as the router's ``decide_by`` says; never raises.
@@ -154,7 +154,7 @@ async def classify(registry: ProviderRegistry, rules: Sequence[Rule], conversati
     return replace(llm, latency_ms=(time.perf_counter() - started) * 1000, undecided=by_examples)
 
 
-async def warm_examples(registry: ProviderRegistry, router: Router,
+async def warm_examples(registry: ClassifierModels, router: Router,
                         cache: EmbeddingCache | None = None) -> int:
     """Embed the router's examples that are not cached yet, ahead of the first message
     that needs them (after a start, or an edit in the router editor). Returns how many
@@ -170,7 +170,7 @@ async def warm_examples(registry: ProviderRegistry, router: Router,
     return new
 
 
-async def _classify_examples(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
+async def _classify_examples(registry: ClassifierModels, rules: Sequence[Rule], conversation: Sequence[Turn],
                              config: ClassifierConfig, counter: TokenCounter,
                              cache: EmbeddingCache) -> ClassifierAnswer:
     started = time.perf_counter()
@@ -193,7 +193,7 @@ async def _classify_examples(registry: ProviderRegistry, rules: Sequence[Rule], 
                             method="examples", nearest=found.nearest, embedded=found.embedded + new, why=found.why)
 
 
-async def _classify_llm(registry: ProviderRegistry, rules: Sequence[Rule], conversation: Sequence[Turn],
+async def _classify_llm(registry: ClassifierModels, rules: Sequence[Rule], conversation: Sequence[Turn],
                         config: ClassifierConfig, counter: TokenCounter) -> ClassifierAnswer:
     """One call to the classifier model deciding between ``rules``; never raises."""
     started = time.perf_counter()
@@ -221,7 +221,7 @@ async def _classify_llm(registry: ProviderRegistry, rules: Sequence[Rule], conve
                             scores=scores.logprobs)
 
 
-async def _ask(registry: ProviderRegistry, config: ClassifierConfig, messages: list[ChatMessage],
+async def _ask(registry: ClassifierModels, config: ClassifierConfig, messages: list[ChatMessage],
                words: tuple[str, ...], cancel: CancelToken) -> LabelScores:
     model = model_of(config.target)
     if is_local(config.target):

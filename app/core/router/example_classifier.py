@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.router.classifier_models import LocalScorer
 from app.core.router.embedding_cache import EmbeddingCache, Vector
 from app.core.router.schema import MIN_EXAMPLES_FOR_AUTO, ClassifierConfig, Rule
 from app.core.router.targets import is_local, model_of
@@ -48,7 +48,7 @@ class ExampleScores:
 
 
 class ExampleClassifier:
-    def __init__(self, local: LocalLlamaProvider, cache: EmbeddingCache) -> None:
+    def __init__(self, local: LocalScorer, cache: EmbeddingCache) -> None:
         self._local = local
         self._cache = cache
 

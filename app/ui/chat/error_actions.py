@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.core.providers.registry import PRESETS
+from app.core.providers.config import PRESETS
 
 
 def provider_label(provider_id: str) -> str:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.preferences import Preferences
-from app.core.providers.local_llama import LocalModelSettings
+from app.core.providers.local_settings import LocalModelSettings
 from app.core.settings import SettingsError
 from app.ui import theme
 from app.ui.inline_message import InlineMessage

@@ -56,7 +56,7 @@ from PySide6.QtWidgets import (
 
 from app.controller.provider_setup import ProviderSetup
 from app.core.providers.base import Health
-from app.core.providers.registry import ProviderConfig
+from app.core.providers.config import ProviderConfig
 from app.core.settings import ProviderSettings, SettingsError
 from app.ui import theme
 from app.ui.chat.error_actions import provider_label  # preset label, else the id

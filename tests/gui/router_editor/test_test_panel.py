@@ -18,7 +18,7 @@ from app.__main__ import main
 from app.controller.route_preview import RoutePreview, decision_summary, parse_history
 from app.controller.session import Session
 from app.core.paths import router_templates_dir
-from app.core.providers.registry import config_from_preset
+from app.core.providers.config import config_from_preset
 from app.core.router import Router, Turn, load_router
 from app.core.router.classifier import ClassifierAnswer, apply_answer
 from app.core.router.targets import is_local, provider_of

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QLayout, QToolButton, QVBoxLayout,
 from pytestqt.qtbot import QtBot
 
 from app.core.pricing import Price, PricingError
-from app.core.providers.local_llama import LocalModelSettings
+from app.core.providers.local_settings import LocalModelSettings
 from app.core.settings import SettingsError, settings_path
 from app.ui.settings.local_models_page import GPU_BUILD_HINT, LocalModelsPage
 from app.ui.settings.pricing_page import COL_INPUT, COL_TARGET, PricingPage

@@ -12,8 +12,10 @@ from app.controller.chat import ChatController, RetryPolicy
 from app.controller.session import Session
 from app.core.models.library import installed_models
 from app.core.pricing import Pricing
-from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
-from app.core.providers.registry import ProviderConfig, ProviderRegistry
+from app.core.providers.config import ProviderConfig
+from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.local_settings import LocalModelSettings
+from app.core.providers.registry import ProviderRegistry
 from app.core.store import Store, default_db_path
 from tests.unit.conftest import MemoryKeyring
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
-from app.core.providers.registry import ProviderConfig
+from app.core.providers.config import ProviderConfig
 from app.core.router import parse_router
 from app.core.store import Store, default_db_path
 from tests.support.sse_server import (

@@ -15,8 +15,8 @@ import pytest
 from app.controller.availability import TargetHealth
 from app.controller.events import Done, Failed, FallbackUsed
 from app.core.paths import data_dir
+from app.core.providers.config import ProviderConfig
 from app.core.providers.openai_compat import OpenAICompatProvider
-from app.core.providers.registry import ProviderConfig
 from app.core.router import parse_router
 from tests.support.sse_server import (
     HANGUP,

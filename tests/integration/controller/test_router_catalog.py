@@ -10,7 +10,7 @@ import pytest
 
 from app.controller.route_preview import PreviewInput, parse_history
 from app.controller.target_choices import TargetChoice, target_choices
-from app.core.providers.registry import ProviderConfig
+from app.core.providers.config import ProviderConfig
 from app.core.router import Router, RouterFormatError, Turn, load_router
 from app.core.router.library import user_routers_dir
 from app.core.settings import ProviderSettings, Settings

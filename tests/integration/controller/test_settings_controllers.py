@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.controller.usage import local_share, usage_csv, usage_lines
-from app.core.providers.local_llama import LocalModelSettings
-from app.core.providers.registry import ProviderConfig
+from app.core.providers.config import ProviderConfig
+from app.core.providers.local_settings import LocalModelSettings
 from app.core.settings import ProviderSettings, settings_path
 from tests.support.sse_server import SSEServer, json_reply
 

@@ -20,11 +20,8 @@ from app.core.providers.base import (
     Usage,
 )
 from app.core.providers.errors import BadRequestError, ModelMissingError
-from app.core.providers.local_llama import (
-    LocalLlamaProvider,
-    LocalModelSettings,
-    gpu_offload_supported,
-)
+from app.core.providers.local_llama import LocalLlamaProvider, gpu_offload_supported
+from app.core.providers.local_settings import LocalModelSettings
 
 pytestmark = pytest.mark.model
 MODEL = "SmolLM2-135M-Instruct"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.local_settings import LocalModelSettings
 from app.core.providers.registry import ProviderRegistry
 from app.core.router import Availability, RouteContext, Turn, decide, parse_router
 from app.core.router.classifier import apply_answer, classifier_messages, classify

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.providers.local_llama import LocalLlamaProvider, LocalModelSettings
+from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.local_settings import LocalModelSettings
 from app.core.providers.registry import ProviderRegistry
 from app.core.router import Turn, parse_router
 from app.core.router.classifier import classify

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from app.core.providers.registry import ProviderConfig, ProviderRegistry
+from app.core.providers.config import ProviderConfig
+from app.core.providers.registry import ProviderRegistry
 from app.core.router import Turn, parse_router
 from app.core.router.classifier import classify
 from app.core.tokens import default_counter

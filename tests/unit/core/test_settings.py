@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.providers.local_llama import LocalModelSettings
-from app.core.providers.registry import ProviderConfig, config_from_preset
+from app.core.providers.config import ProviderConfig, config_from_preset
+from app.core.providers.local_settings import LocalModelSettings
 from app.core.router.library import DEFAULT_ROUTER
 from app.core.secrets import SecretStore
 from app.core.settings import (

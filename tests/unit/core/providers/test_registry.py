@@ -1,11 +1,12 @@
 import pytest
 
 from app.core.providers.anthropic import AnthropicProvider
+from app.core.providers.config import PRESETS, ProviderConfig, config_from_preset
 from app.core.providers.errors import ModelMissingError
 from app.core.providers.gemini import GeminiProvider
 from app.core.providers.local_llama import LocalLlamaProvider
 from app.core.providers.openai_compat import OpenAICompatProvider
-from app.core.providers.registry import PRESETS, ProviderConfig, ProviderRegistry, config_from_preset
+from app.core.providers.registry import ProviderRegistry
 
 
 @pytest.fixture
