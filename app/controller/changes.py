@@ -8,7 +8,8 @@ polls the store to find out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 
 
@@ -47,6 +48,7 @@ class ChangeHub:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._held: Changes | None = None  # collected inside ``batch``
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Returns the function that unsubscribes it again."""
@@ -56,5 +58,24 @@ class ChangeHub:
     def publish(self, changes: Changes) -> None:
         if not changes:
             return
+        if self._held is not None:
+            self._held |= changes
+            return
         for listener in list(self._listeners):
             listener(changes)
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Hold what is published inside and publish it once, as one ``Changes``, at the
+        end: an operation of several steps (save settings, reconfigure, store a key) is
+        heard when it is whole, not after its first step. What was done before an error
+        is still published."""
+        if self._held is not None:  # nested: the outer batch publishes
+            yield
+            return
+        self._held = NO_CHANGES
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+            self.publish(held)
