@@ -36,10 +36,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def route_line(decision: Decision) -> str:
     if decision.rule is not None:
-        entry = next((t for t in decision.trace if t.rule == decision.rule), None)
-        why = f"rule {decision.rule}: {entry.detail}" if entry else f"rule {decision.rule}"
+        entry = next((t for t in decision.trace if t.rule == decision.rule and t.label), None)
+        title = entry.label if entry is not None else decision.rule
         if decision.sticky:
-            why = f"kept from rule {decision.rule}"
+            why = f"kept from rule {title}"
+        else:
+            why = f"rule {title}: {entry.detail}" if entry else f"rule {title}"
     else:
         why = "no rule matched, fallback"
         if decision.needs_classifier:

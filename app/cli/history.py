@@ -6,9 +6,10 @@ import argparse
 import json
 
 from app.cli.errors import UsageError
+from app.controller.router_folders import RouterFolders
 from app.controller.usage import usage_report
 from app.core.pricing import Pricing
-from app.core.router import Router, RouterFormatError, library
+from app.core.router import Router, RouterFormatError
 from app.core.settings import Settings
 from app.core.store import Store, default_db_path
 
@@ -43,7 +44,7 @@ def _router_named(name: str | None) -> Router | None:
     if not name:
         return None
     try:
-        return library.find_router(name)
+        return RouterFolders().find(name)
     except RouterFormatError:
         return None  # a router deleted since: no counterfactual for its messages
 

@@ -15,13 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.errors import UsageError
-from app.core.availability import basic_availability
-from app.core.models.library import installed_models
-from app.core.providers.local_llama import LocalLlamaProvider
-from app.core.providers.registry import ProviderRegistry
-from app.core.router import Decision, RouteContext, Router, RouterFormatError, Turn, decide, library
-from app.core.router.classifier import ClassifierAnswer, apply_answer, classify
-from app.core.tokens import default_counter
+from app.controller.routing import RouteResult
+from app.controller.session import Session
+from app.core.router import Router, RouterFormatError, Turn
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,41 +36,35 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    router = find_router(args.router)
     turns = read_conversation(args.conversation) if args.conversation else [Turn("user", args.message)]
     if args.image:
         turns = with_image(turns)
-    availability = basic_availability((m.name for m in installed_models()), args.offline)
-    decision = decide(router, RouteContext(turns, parse_now(args.now), availability))
-    answer = asyncio.run(_classify(router, decision, turns)) if decision.needs_classifier else None
-    if answer is not None:
-        decision = apply_answer(decision, router, answer)
+    result = asyncio.run(_route(args.router, turns, parse_now(args.now), args.offline))
+    decision = result.decision
     if args.json:
         out = decision.to_dict()
-        if answer is not None:
-            out["classifier"] = answer.to_dict()
+        if result.classifier is not None:
+            out["classifier"] = result.classifier.to_dict()
         print(json.dumps(out, ensure_ascii=False))
     else:
         print(decision.reason)
         for entry in decision.trace:
-            print(f"  {'✓' if entry.matched else '·'} {entry.rule}: {entry.detail}")
+            print(f"  {'✓' if entry.matched else '·'} {entry.title}: {entry.detail}")
     return 0
 
 
-async def _classify(router: Router, decision: Decision, turns: list[Turn]) -> ClassifierAnswer:
-    # Remote classifiers need provider settings and keys: the CLI's route command asks
-    # the local ones (as its availability assumes nothing about providers either).
-    registry = ProviderRegistry([], lambda provider_id: None, LocalLlamaProvider())
+async def _route(spec: str, turns: list[Turn], now: datetime, offline: bool) -> RouteResult:
+    """The session's own routing service: the settings, keys and availability ``ask`` sees."""
+    session = await Session.open(offline=True if offline else None, primary=False)
     try:
-        rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
-        return await classify(registry, rules, turns, router.classifier, default_counter())
+        return await session.routing.route(find_router(session, spec), turns, now=now)
     finally:
-        await registry.aclose()
+        await session.aclose()
 
 
-def find_router(spec: str) -> Router:
+def find_router(session: Session, spec: str) -> Router:
     try:
-        return library.find_router(spec)
+        return session.router(spec)
     except RouterFormatError as exc:
         raise UsageError(f"router {spec}: {exc}") from None
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Iterable
 
 from app.core.availability import base_availability
 from app.core.providers.config import ProviderConfig
-from app.core.router import Availability
+from app.core.router import Availability, AvailabilityCode
 from app.core.router.targets import is_local, provider_of
 
 FAILURES_TO_COOL = 3
@@ -76,14 +76,15 @@ class Availabilities:
     def __call__(self, target: str) -> Availability:
         cooling = self.health.cooling(target)
         if cooling:
-            return Availability(False, f"cooling down for {cooling:.0f} s after repeated failures")
+            return Availability(False, f"cooling down for {cooling:.0f} s after repeated failures",
+                                AvailabilityCode.COOLING)
         state = base_availability(target, self._local_models(), self._offline())
         if not state.ok or is_local(target):
             return state
         provider_id = provider_of(target)
         config = next((c for c in self._providers() if c.id == provider_id), None)
         if config is None:
-            return Availability(False, f"{provider_id} is not set up")
+            return Availability(False, f"{provider_id} is not set up", AvailabilityCode.NOT_SET_UP)
         if config.key_required and not self._has_key(provider_id):
-            return Availability(False, f"no API key for {provider_id}")
-        return Availability(True, "ready")
+            return Availability(False, f"no API key for {provider_id}", AvailabilityCode.NO_KEY)
+        return Availability(True, "ready", AvailabilityCode.READY)

@@ -16,7 +16,9 @@ from datetime import datetime
 from typing import Any
 
 from app.controller.availability import Availabilities
-from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed
+from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed, Titled
+from app.controller.fixes import Fix, FixKind, fix_for_unavailable
+from app.controller.routing import RoutingService
 from app.core.pricing import Pricing
 from app.core.providers.base import (
     CancelToken,
@@ -29,17 +31,8 @@ from app.core.providers.base import (
 )
 from app.core.providers.errors import AuthError, ProviderError, RateLimitedError
 from app.core.providers.registry import ProviderRegistry
-from app.core.router import (
-    Conversation,
-    Decision,
-    RouteContext,
-    Router,
-    StickyState,
-    Turn,
-    decide,
-    next_sticky,
-)
-from app.core.router.classifier import apply_answer, classify, warm_examples
+from app.core.router import Conversation, Decision, Router, TraceEntry, TraceKind, Turn
+from app.core.router.classifier import warm_examples
 from app.core.router.targets import is_local
 from app.core.store import Store
 
@@ -87,6 +80,7 @@ class ChatController:
         retry: RetryPolicy = RetryPolicy(),
         max_tokens: int | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+        routing: RoutingService | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -95,8 +89,7 @@ class ChatController:
         self._warm_key = warm_key  # async: loads a provider's key from the keyring, off the loop
         self.retry = retry
         self.max_tokens = max_tokens  # per reply; None: until the model stops
-        self._clock = clock
-        self._sticky: dict[int, StickyState] = {}
+        self.routing = routing or RoutingService(store, registry, pricing, availability, clock)
         self._running: dict[int, tuple[CancelToken, asyncio.Event]] = {}
 
     # ---- public operations ---------------------------------------------------------
@@ -120,7 +113,9 @@ class ChatController:
                    images: Sequence[ImagePart] = ()) -> AsyncIterator[ChatEvent]:
         attachments = [{"kind": "image", "mime": i.mime, "bytes": len(i.data)} for i in images]
         user_id = self.store.add_message(conversation_id, "user", text, attachments=attachments or None)
-        self._auto_title(conversation_id, text)
+        title = self._auto_title(conversation_id, text)
+        if title is not None:
+            yield Titled(conversation_id, title)
         async for event in self._answer(conversation_id, user_id, router, tuple(images)):
             yield event
 
@@ -152,24 +147,22 @@ class ChatController:
     async def _answer(self, cid: int, user_id: int, router: Router, images: tuple[ImagePart, ...] = (),
                       target: str | None = None) -> AsyncIterator[ChatEvent]:
         conversation = self._conversation(cid)
-        now = self._clock()
+        now = self.routing.clock()
         if target is not None:  # the user asked for this model: no routing
             decision = Decision(target, None, f"Answered again by {target}, as asked.", [])
         else:
-            decision = decide(router, RouteContext(conversation, now, self.availability),
-                              self._sticky.get(cid))
-        if decision.needs_classifier:
-            decision = await self._classify(cid, router, decision, conversation)
-        trace = [{"rule": t.rule, "matched": t.matched, "detail": t.detail} for t in decision.trace]
+            decision = (await self.routing.route(router, conversation, now=now,
+                                                 conversation_id=cid)).decision
+        trace = list(decision.trace)
         reply_id = self.store.add_message(cid, "assistant", "", status="streaming",
                                           target=decision.target, rule=decision.rule, trace=trace,
                                           reason=decision.reason)
         yield Routed(cid, user_id, reply_id, decision)
         if decision.target is None:
             self.store.update_message(reply_id, status="failed", error=decision.reason)
-            yield Failed(reply_id, decision.reason, fix=self._fix_for_unavailable(router))
+            yield self._failed(reply_id, decision.reason, fix=self._fix_for_unavailable(router))
             return
-        self._remember_sticky(cid, decision, now)
+        self.routing.remember(cid, decision, now)
         cancel, stopped = CancelToken(), asyncio.Event()
         self._running[cid] = (cancel, stopped)
         try:
@@ -178,24 +171,6 @@ class ChatController:
                 yield event
         finally:
             self._running.pop(cid, None)
-
-    async def _classify(self, cid: int, router: Router, decision: Decision,
-                        conversation: Conversation) -> Decision:
-        rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
-        answer = await classify(self.registry, rules, conversation, router.classifier,
-                                conversation.counter)
-        if answer.tokens_in:  # a classifier call is usage of its own, kept apart from replies
-            self.store.add_usage(conversation_id=cid, message_id=None, target=answer.model,
-                                 kind="classifier", tokens_in=answer.tokens_in, tokens_out=answer.tokens_out,
-                                 cost=self.pricing.cost(answer.model, answer.tokens_in, answer.tokens_out))
-        return apply_answer(decision, router, answer)
-
-    def _remember_sticky(self, cid: int, decision: Decision, now: datetime) -> None:
-        state = next_sticky(self._sticky.get(cid), decision, now)
-        if state is None:
-            self._sticky.pop(cid, None)
-        else:
-            self._sticky[cid] = state
 
     def _conversation(self, cid: int) -> Conversation:
         turns = [Turn(m.role, m.content, len(m.attachments or ()))
@@ -209,7 +184,7 @@ class ChatController:
         return [decision.target, *rest]
 
     async def _through_chain(self, cid: int, reply_id: int, messages: tuple[ChatMessage, ...],
-                             router: Router, decision: Decision, trace: list[dict[str, Any]],
+                             router: Router, decision: Decision, trace: list[TraceEntry],
                              cancel: CancelToken, stopped: asyncio.Event) -> AsyncIterator[ChatEvent]:
         chain = self._chain(router, decision)
         started = time.monotonic()
@@ -224,12 +199,12 @@ class ChatController:
             except ProviderError as error:
                 self.availability.health.failed(target)
                 last_error = error
-                trace.append({"rule": "attempt", "matched": False,
-                              "detail": f"{target} failed: {error.message}"})
+                trace.append(TraceEntry(None, False, f"{target} failed: {error.message}",
+                                        TraceKind.ATTEMPT, target=target))
                 if stream.parts:  # broke mid-reply: keep what arrived, offer Retry
                     self.store.update_message(reply_id, content=stream.text, status="incomplete",
                                               trace=trace, error=error.message)
-                    yield Failed(reply_id, error.message, stream.text)
+                    yield self._failed(reply_id, error.message, stream.text)
                     return
                 upcoming = self._next_available(chain, position)
                 if upcoming is None:
@@ -239,22 +214,21 @@ class ChatController:
                 continue
             self.availability.health.succeeded(target)
             if target != decision.target:
-                trace.append({"rule": "attempt", "matched": True, "detail": f"answered by fallback {target}"})
+                trace.append(TraceEntry(None, True, f"answered by fallback {target}", TraceKind.ATTEMPT,
+                                        target=target))
             yield self._finish(cid, reply_id, target, stream, trace, started)
             return
         reason = last_error.message if last_error else "No target in the fallback chain is available."
         self.store.update_message(reply_id, status="failed", trace=trace, error=reason)
-        fix = (f"add_key:{last_error.provider}" if isinstance(last_error, AuthError)
+        fix = (Fix(FixKind.ADD_KEY, last_error.provider) if isinstance(last_error, AuthError)
                else self._fix_for_unavailable(router))
-        yield Failed(reply_id, f"Nothing could answer: {reason}", fix=fix)
+        yield self._failed(reply_id, f"Nothing could answer: {reason}", fix=fix)
 
-    def _fix_for_unavailable(self, router: Router) -> str | None:
-        """What would make one of the router's targets usable: going online, or a key."""
-        reasons = {target: self.availability(target).reason for target in router.targets()}
-        if any(reason == "offline mode" for reason in reasons.values()):
-            return "go_online"
-        missing = next((t for t, r in reasons.items() if r.startswith("no API key")), None)
-        return f"add_key:{missing.partition(':')[0]}" if missing else None
+    def _failed(self, reply_id: int, reason: str, partial: str = "", fix: Fix | None = None) -> Failed:
+        return Failed(reply_id, reason, partial, fix, self.store.message(reply_id))
+
+    def _fix_for_unavailable(self, router: Router) -> Fix | None:
+        return fix_for_unavailable(router.targets(), self.availability)
 
     def _next_available(self, chain: list[str], position: int) -> str | None:
         return next((t for t in chain[position + 1:] if self.availability(t).ok), None)
@@ -310,7 +284,7 @@ class ChatController:
             stop_wait.cancel()
             await events.aclose()  # type: ignore[attr-defined]
 
-    def _finish(self, cid: int, reply_id: int, target: str, stream: _Stream, trace: list[dict[str, Any]],
+    def _finish(self, cid: int, reply_id: int, target: str, stream: _Stream, trace: list[TraceEntry],
                 started: float) -> Done:
         usage = stream.usage or Usage(0, 0, estimated=True)
         cost = self.pricing.cost(target, usage.input_tokens, usage.output_tokens)
@@ -323,16 +297,21 @@ class ChatController:
         self.store.add_usage(conversation_id=cid, message_id=reply_id, target=target, kind="chat",
                              tokens_in=usage.input_tokens, tokens_out=usage.output_tokens, cost=cost,
                              estimated=usage.estimated)
-        return Done(reply_id, target, status, stream.text, usage.input_tokens, usage.output_tokens,
-                    cost, latency, ttft)
+        row = self.store.message(reply_id)
+        assert row is not None  # written just above
+        return Done(row)
 
-    def _auto_title(self, cid: int, text: str) -> None:
+    def _auto_title(self, cid: int, text: str) -> str | None:
+        """Name a new chat after its first message; returns the title when it did."""
         row = self.store.conversation(cid)
         if row is None or row.title != "New chat":
-            return
+            return None
         words = " ".join(text.split())
         title = words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        self.store.rename_conversation(cid, title or "New chat")
+        if not title:
+            return None
+        self.store.rename_conversation(cid, title)
+        return title
 
 
 def _messages(conversation: Conversation, images: tuple[ImagePart, ...]) -> tuple[ChatMessage, ...]:

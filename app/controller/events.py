@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.controller.fixes import Fix
 from app.core.router import Decision
+from app.core.store import MessageRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,30 +34,70 @@ class Delta:
 
 
 @dataclass(frozen=True, slots=True)
+class Titled:
+    """A new chat was named after its first message."""
+
+    conversation_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Done:
-    message_id: int
-    target: str
-    status: str  # "complete", or "incomplete" when stopped
-    text: str
-    tokens_in: int
-    tokens_out: int
-    cost: float | None
-    latency_ms: float
-    ttft_ms: float | None
+    """The reply is finished and stored: ``message`` is its row as written, so a face
+    shows it without reading the store again."""
+
+    message: MessageRow
+
+    @property
+    def message_id(self) -> int:
+        return self.message.id
+
+    @property
+    def target(self) -> str:
+        return self.message.target or ""
+
+    @property
+    def status(self) -> str:  # "complete", or "incomplete" when stopped
+        return self.message.status
+
+    @property
+    def text(self) -> str:
+        return self.message.content
+
+    @property
+    def tokens_in(self) -> int:
+        return self.message.tokens_in or 0
+
+    @property
+    def tokens_out(self) -> int:
+        return self.message.tokens_out or 0
+
+    @property
+    def cost(self) -> float | None:
+        return self.message.cost
+
+    @property
+    def latency_ms(self) -> float:
+        return self.message.latency_ms or 0.0
+
+    @property
+    def ttft_ms(self) -> float | None:
+        return self.message.ttft_ms
 
 
 @dataclass(frozen=True, slots=True)
 class Failed:
     """Nothing could finish the reply. ``partial`` is what arrived before it broke (kept).
 
-    ``fix`` names what would help, for a face to offer as an action: ``add_key:<provider>``
-    (a key is missing or was refused) or ``go_online`` (offline mode left nothing to ask).
+    ``fix`` names what would help, for a face to offer as an action (a key to add,
+    going online, a provider to set up).
     """
 
     message_id: int | None
     reason: str
     partial: str = ""
-    fix: str | None = None
+    fix: Fix | None = None
+    message: MessageRow | None = None  # the reply's row as stored, when there is one
 
 
-ChatEvent = Routed | FallbackUsed | Delta | Done | Failed
+ChatEvent = Routed | Titled | FallbackUsed | Delta | Done | Failed

@@ -1,9 +1,8 @@
 """The router editor's test panel: route a typed message exactly as a chat would.
 
-Same engine call as ``python -m app route`` and the chat controller (``decide`` on a
-RouteContext of the conversation, the time and the availability check), with the
-session's real availability (providers, keys, downloads) and the panel's own offline
-switch. Only the sticky state is left out: a test message starts no conversation.
+It asks the session's ``RoutingService``, as the chat and ``python -m app route`` do,
+with the session's real availability (providers, keys, downloads) and the panel's own
+offline switch. Only the sticky state is left out: a test message starts no conversation.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from app.controller.availability import Availabilities
-from app.core.router import Decision, RouteContext, Router, Turn, decide
-from app.core.router.classifier import ClassifierAnswer, apply_answer, classify
-from app.core.tokens import default_counter
+from app.core.router import Decision, Router, Turn
+from app.core.router.classifier import ClassifierAnswer
 
 if TYPE_CHECKING:
     from app.controller.session import Session
@@ -49,24 +46,20 @@ def parse_history(text: str) -> tuple[Turn, ...]:
 
 
 class RoutePreview:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    """A typed test message, routed by the session's own routing service."""
 
-    def availability(self, offline: bool) -> Availabilities:
-        return self._session.availability.with_offline(offline)
+    def __init__(self, session: Session) -> None:
+        self._routing = session.routing
 
     def decide(self, router: Router, given: PreviewInput) -> Decision:
-        now = given.now or datetime.now().astimezone()
-        return decide(router, RouteContext(given.turns(), now, self.availability(given.offline),
-                                           default_counter()))
+        return self._routing.decide(router, given.turns(), now=given.now, offline=given.offline)
 
     async def classify(self, router: Router, decision: Decision,
                        given: PreviewInput) -> tuple[Decision, ClassifierAnswer]:
         """Ask the router's classifier about the rules the decision left to it."""
-        rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
-        answer = await classify(self._session.registry, rules, given.turns(), router.classifier,
-                                default_counter())
-        return apply_answer(decision, router, answer), answer
+        result = await self._routing.classify(router, decision, given.turns())
+        assert result.classifier is not None  # the panel asks only when rules were left
+        return result.decision, result.classifier
 
 
 def decision_summary(decision: Decision) -> dict[str, object]:

@@ -9,12 +9,13 @@ router that would not load is never written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from app.controller.changes import Changes
+from app.controller.router_folders import Origin, RouterEntry, RouterFolders
 from app.controller.target_choices import TargetChoice, target_choices
-from app.core.paths import router_templates_dir
 from app.core.router import (
     Router,
     RouterFormatError,
@@ -28,64 +29,31 @@ from app.core.router.library import DEFAULT_ROUTER, user_routers_dir
 if TYPE_CHECKING:
     from app.controller.session import Session
 
-Origin = Literal["template", "yours", "changed template"]
-
-
-@dataclass(frozen=True, slots=True)
-class RouterEntry:
-    name: str
-    origin: Origin
-    description: str = ""
-    path: Path | None = None  # the user's file; None for an untouched template
-    problem: str | None = None  # why the user's file cannot be opened
-
-
 class RouterCatalog:
     def __init__(self, session: Session) -> None:
         self._session = session
-        # The files as last read, and what they held: the editor asks on every keystroke
-        # (is this name taken?), and the files rarely change under it.
-        self._read: tuple[tuple[object, ...], list[RouterEntry], list[Router]] | None = None
+        self._folders = RouterFolders()
 
     # ---- reading ----------------------------------------------------------------------
 
     def entries(self) -> list[RouterEntry]:
         """Every router once, the user's first; a broken file is listed with its problem."""
-        return list(self._files()[0])
-
-    def _files(self) -> tuple[list[RouterEntry], list[Router]]:
-        """The entries and the templates, read again only when a file was added, removed
-        or changed since the last read."""
-        paths = [*_json_files(user_routers_dir()), *_json_files(router_templates_dir())]
-        stamp = tuple(_stamp(path) for path in paths)
-        if self._read is None or self._read[0] != stamp:
-            templates: list[Router] = []
-            for path in _json_files(router_templates_dir()):
-                router = _load_or_none(path)
-                if router is not None and all(t.name != router.name for t in templates):
-                    templates.append(router)
-            self._read = (stamp, _read_entries(templates), templates)
-        return self._read[1], self._read[2]
+        return self._folders.entries()
 
     def load(self, name: str) -> Router:
-        """The router called ``name`` (the user's copy over a template); RouterFormatError
-        when its file is broken or there is none."""
-        entry = self._entry(name)
-        if entry is not None and entry.path is not None:
-            return load_router(entry.path)
-        template = self.template(name)
-        if template is None:
-            raise RouterFormatError("", f'no router called "{name}"')
-        return template
+        return self._folders.load(name)
+
+    def find(self, spec: str) -> Router:
+        return self._folders.find(spec)
 
     def template(self, name: str) -> Router | None:
-        return next((r for r in self.templates() if r.name == name), None)
+        return self._folders.template(name)
 
     def templates(self) -> list[Router]:
-        return list(self._files()[1])
+        return self._folders.templates()
 
     def names(self) -> list[str]:
-        return [e.name for e in self.entries()]
+        return self._folders.names()
 
     def unique_name(self, wanted: str) -> str:
         """``wanted``, or "wanted (2)", "(3)"… when a router already has that name."""
@@ -137,11 +105,13 @@ class RouterCatalog:
         target = old.path if old is not None and old.path is not None and previous_name == router.name \
             else self._free_path(router.name)
         user_routers_dir().mkdir(parents=True, exist_ok=True)
-        save_router(router, target)
-        if previous_name and previous_name != router.name:
-            if old is not None and old.path is not None and old.path != target:
-                old.path.unlink(missing_ok=True)
-            self._repoint(previous_name, router.name)
+        with self._session.changes.batch():
+            save_router(router, target)
+            self._session.changes.publish(Changes(routers=True))
+            if previous_name and previous_name != router.name:
+                if old is not None and old.path is not None and old.path != target:
+                    old.path.unlink(missing_ok=True)
+                self._repoint(previous_name, router.name)
         return target
 
     def add_example(self, name: str, rule_id: str, message: str) -> Router:
@@ -163,16 +133,16 @@ class RouterCatalog:
         entry = self._entry(name)
         if entry is None or entry.path is None:
             raise RouterFormatError("", f'"{name}" is a built-in template; it cannot be deleted')
-        entry.path.unlink(missing_ok=True)
-        if entry.origin == "changed template":
-            return "template"
-        self._repoint(name, None)
+        with self._session.changes.batch():
+            entry.path.unlink(missing_ok=True)
+            self._session.changes.publish(Changes(routers=True))
+            if entry.origin == "changed template":
+                return "template"
+            self._repoint(name, None)
         return None
 
     def set_default(self, name: str) -> None:
-        session = self._session
-        session.settings = replace(session.settings, default_router=name)
-        session.settings.save()
+        self._session.saved_settings.update(default_router=name, also=Changes(routers=True))
 
     def default_name(self) -> str:
         return self._session.default_router_name()
@@ -207,43 +177,8 @@ class RouterCatalog:
         return path
 
     def _repoint(self, old: str, new: str | None) -> None:
+        """Chats (and the default) that used ``old`` now use ``new`` (None: the default)."""
         self._session.store.replace_router(old, new)
+        self._session.changes.publish(Changes(conversations=True))
         if self._session.settings.default_router == old:
             self.set_default(new or DEFAULT_ROUTER)
-
-
-def _read_entries(templates: list[Router]) -> list[RouterEntry]:
-    template_names = {t.name for t in templates}
-    entries: list[RouterEntry] = []
-    for path in _json_files(user_routers_dir()):
-        try:
-            router = load_router(path)
-        except RouterFormatError as exc:
-            entries.append(RouterEntry(path.stem, "yours", path=path, problem=str(exc)))
-            continue
-        if any(e.name == router.name for e in entries):
-            continue
-        origin: Origin = "changed template" if router.name in template_names else "yours"
-        entries.append(RouterEntry(router.name, origin, router.description, path))
-    mine = {e.name for e in entries}
-    entries += [RouterEntry(t.name, "template", t.description) for t in templates if t.name not in mine]
-    return entries
-
-
-def _stamp(path: Path) -> tuple[str, int, int]:
-    try:
-        st = path.stat()
-    except OSError:  # gone since it was listed: counts as a change
-        return (str(path), -1, -1)
-    return (str(path), st.st_mtime_ns, st.st_size)
-
-
-def _json_files(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
-
-
-def _load_or_none(path: Path) -> Router | None:
-    try:
-        return load_router(path)
-    except RouterFormatError:
-        return None

@@ -16,11 +16,13 @@ from app.controller.availability import Availabilities, TargetHealth
 from app.controller.changes import ChangeHub
 from app.controller.chat import ChatController
 from app.controller.conversations import Conversations
+from app.controller.local_models import LocalModels
 from app.controller.preferences import Preferences
 from app.controller.provider_setup import ProviderSetup
 from app.controller.router_catalog import RouterCatalog
+from app.controller.routing import RoutingService
+from app.controller.saved_settings import SavedSettings
 from app.controller.usage import UsageLine, UsageReport, usage_lines, usage_report
-from app.core.models.library import installed_models
 from app.core.pricing import Pricing
 from app.core.providers.local_llama import LocalLlamaProvider
 from app.core.providers.registry import ProviderRegistry
@@ -38,24 +40,29 @@ HUB_TOKEN_ID = "huggingface"  # keyring entry of the optional Hugging Face token
 
 class Session:
     def __init__(self, settings: Settings, store: Store, secrets: SecretStore) -> None:
-        self.settings = settings
         self.store = store
         self.secrets = secrets
         self.changes = ChangeHub()  # what operations changed; the window re-emits it as signals
+        self.saved_settings = SavedSettings(settings, self.changes)  # the one writer
+        # One Pricing object: the chat, usage and the prices page share it (set_overrides).
         self.pricing = Pricing.load(settings.pricing_overrides)
-        self.local_models = [m.name for m in installed_models()]
-        local = LocalLlamaProvider(settings_for=lambda name: self.settings.local)
+        # One list of installed models, which the provider and availability both read.
+        self.installed = LocalModels(self.saved_settings, self.changes,
+                                     load=lambda name: self.registry.local.load(name))
+        local = LocalLlamaProvider(models=self.installed.models,
+                                   settings_for=lambda name: self.settings.local)
         self.registry = ProviderRegistry(settings.provider_configs(), secrets.cached, local)
         self.availability = Availabilities(
             providers=lambda: self.settings.provider_configs(),
-            local_models=lambda: self.local_models,
+            local_models=self.installed.names,
             has_key=lambda provider_id: secrets.cached(provider_id) is not None,
             offline=lambda: self.settings.offline,
             health=TargetHealth(),
         )
+        self.routing = RoutingService(store, self.registry, self.pricing, self.availability)
         self.chat = ChatController(store, self.registry, self.pricing, self.availability,
-                                   warm_key=secrets.get)
-        self.conversations = Conversations(store)
+                                   warm_key=secrets.get, routing=self.routing)
+        self.conversations = Conversations(store, self.changes)
         self.provider_setup = ProviderSetup(self)
         self.preferences = Preferences(self)
 
@@ -72,7 +79,7 @@ class Session:
         return cls(settings, Store(default_db_path(), recover_interrupted=primary), secrets)
 
     def router(self, spec: str | None = None) -> Router:
-        return library.find_router(spec or self.default_router_name())
+        return self.routers.find(spec or self.default_router_name())
 
     @functools.cached_property
     def models(self) -> ModelManager:
@@ -95,7 +102,7 @@ class Session:
         return RouterCatalog(self)
 
     def router_names(self) -> list[str]:
-        return library.router_names()
+        return self.routers.names()
 
     def usage(self, since: datetime | None = None) -> tuple[UsageReport, list[UsageLine]]:
         """What was used and what it cost since ``since`` (all time when None)."""
@@ -109,10 +116,20 @@ class Session:
         except RouterFormatError:
             return None
 
+    @property
+    def settings(self) -> Settings:
+        """The current settings; changed only through ``saved_settings.update``."""
+        return self.saved_settings.current
+
+    @property
+    def local_models(self) -> list[str]:
+        """The names of the installed local models (``installed`` holds the list)."""
+        return self.installed.names()
+
     def set_offline(self, offline: bool) -> None:
-        """Offline mode: no message leaves this computer. Saved for the next start."""
-        self.settings = replace(self.settings, offline=offline)
-        self.settings.save()
+        """Offline mode: no message leaves this computer. Saved for the next start; when
+        it cannot be saved it still holds for this session (SettingsError says so)."""
+        self.saved_settings.update(offline=offline, keep_if_unsaved=True)
 
     def provider_needs_setup(self, provider_id: str) -> bool:
         return provider_id not in {p.id for p in self.settings.providers}

@@ -4,24 +4,18 @@ present, recent failures) on top of this."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 
-from app.core.router.context import Availability, AvailabilityCheck
+from app.core.router.context import Availability, AvailabilityCode
 from app.core.router.targets import is_local, model_of
 
-OFFLINE = Availability(False, "offline mode")
-DOWNLOADED = Availability(True, "downloaded")
-NOT_DOWNLOADED = Availability(False, "model not downloaded")
-REMOTE = Availability(True, "remote provider")
+OFFLINE = Availability(False, "offline mode", AvailabilityCode.OFFLINE)
+DOWNLOADED = Availability(True, "downloaded", AvailabilityCode.DOWNLOADED)
+NOT_DOWNLOADED = Availability(False, "model not downloaded", AvailabilityCode.NOT_DOWNLOADED)
+REMOTE = Availability(True, "remote provider", AvailabilityCode.ASSUMED)
 
 
 def base_availability(target: str, local_models: Collection[str], offline: bool) -> Availability:
     if is_local(target):
         return DOWNLOADED if model_of(target) in local_models else NOT_DOWNLOADED
     return OFFLINE if offline else REMOTE
-
-
-def basic_availability(local_models: Iterable[str], offline: bool) -> AvailabilityCheck:
-    """For tools without provider settings (``route``): remote targets count as reachable."""
-    installed = frozenset(local_models)
-    return lambda target: base_availability(target, installed, offline)

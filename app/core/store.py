@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +29,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from app.core.paths import data_dir
+from app.core.router.engine import StickyState
+from app.core.router.trace import TraceEntry, trace_from_json, trace_to_json
 
 DB_FILENAME = "switchboard.db"
 # Long enough to ride out another process's checkpoint write, short enough that a wedged
@@ -109,6 +111,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # v3: a reply keeps the router's sentence ("Routed to X because …") beside its trace,
     # so a reopened chat explains itself exactly as it did live.
     ("ALTER TABLE messages ADD COLUMN reason TEXT",),
+    # v4: a conversation keeps its sticky routing state, so the window and separate
+    # `ask` runs agree on it and it survives a restart. (Traces stored before v4 name
+    # their special lines by a pseudo rule id; TraceEntry.from_json reads both.)
+    ("ALTER TABLE conversations ADD COLUMN sticky TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -140,7 +146,7 @@ class MessageRow:
     attachments: list[JsonDict]
     target: str | None
     rule: str | None
-    trace: list[JsonDict] | None
+    trace: tuple[TraceEntry, ...] | None
     reason: str | None
     tokens_in: int | None
     tokens_out: int | None
@@ -227,7 +233,7 @@ def _message_row(row: sqlite3.Row) -> MessageRow:
         attachments=_from_json(row["attachments"]),
         target=row["target"],
         rule=row["rule"],
-        trace=_from_json(row["trace"]),
+        trace=None if row["trace"] is None else trace_from_json(_from_json(row["trace"])),
         reason=row["reason"],
         tokens_in=row["tokens_in"],
         tokens_out=row["tokens_out"],
@@ -238,6 +244,16 @@ def _message_row(row: sqlite3.Row) -> MessageRow:
         created_at=parse_time(row["created_at"]),
         updated_at=parse_time(row["updated_at"]),
     )
+
+
+def _sticky_state(data: object) -> StickyState | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        return StickyState(str(data["target"]), str(data["rule"]), parse_time(str(data["decided_at"])),
+                           int(data.get("messages_since", 0)))
+    except (KeyError, TypeError, ValueError):
+        return None  # a damaged state only means the next message is routed afresh
 
 
 def _usage_row(row: sqlite3.Row) -> UsageRow:
@@ -440,6 +456,17 @@ class Store:
             cursor = conn.execute("UPDATE conversations SET router = ? WHERE router = ?", (new, old))
         return cursor.rowcount
 
+    def sticky(self, cid: int) -> StickyState | None:
+        """The conversation's sticky routing state (None: none, or unreadable)."""
+        row = self._conn.execute("SELECT sticky FROM conversations WHERE id = ?", (cid,)).fetchone()
+        return None if row is None or row["sticky"] is None else _sticky_state(_from_json(row["sticky"]))
+
+    def set_sticky(self, cid: int, state: StickyState | None) -> None:
+        value = None if state is None else _to_json({
+            "target": state.target, "rule": state.rule,
+            "decided_at": format_time(state.decided_at), "messages_since": state.messages_since})
+        self._update_conversation(cid, "sticky", value)
+
     def _update_conversation(self, cid: int, column: str, value: str | None) -> None:
         # Not an activity: renaming a chat should not move it to the top of the list.
         with self._transaction() as conn:
@@ -466,7 +493,7 @@ class Store:
         attachments: list[JsonDict] | None = None,
         target: str | None = None,
         rule: str | None = None,
-        trace: list[JsonDict] | None = None,
+        trace: Sequence[TraceEntry] | None = None,
         reason: str | None = None,
     ) -> int:
         """Append a message and commit before returning; counts as activity on the chat."""
@@ -484,7 +511,7 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid, role, content, status, _to_json(attachments or []), target, rule,
-                    None if trace is None else _to_json(trace), reason, now, now,
+                    None if trace is None else _to_json(trace_to_json(trace)), reason, now, now,
                 ),
             )
         return _lastrowid(cursor)
@@ -497,7 +524,7 @@ class Store:
         status: str | None = None,
         target: str | None = None,
         rule: str | None = None,
-        trace: list[JsonDict] | None = None,
+        trace: Sequence[TraceEntry] | None = None,
         reason: str | None = None,
         tokens_in: int | None = None,
         tokens_out: int | None = None,
@@ -517,7 +544,7 @@ class Store:
             "status": status,
             "target": target,
             "rule": rule,
-            "trace": None if trace is None else _to_json(trace),
+            "trace": None if trace is None else _to_json(trace_to_json(trace)),
             "reason": reason,
             "tokens_in": tokens_in,
             "tokens_out": tokens_out,

@@ -30,6 +30,7 @@ from app import __version__
 from app.ui.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from app.controller.fixes import Fix
     from app.controller.session import Session
     from app.ui.chat.chat_pane import ChatPane
     from app.ui.sidebar.conversation_list import ConversationList
@@ -386,23 +387,32 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         QMessageBox.about(self, "About Switchboard", about_text(self.session))
 
-    def run_action(self, action: str) -> None:
-        """A fix offered beside an error, or a link of the empty state."""
-        kind, _, subject = action.partition(":")
-        if kind == "add_key" and self.session is not None:
+    def run_action(self, action: Fix | str) -> None:
+        """A fix offered beside an error (a ``Fix``), or a link of the empty state."""
+        from app.controller.fixes import Fix
+
+        if isinstance(action, Fix):
+            self.run_fix(action)
+        elif action == "open_models":
+            self.open_models()
+        elif action == "open_router_editor":
+            self.open_router_editor()
+
+    def run_fix(self, fix: Fix) -> None:
+        from app.controller.fixes import FixKind
+
+        if fix.kind is FixKind.GO_ONLINE:
+            self.set_offline(False)
+        elif fix.kind is FixKind.SET_UP_PROVIDER:
+            self.open_settings()
+        elif fix.kind is FixKind.ADD_KEY and fix.provider and self.session is not None:
             from app.ui.key_dialog import KeyDialog
 
-            dialog = KeyDialog(self.session.secrets, subject, self)
+            dialog = KeyDialog(self.session.secrets, fix.provider, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.sig_saved.connect(lambda provider: self.status.showMessage(
                 "Key saved. Press Retry to send the message again.", 8000))
             dialog.open()
-        elif kind == "go_online":
-            self.set_offline(False)
-        elif kind == "open_models":
-            self.open_models()
-        elif kind == "open_router_editor":
-            self.open_router_editor()
 
     def open_router_editor(self) -> None:
         if self.session is None:

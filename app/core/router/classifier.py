@@ -36,7 +36,7 @@ from app.core.providers.label_scores import LabelScores
 from app.core.router.classifier_models import ClassifierModels
 from app.core.router.conversation import Turn
 from app.core.router.embedding_cache import EmbeddingCache
-from app.core.router.engine import Decision, TraceEntry
+from app.core.router.engine import Decision
 from app.core.router.example_classifier import (
     ExampleClassifier,
     decides_by_examples,
@@ -44,6 +44,7 @@ from app.core.router.example_classifier import (
 )
 from app.core.router.schema import ClassifierConfig, Router, Rule
 from app.core.router.targets import is_local, model_of
+from app.core.router.trace import TraceEntry, TraceKind
 from app.core.tokens import TokenCounter
 
 NONE = "none"
@@ -162,9 +163,10 @@ async def warm_examples(registry: ClassifierModels, router: Router,
     rules = [r for r in router.rules if r.classified and r.enabled and r.examples]
     if not rules or router.classifier.decide_by == "llm":
         return 0
+    classifier = ExampleClassifier(registry.local, cache or EmbeddingCache.shared())
     try:
-        _, new = await ExampleClassifier(registry.local, cache or EmbeddingCache.shared()).example_vectors(
-            rules, router.classifier)
+        await classifier.prepare(router.classifier)  # the model too, so the first message needn't load it
+        _, new = await classifier.example_vectors(rules, router.classifier)
     except ProviderError:
         return 0
     return new
@@ -173,14 +175,17 @@ async def warm_examples(registry: ClassifierModels, router: Router,
 async def _classify_examples(registry: ClassifierModels, rules: Sequence[Rule], conversation: Sequence[Turn],
                              config: ClassifierConfig, counter: TokenCounter,
                              cache: EmbeddingCache) -> ClassifierAnswer:
-    started = time.perf_counter()
     model = embedding_target(config)
     text = message_text(conversation, config, counter)
     classifier = ExampleClassifier(registry.local, cache)
+    started = time.perf_counter()
     try:
-        # Embedding examples not cached yet is a one-off per example (a new router, an
-        # added example): it is not held to the per-message timeout, else a router with
-        # many new examples would never get them cached.
+        # Loading the model and embedding examples not cached yet are one-offs (a start,
+        # a new router, an added example): they are not held to the per-message timeout,
+        # else the first message after a start, or a router with many new examples,
+        # would always time out. Only the message's own embedding is.
+        await classifier.prepare(config)
+        started = time.perf_counter()
         examples, new = await classifier.example_vectors(rules, config)
         found = await asyncio.wait_for(classifier.score(rules, text, config, examples), timeout=config.timeout_s)
     except TimeoutError:
@@ -263,29 +268,34 @@ def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -
             _note_similarities(trace, by_examples)
     if answer.undecided is not None:
         left = answer.undecided.error or answer.undecided.why
-        trace.append(TraceEntry("classifier", False, f"examples left it undecided ({left}); asked the model"))
+        trace.append(TraceEntry(None, False, f"examples left it undecided ({left}); asked the model",
+                                TraceKind.CLASSIFIER))
     if answer.rule is None:
         why = f"error: {answer.error}" if answer.error else "answered none"
         if answer.method == "examples" and not answer.error:
             why = f"matched no rule by examples: {answer.why}"
-        trace.append(TraceEntry("classifier", False, f"{answer.model} {why} ({answer.latency_ms:.0f} ms)"))
+        trace.append(TraceEntry(None, False, f"{answer.model} {why} ({answer.latency_ms:.0f} ms)",
+                                TraceKind.CLASSIFIER))
         reason = decision.reason.replace("until it answers, ", f"it {why}; ", 1)
         return _decided(decision, decision.target, None, reason, trace)
     rule = router.rule(answer.rule)
+    trace = [e for e in trace if e.kind is not TraceKind.FALLBACK]  # a rule chose after all
     if answer.method == "examples":
-        trace.append(TraceEntry("classifier", True, f'{answer.model} chose "{rule.id}" by its examples: '
-                                                    f"{answer.why} ({answer.latency_ms:.0f} ms)"))
+        trace.append(TraceEntry(None, True, f'{answer.model} chose "{rule.label}" by its examples: '
+                                            f"{answer.why} ({answer.latency_ms:.0f} ms)",
+                                TraceKind.CLASSIFIER, target=rule.route_to))
         reason = (f"Routed to {rule.route_to} because the message is closest to the examples of rule "
                   f'"{rule.label}" (similarity {answer.scores[rule.id]:.2f}; closest: '
                   f'"{_short(answer.nearest[rule.id])}").')
         for i, entry in enumerate(trace):
-            if entry.rule == rule.id:
-                trace[i] = TraceEntry(rule.id, True, entry.detail)
+            if entry.kind is TraceKind.CLASSIFIED and entry.rule == rule.id:
+                trace[i] = entry.with_detail(True, entry.detail)
         return _decided(decision, rule.route_to, rule.id, reason, trace)
-    trace.append(TraceEntry("classifier", True, f'{answer.model} chose "{rule.id}" ({answer.latency_ms:.0f} ms)'))
+    trace.append(TraceEntry(None, True, f'{answer.model} chose "{rule.label}" ({answer.latency_ms:.0f} ms)',
+                            TraceKind.CLASSIFIER, target=rule.route_to))
     for i, entry in enumerate(trace):
-        if entry.rule == rule.id:
-            trace[i] = TraceEntry(rule.id, True, f"the classifier matched: {rule.description}")
+        if entry.kind is TraceKind.CLASSIFIED and entry.rule == rule.id:
+            trace[i] = entry.with_detail(True, f"the classifier matched: {rule.description}")
     reason = (f'Routed to {rule.route_to} because the classifier matched rule "{rule.label}": '
               f"{rule.description}.")
     return _decided(decision, rule.route_to, rule.id, reason, trace)
@@ -294,9 +304,9 @@ def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -
 def _note_similarities(trace: list[TraceEntry], answer: ClassifierAnswer) -> None:
     """Each scored rule's line says how close the message came and to which example."""
     for i, entry in enumerate(trace):
-        if entry.rule in answer.scores:
-            trace[i] = TraceEntry(entry.rule, False, f"similarity {answer.scores[entry.rule]:.3f} to its examples; "
-                                                     f'closest: "{_short(answer.nearest[entry.rule])}"')
+        if entry.kind is TraceKind.CLASSIFIED and entry.rule in answer.scores:
+            trace[i] = entry.with_detail(False, f"similarity {answer.scores[entry.rule]:.3f} to its "
+                                                f'examples; closest: "{_short(answer.nearest[entry.rule])}"')
 
 
 def _short(text: str, limit: int = 80) -> str:

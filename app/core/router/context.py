@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from app.core.router.conversation import Conversation, Turn
 from app.core.tokens import TokenCounter, default_counter
@@ -18,17 +19,32 @@ from app.core.tokens import TokenCounter, default_counter
 SCAN_LIMIT = 10_000
 
 
+class AvailabilityCode(StrEnum):
+    """Why a target can or cannot answer, for code to act on (the reason is for people)."""
+
+    READY = "ready"  # a remote provider set up, with its key if it needs one
+    DOWNLOADED = "downloaded"  # a local model that is installed
+    ASSUMED = "assumed"  # nothing is known against it (a check without settings)
+    NOT_DOWNLOADED = "not_downloaded"
+    OFFLINE = "offline"
+    NOT_SET_UP = "not_set_up"  # its provider is not in the settings
+    NO_KEY = "no_key"  # its provider needs an API key and has none
+    COOLING = "cooling"  # failed repeatedly a moment ago
+
+
 @dataclass(frozen=True, slots=True)
 class Availability:
     ok: bool
-    reason: str  # plain words: "downloaded", "offline mode", "no API key"
+    reason: str  # plain words: "downloaded", "offline mode", "no API key for openai"
+    code: AvailabilityCode = AvailabilityCode.ASSUMED
 
 
 AvailabilityCheck = Callable[[str], Availability]
+ASSUMED = Availability(True, "assumed available", AvailabilityCode.ASSUMED)
 
 
 def always_available(target: str) -> Availability:
-    return Availability(True, "assumed available")
+    return ASSUMED
 
 
 _NO_MESSAGE = Turn("user", "")

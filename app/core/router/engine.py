@@ -13,28 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.core.router.conditions.base import Detail, Match
+from app.core.router.conditions.base import Detail
 from app.core.router.context import RouteContext
 from app.core.router.schema import Router, Rule, Sticky
-
-
-class TraceEntry(Match):
-    """One rule's line in the trace; like a Match, its words are written when read."""
-
-    __slots__ = ("rule",)
-
-    def __init__(self, rule: str, matched: bool, explanation: Detail) -> None:
-        self.rule = rule
-        self.matched = matched
-        self.explanation = explanation
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TraceEntry):
-            return NotImplemented
-        return (self.rule, self.matched, self.detail) == (other.rule, other.matched, other.detail)
-
-    def __repr__(self) -> str:
-        return f"TraceEntry({self.rule!r}, {self.matched!r}, {self.detail!r})"
+from app.core.router.trace import TraceEntry, TraceKind, trace_to_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +34,7 @@ class Decision:
     decision itself only runs each rule's fast ``test``; explaining re-reads the same
     context with ``evaluate``, after the message is on its way."""
 
-    __slots__ = ("target", "rule", "needs_classifier", "sticky", "elapsed_us", "_reason", "_trace")
+    __slots__ = ("_reason", "_trace", "elapsed_us", "needs_classifier", "rule", "sticky", "target")
 
     def __init__(
         self,
@@ -91,7 +73,7 @@ class Decision:
             "target": self.target,
             "rule": self.rule,
             "reason": self.reason,
-            "trace": [{"rule": t.rule, "matched": t.matched, "detail": t.detail} for t in self.trace],
+            "trace": trace_to_json(self.trace),
             "needs_classifier": list(self.needs_classifier),
             "sticky": self.sticky,
             "elapsed_us": round(self.elapsed_us, 1),
@@ -128,16 +110,28 @@ def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> De
     kept = _still_sticky(router.sticky, sticky, ctx)
     if kept is not None:
         assert sticky is not None
-        return Decision(sticky.target, sticky.rule, kept, trace, sticky=True)
+        kept_state = sticky
+
+        def sticky_trace() -> list[TraceEntry]:
+            label = next((r.label for r in router.rules if r.id == kept_state.rule), None)
+            return [*trace(), TraceEntry(kept_state.rule, True, kept, TraceKind.STICKY, label=label,
+                                         target=kept_state.target)]
+
+        return Decision(sticky.target, sticky.rule, kept, sticky_trace, sticky=True)
 
     target, fallback_reason = _fallback(router, ctx)
+
+    def fallback_trace() -> list[TraceEntry]:
+        return [*trace(), TraceEntry(None, target is not None, fallback_reason, TraceKind.FALLBACK,
+                                     target=target)]
+
     if candidates:
         plural = "s need" if len(candidates) > 1 else " needs"
         reason = (f"No rule matched; {len(candidates)} plain-English rule{plural} the "
                   f"classifier; until it answers, {fallback_reason}.")
     else:
         reason = f"No rule matched; {fallback_reason}."
-    return Decision(target, None, reason, trace, needs_classifier=candidates)
+    return Decision(target, None, reason, fallback_trace, needs_classifier=candidates)
 
 
 def _rule_reason(rule: Rule, ctx: RouteContext) -> str:
@@ -155,14 +149,15 @@ def _calculated_trace(router: Router, ctx: RouteContext, winner: int | None,
         if rule.when is None:
             continue
         if not rule.enabled:
-            entries.append(TraceEntry(rule.id, False, "disabled"))
+            entries.append(TraceEntry(rule.id, False, "disabled", label=rule.label))
             continue
         detail = rule.when.evaluate(ctx).detail
         if rule.id in passed_over:
             detail += f", but {rule.route_to} is unavailable ({passed_over[rule.id]})"
-            entries.append(TraceEntry(rule.id, True, detail))
+            entries.append(TraceEntry(rule.id, True, detail, label=rule.label, target=rule.route_to))
         else:
-            entries.append(TraceEntry(rule.id, rule is rules[-1] and winner is not None, detail))
+            entries.append(TraceEntry(rule.id, rule is rules[-1] and winner is not None, detail,
+                                      label=rule.label, target=rule.route_to))
     return entries
 
 
@@ -178,7 +173,8 @@ def _classified_trace(router: Router, ctx: RouteContext) -> list[TraceEntry]:
             detail = "plain-English rule, for the classifier"
         else:
             detail = f"plain-English rule skipped: {rule.route_to} is unavailable ({state.reason})"
-        entries.append(TraceEntry(rule.id, False, detail))
+        entries.append(TraceEntry(rule.id, False, detail, TraceKind.CLASSIFIED, label=rule.label,
+                                  target=rule.route_to))
     return entries
 
 

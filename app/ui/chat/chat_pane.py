@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed
+from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed, Titled
+from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
 from app.core.router import Router
 from app.core.router.fields import RouterFormatError
@@ -50,7 +51,7 @@ class ChatPane(QWidget):
     sig_reply_finished = Signal(object)
     """A reply ended (Done): the status bar shows its speed."""
     sig_busy_changed = Signal(bool)
-    sig_action_requested = Signal(str)
+    sig_action_requested = Signal(object)
     """A fix offered next to an error ("add_key:anthropic", "go_online") or a link
     of the empty state ("open_router_editor", "open_models")."""
 
@@ -206,7 +207,7 @@ class ChatPane(QWidget):
             self.conversation_id = self.session.chat.new_conversation(router)
         cid = self.conversation_id
         user = self._add_message("user", text)
-        user.set_attachments([(f"{i.mime} · {len(i.data) // 1024} KB", _thumbnail(i)) for i in images])
+        user.set_attachments([(f"{i.mime} · {format_bytes(len(i.data))}", _thumbnail(i)) for i in images])
         self._start(self.session.chat.send(cid, text, router, images), user)
 
     def stop(self) -> None:
@@ -290,9 +291,6 @@ class ChatPane(QWidget):
             self.sig_busy_changed.emit(False)
             if cid is not None:
                 self.sig_conversations_changed.emit(cid)
-                row = self.session.conversations.get(cid)
-                if row is not None and cid == self.conversation_id:
-                    self.title.setText(row.title)
 
     def _on_event(self, event: ChatEvent, user: MessageWidget | None, reply: MessageWidget) -> None:
         if isinstance(event, Delta):
@@ -301,30 +299,27 @@ class ChatPane(QWidget):
             if user is not None:
                 user.set_message_id(event.user_message_id)
             reply.set_message_id(event.message_id)
-            trace = [{"rule": t.rule, "matched": t.matched} for t in event.decision.trace]
-            reply.set_badge(badge_text(event.decision.target, event.decision.rule, trace),
+            reply.set_badge(badge_text(event.decision.target, event.decision.rule, event.decision.trace),
                             event.decision.reason)
+        elif isinstance(event, Titled):
+            if event.conversation_id == self.conversation_id:
+                self.title.setText(event.title)
         elif isinstance(event, FallbackUsed):
             reply.set_badge(f"{event.next_target} · trying: {event.failed} failed",
                             f"{event.failed} could not answer ({event.reason}); trying {event.next_target}")
         elif isinstance(event, Done):
             self.coalescer.flush()
-            self._show_final(reply, event.message_id)
+            self._fill(reply, event.message)
             self.sig_reply_finished.emit(event)
         elif isinstance(event, Failed):
             self.coalescer.flush()
-            if event.message_id is not None:
-                self._show_final(reply, event.message_id)
+            if event.message is not None:
+                self._fill(reply, event.message)
             reply.set_status("failed", event.reason, action_for(event.fix))
 
     def _on_flushed(self, text: str) -> None:
         if self._streaming is not None and shiboken6.isValid(self._streaming):
             self._streaming.set_text(text)
-
-    def _show_final(self, widget: MessageWidget, message_id: int) -> None:
-        row = self.session.conversations.message(message_id)
-        if row is not None:
-            self._fill(widget, row)
 
     # ---- message widgets -------------------------------------------------------------------
 
@@ -356,7 +351,7 @@ class ChatPane(QWidget):
     def _fill(widget: MessageWidget, row: MessageRow) -> None:
         widget.set_text(row.content)
         if row.attachments:
-            widget.set_attachments([(f"{a.get('mime', 'file')} · {int(a.get('bytes', 0)) // 1024} KB", None)
+            widget.set_attachments([(f"{a.get('mime', 'file')} · {format_bytes(int(a.get('bytes', 0)))}", None)
                                     for a in row.attachments])
         if row.role != "assistant":
             return

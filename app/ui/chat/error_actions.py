@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.controller.fixes import Fix, FixKind
 from app.core.providers.config import PRESETS
 
 
@@ -10,13 +11,15 @@ def provider_label(provider_id: str) -> str:
     return preset.label if preset is not None else provider_id
 
 
-def action_for(fix: str | None) -> tuple[str, str] | None:
-    """``("Add key for Anthropic…", "add_key:anthropic")`` for a controller's ``fix``."""
+def action_for(fix: Fix | None) -> tuple[str, Fix] | None:
+    """``("Add key for Anthropic…", fix)``: the words of the button offering a fix."""
     if fix is None:
         return None
-    kind, _, subject = fix.partition(":")
-    if kind == "add_key":
-        return f"Add key for {provider_label(subject)}…", fix
-    if kind == "go_online":
+    provider = provider_label(fix.provider or "")
+    if fix.kind is FixKind.ADD_KEY:
+        return f"Add key for {provider}…", fix
+    if fix.kind is FixKind.GO_ONLINE:
         return "Go online", fix
+    if fix.kind is FixKind.SET_UP_PROVIDER:
+        return f"Set up {provider}…", fix
     return None

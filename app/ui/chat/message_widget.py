@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.controller.fixes import Fix
 from app.ui import theme
 from app.ui.chat.code_block import CodeBlock, CopyButton
 from app.ui.chat.markdown import Segment, split_segments
@@ -149,8 +150,8 @@ class MessageWidget(QFrame):
     """Edit this user message and rerun. Argument: the message id."""
     sig_trace_requested = Signal(int)
     """Show the route receipt (the badge was clicked). Argument: the message id."""
-    sig_action_requested = Signal(str)
-    """Run an error's fix, e.g. ``"add_key:anthropic"``. Argument: the action id."""
+    sig_action_requested = Signal(object)
+    """Run an error's fix. Argument: the controller's ``Fix``."""
 
     def __init__(self, role: str, message_id: int | None = None,
                  parent: QWidget | None = None) -> None:
@@ -165,7 +166,7 @@ class MessageWidget(QFrame):
         self._segment_widgets: list[QWidget] = []
         self._chips: list[QLabel] = []
         self._typing_frame = 0
-        self._action_id = ""
+        self._fix: Fix | None = None
         self.setAccessibleName("Assistant message" if self.is_assistant else "Your message")
 
         layout = QVBoxLayout(self)
@@ -237,7 +238,7 @@ class MessageWidget(QFrame):
         self._action_button = QPushButton()
         self._action_button.setObjectName("actionButton")
         self._action_button.clicked.connect(
-            lambda: self.sig_action_requested.emit(self._action_id))
+            lambda: self.sig_action_requested.emit(self._fix))
         row = QHBoxLayout(self._status_box)
         row.setContentsMargins(12, 8, 8, 8)
         row.addWidget(self._status_label, 1)
@@ -350,11 +351,11 @@ class MessageWidget(QFrame):
         self._stats.setVisible(bool(text))
 
     def set_status(self, status: str, error: str | None = None,
-                   action: tuple[str, str] | None = None) -> None:
+                   action: tuple[str, Fix] | None = None) -> None:
         """Show how the reply stands; see ``STATUSES``.
 
         ``error`` is shown as given, so it must already be in plain words. ``action`` is
-        ``(label, action_id)`` for a fix button, shown only with ``"failed"``.
+        ``(label, fix)`` for a fix button, shown only with ``"failed"``.
         """
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
@@ -374,7 +375,7 @@ class MessageWidget(QFrame):
         self._status_box.setVisible(problem)
         show_action = status == "failed" and action is not None
         if action is not None and show_action:
-            label, self._action_id = action
+            label, self._fix = action
             self._action_button.setText(label)
             self._action_button.setToolTip(label.rstrip("…."))
             self._action_button.setAccessibleName(label.rstrip("…."))

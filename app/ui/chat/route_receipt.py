@@ -4,27 +4,64 @@ what speed and cost. Qt-free, so the wording is unit-tested."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from enum import StrEnum
 
+from app.core.router import TraceEntry, TraceKind
 from app.core.router.targets import is_local, model_of, provider_of
 
 
-def badge_text(target: str | None, rule: str | None, trace: Sequence[dict[str, Any]] | None) -> str:
-    """``SmolLM2-135M-Instruct · local · rule private_stays_local``."""
+class RouteKind(StrEnum):
+    """How a reply came to its model: each kind has its own badge words."""
+
+    RULE = "rule"  # a calculated rule matched
+    CLASSIFIER = "classifier"  # a plain-English rule, chosen by the classifier
+    STICKY = "sticky"  # kept on the model an earlier rule chose
+    FALLBACK = "fallback"  # no rule chose: the fallback chain
+    FAILED_OVER = "failed_over"  # the chosen model failed; a fallback answered
+    AS_ASKED = "as_asked"  # the user picked the model (regenerate with the same one)
+
+
+def route_kind(rule: str | None, trace: Sequence[TraceEntry]) -> RouteKind:
+    kinds = {entry.kind for entry in trace if entry.matched}
+    if TraceKind.ATTEMPT in kinds:
+        return RouteKind.FAILED_OVER
+    if TraceKind.STICKY in kinds:
+        return RouteKind.STICKY
+    if TraceKind.CLASSIFIER in kinds and rule is not None:
+        return RouteKind.CLASSIFIER
+    if rule is not None:
+        return RouteKind.RULE
+    return RouteKind.FALLBACK if trace else RouteKind.AS_ASKED
+
+
+def badge_text(target: str | None, rule: str | None, trace: Sequence[TraceEntry] | None) -> str:
+    """``SmolLM2-135M-Instruct · local · rule Private data stays local``."""
     if target is None:
         return "not routed"
     where = "local" if is_local(target) else provider_of(target)
     return f"{model_of(target)} · {where} · {_why(rule, trace or ())}"
 
 
-def _why(rule: str | None, trace: Sequence[dict[str, Any]]) -> str:
-    if any(e.get("rule") == "attempt" and e.get("matched") for e in trace):
+def _why(rule: str | None, trace: Sequence[TraceEntry]) -> str:
+    kind = route_kind(rule, trace)
+    title = _rule_title(rule, trace)
+    if kind is RouteKind.FAILED_OVER:
         return "fallback after a failure"
-    if rule is not None:
-        return f"rule {rule}"
-    if any(e.get("rule") == "sticky" and e.get("matched") for e in trace):
-        return "kept from the last reply"
+    if kind is RouteKind.STICKY:
+        return f"kept from rule {title}"
+    if kind is RouteKind.CLASSIFIER:
+        return f"classifier: {title}"
+    if kind is RouteKind.RULE:
+        return f"rule {title}"
+    if kind is RouteKind.AS_ASKED:
+        return "as asked"
     return "no rule matched"
+
+
+def _rule_title(rule: str | None, trace: Sequence[TraceEntry]) -> str:
+    """The rule's title as the trace recorded it (its id for traces older than titles)."""
+    entry = next((e for e in trace if e.rule == rule and e.label), None)
+    return entry.label if entry is not None and entry.label else (rule or "")
 
 
 def tokens_per_second(tokens_out: int | None, latency_ms: float | None,

@@ -11,12 +11,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,17 +21,13 @@ from PySide6.QtWidgets import (
 from app.core.router.targets import is_local, model_of, provider_of
 from app.core.store import MessageRow
 from app.ui.chat.route_receipt import cost_text, tokens_per_second
+from app.ui.chat.trace_view import TraceView, trace_lines
 
-SPECIAL_ROWS = {"attempt": "Fallback", "classifier": "Classifier", "sticky": "Sticky"}
 
-
-def trace_lines(message: MessageRow) -> list[str]:
+def receipt_lines(message: MessageRow) -> list[str]:
     """The receipt as plain text (Copy, and what a screen reader can read in one go)."""
-    lines = [message.reason or message.error or "No routing information was kept."]
-    for entry in message.trace or ():
-        mark = "✓" if entry.get("matched") else "✗"
-        lines.append(f"{mark} {entry.get('rule')}: {entry.get('detail')}")
-    return lines
+    return [message.reason or message.error or "No routing information was kept.",
+            *trace_lines(message.trace or ())]
 
 
 class RouteTraceDialog(QDialog):
@@ -60,22 +53,8 @@ class RouteTraceDialog(QDialog):
 
         layout.addLayout(self._facts(message))
 
-        self.rules = QTreeWidget()
-        self.rules.setAccessibleName("Rules checked")
-        self.rules.setHeaderLabels(["", "Rule", "Why"])
-        self.rules.setRootIsDecorated(False)
-        self.rules.setWordWrap(True)
-        self.rules.setAlternatingRowColors(True)
-        header = self.rules.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for entry in message.trace or ():
-            rule = str(entry.get("rule"))
-            item = QTreeWidgetItem(["✓" if entry.get("matched") else "✗",
-                                    SPECIAL_ROWS.get(rule, rule), str(entry.get("detail", ""))])
-            item.setToolTip(2, str(entry.get("detail", "")))
-            self.rules.addTopLevelItem(item)
+        self.rules = TraceView()
+        self.rules.set_entries(message.trace or ())
         layout.addWidget(self.rules, 1)
 
         self.taught = QLabel()
@@ -134,4 +113,4 @@ class RouteTraceDialog(QDialog):
         return form
 
     def _copy(self) -> None:
-        QGuiApplication.clipboard().setText("\n".join(trace_lines(self.message)))
+        QGuiApplication.clipboard().setText("\n".join(receipt_lines(self.message)))

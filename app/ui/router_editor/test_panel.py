@@ -14,19 +14,16 @@ import logging
 from datetime import datetime
 
 import shiboken6
-from PySide6.QtCore import QDateTime, QEvent, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDateTime, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPlainTextEdit,
     QPushButton,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +33,7 @@ from app.core.router import Decision, Router
 from app.core.router.classifier import ClassifierAnswer
 from app.core.router.targets import model_of
 from app.ui import theme
-from app.ui.chat.route_trace import SPECIAL_ROWS
+from app.ui.chat.trace_view import TraceView
 from app.ui.inline_message import InlineMessage
 
 log = logging.getLogger(__name__)
@@ -181,32 +178,9 @@ class TestPanel(QWidget):
         self.classifier_status.setWordWrap(True)
         layout.addWidget(self.classifier_status)
 
-        self.trace = QTreeWidget()
-        self.trace.setAccessibleName("Rules checked")
-        self.trace.setHeaderLabels(["", "Rule", "Why"])
-        self.trace.setRootIsDecorated(False)
-        self.trace.setWordWrap(True)
-        self.trace.setAlternatingRowColors(True)
-        header = self.trace.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        # The "why" is the point of the panel: wrap it rather than elide it. QTreeView
-        # sizes rows from one line of text, so each row is given its wrapped height.
-        header.sectionResized.connect(lambda column, _old, _new: column == 2 and self._fit_rows())
+        self.trace = TraceView()
         layout.addWidget(self.trace, 1)
         return box
-
-    def _fit_rows(self) -> None:
-        width = self.trace.header().sectionSize(2) - 8  # the delegate's text margins
-        if width <= 0:
-            return
-        metrics = self.trace.fontMetrics()
-        for row in range(self.trace.topLevelItemCount()):
-            item = self.trace.topLevelItem(row)
-            text = item.text(2)
-            height = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
-            item.setSizeHint(2, QSize(width, height + 4))
 
     # ---- API -----------------------------------------------------------------------------
 
@@ -314,13 +288,7 @@ class TestPanel(QWidget):
         else:
             self.rule_label.setText(f"Rule “{labels.get(decision.rule, decision.rule)}”")
         self.reason.setText(decision.reason)
-        for entry in decision.trace:
-            name = SPECIAL_ROWS.get(entry.rule) or labels.get(entry.rule, entry.rule)
-            item = QTreeWidgetItem(["✓" if entry.matched else "✗", name, entry.detail])
-            item.setToolTip(1, entry.rule)
-            item.setToolTip(2, entry.detail)
-            self.trace.addTopLevelItem(item)
-        self._fit_rows()
+        self.trace.set_entries(decision.trace)
 
         waiting = bool(decision.needs_classifier) and not answered
         self.classify_button.setVisible(waiting)

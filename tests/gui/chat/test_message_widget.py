@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from app.controller.fixes import Fix, FixKind
 from app.ui import theme
 from app.ui.chat.code_block import CodeBlock
 from app.ui.chat.message_widget import MessageWidget
@@ -184,13 +185,14 @@ def test_problem_status_offers_retry(make: Factory, qtbot: QtBot, status: str) -
 
 def test_failed_status_action_emits_its_id(make: Factory, qtbot: QtBot) -> None:
     reply = make()
-    reply.set_status("failed", "No API key is set for Anthropic.", ("Add key…", "add_key:anthropic"))
+    fix = Fix(FixKind.ADD_KEY, "anthropic")
+    reply.set_status("failed", "No API key is set for Anthropic.", ("Add key…", fix))
     action = button(reply, "actionButton")
     assert isinstance(action, QPushButton)
     assert action.isVisibleTo(reply) and action.text() == "Add key…"
     with qtbot.waitSignal(reply.sig_action_requested) as blocker:
         action.click()
-    assert blocker.args == ["add_key:anthropic"]
+    assert blocker.args == [fix]
 
 
 def test_streaming_shows_a_typing_indicator(make: Factory) -> None:

@@ -19,7 +19,7 @@ from app.controller.route_preview import RoutePreview, decision_summary, parse_h
 from app.controller.session import Session
 from app.core.paths import router_templates_dir
 from app.core.providers.config import config_from_preset
-from app.core.router import Router, Turn, load_router
+from app.core.router import Router, TraceKind, Turn, load_router
 from app.core.router.classifier import ClassifierAnswer, apply_answer
 from app.core.router.targets import is_local, provider_of
 from app.core.settings import ProviderSettings
@@ -214,7 +214,7 @@ async def test_the_panel_decides_what_the_route_command_decides(
     async def not_asked(*_: object) -> ClassifierAnswer:
         return NOT_ASKED
 
-    monkeypatch.setattr("app.cli.route._classify", not_asked)
+    monkeypatch.setattr("app.controller.routing.classify", not_asked)
     await configure_every_provider(session)
     router = load_router(router_file)
     panel = make_panel(qtbot, session, router)
@@ -248,9 +248,9 @@ async def test_the_panel_decides_what_the_route_command_decides(
 def test_the_cases_reach_every_kind_of_rule_in_the_templates():
     """The comparison above is only as good as its cases: each template rule must win
     (or, for a plain-English rule, be handed to the classifier) in at least one case."""
-    # Checked through the CLI's own availability (everything remote reachable), no Qt.
-    from app.core.availability import basic_availability
+    # Checked with every target available, no Qt.
     from app.core.router import RouteContext, decide
+    from app.core.router.context import always_available
 
     for path in TEMPLATES:
         router = load_router(path)
@@ -258,7 +258,7 @@ def test_the_cases_reach_every_kind_of_rule_in_the_templates():
         for case in CASES:
             turns = [*parse_history(case.history), Turn("user", case.message, int(case.image))]
             now = (case.now or datetime(2026, 11, 25, 12, 0)).astimezone()
-            decision = decide(router, RouteContext(turns, now, basic_availability([LOCAL[6:]], False)))
+            decision = decide(router, RouteContext(turns, now, always_available))
             reached.update({decision.rule} | set(decision.needs_classifier))
         assert {r.id for r in router.rules} <= reached, path.stem
 
@@ -282,7 +282,7 @@ async def test_run_classifier_shows_the_answer_and_ignores_a_stale_one(qtbot, se
     qtbot.keyClicks(panel.message, " by contradiction")
     await until(lambda: not panel.is_asking(), 120, "the stale classifier answer")
     await settled(panel)
-    assert all(entry.rule != "classifier" for entry in panel.decision().trace)
+    assert all(entry.kind is not TraceKind.CLASSIFIER for entry in panel.decision().trace)
     assert panel.classify_button.isVisible() and panel.classify_button.isEnabled()
 
     qtbot.mouseClick(panel.classify_button, Qt.MouseButton.LeftButton)
@@ -292,7 +292,7 @@ async def test_run_classifier_shows_the_answer_and_ignores_a_stale_one(qtbot, se
         await asyncio.sleep(0.01)
         assert ticks < 12_000, "the classifier did not answer within 120 s"
     answered = panel.decision()
-    assert any(entry.rule == "classifier" for entry in answered.trace)
+    assert any(entry.kind is TraceKind.CLASSIFIER for entry in answered.trace)
     assert trace_rows(panel)[-1][1] == "Classifier"
     assert panel.classifier_status.text().startswith("Classifier (SmolLM2-135M-Instruct)")
     assert not panel.classify_button.isVisible()

@@ -23,7 +23,7 @@ def test_classifier_runs_when_needed_and_is_reported(capsys):
     classifier = result["classifier"]
     assert classifier["model"] == "local:SmolLM2-135M-Instruct"
     assert classifier["answer"] in ("hard_reasoning", "none") and classifier["tokens"] > 0
-    assert result["trace"][-1]["rule"] == "classifier"
+    assert result["trace"][-1]["kind"] == "classifier"
 
 
 @pytest.mark.model

@@ -8,8 +8,9 @@ import asyncio
 import pytest
 
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
+from app.controller.fixes import Fix, FixKind
 from app.core.providers.config import ProviderConfig
-from app.core.router import parse_router
+from app.core.router import TraceKind, parse_router
 from app.core.store import Store, default_db_path
 from tests.support.sse_server import (
     HANGUP,
@@ -74,7 +75,7 @@ async def test_falls_back_before_the_first_token_and_records_it(make_controller)
     assert "".join(e.text for e in events if isinstance(e, Delta)) == "from backup"
     reply = controller.store.messages(cid)[-1]
     assert reply.target == "b:m" and reply.status == "complete"
-    details = [t["detail"] for t in reply.trace if t["rule"] == "attempt"]
+    details = [t.detail for t in reply.trace if t.kind is TraceKind.ATTEMPT]
     assert details[0].startswith("a:m failed: a refused the API key") and details[1] == "answered by fallback b:m"
     assert len(bad.requests) == 1  # auth errors are not retried
 
@@ -191,7 +192,7 @@ async def test_classifier_picks_and_sticky_reuse_skips_the_next_call(make_contro
         cid = controller.new_conversation()
         first = await run(controller, cid, "hello", r)
         decision = next(e for e in first if isinstance(e, Routed)).decision
-        assert any(t.rule == "classifier" for t in decision.trace)
+        assert any(t.kind is TraceKind.CLASSIFIER for t in decision.trace)
         calls = [u for u in controller.store.usage_rows() if u.kind == "classifier"]
         assert len(calls) == 1 and calls[0].tokens_in > 0
         if decision.rule == "everything":  # sticky only follows a rule's choice
@@ -230,7 +231,7 @@ async def test_missing_key_names_the_fix_and_the_reply_keeps_its_reason(make_con
     cid = controller.new_conversation()
     events = await run(controller, cid, "hi", router("anthropic:claude"))
     failed = events[-1]
-    assert isinstance(failed, Failed) and failed.fix == "add_key:anthropic"
+    assert isinstance(failed, Failed) and failed.fix == Fix(FixKind.ADD_KEY, "anthropic")
     reply = controller.store.messages(cid)[1]
     assert reply.status == "failed" and reply.reason == failed.reason
 
@@ -241,7 +242,7 @@ async def test_refused_key_names_the_fix(make_controller):
         controller = make_controller([keyed], {"openai": "sk-test"})
         cid = controller.new_conversation()
         events = await run(controller, cid, "hi", router("openai:gpt"))
-    assert isinstance(events[-1], Failed) and events[-1].fix == "add_key:openai"
+    assert isinstance(events[-1], Failed) and events[-1].fix == Fix(FixKind.ADD_KEY, "openai")
 
 
 async def test_a_routed_reply_stores_the_routers_sentence(make_controller):

@@ -17,7 +17,7 @@ from app.controller.events import Done, Failed, FallbackUsed
 from app.core.paths import data_dir
 from app.core.providers.config import ProviderConfig
 from app.core.providers.openai_compat import OpenAICompatProvider
-from app.core.router import parse_router
+from app.core.router import TraceKind, parse_router
 from tests.support.sse_server import (
     HANGUP,
     RecordedRequest,
@@ -96,7 +96,7 @@ async def test_five_hundred_messages_lose_nothing(make_controller, tmp_path: Pat
             assert reply.content
         if reply.status == "incomplete":  # the stream broke after tokens: partial text kept
             assert reply.content == "Half an " and reply.error
-    fallbacks = [m for m in replies if any(t["rule"] == "attempt" and "failed" in t["detail"]
+    fallbacks = [m for m in replies if any(t.kind is TraceKind.ATTEMPT and "failed" in t.detail
                                            for t in m.trace or [])]
     assert len(fallbacks) == outcome["fallback used"] + outcome["kept partial"]
     assert all(m.target == "local:SmolLM2-135M-Instruct" for m in fallbacks if m.status == "complete")

@@ -10,7 +10,7 @@ import pytest
 from app.core.providers.local_llama import LocalLlamaProvider
 from app.core.providers.local_settings import LocalModelSettings
 from app.core.providers.registry import ProviderRegistry
-from app.core.router import Availability, RouteContext, Turn, decide, parse_router
+from app.core.router import Availability, RouteContext, TraceKind, Turn, decide, parse_router
 from app.core.router.classifier import apply_answer, classifier_messages, classify
 from app.core.tokens import default_counter
 
@@ -85,7 +85,7 @@ async def test_timeout_falls_through_to_fallback(local):
     assert answer.rule is None and "no answer within" in answer.error
     final = apply_answer(decision, r, answer)
     assert final.target == "local:SmolLM2-135M-Instruct" and final.rule is None
-    assert final.trace[-1].rule == "classifier" and "no answer within" in final.trace[-1].detail
+    assert final.trace[-1].kind is TraceKind.CLASSIFIER and "no answer within" in final.trace[-1].detail
     # the model is still usable after the aborted evaluation
     again = await classify(local, r.rules, [Turn("user", "hi")], router().classifier, default_counter())
     assert again.error is None

@@ -137,10 +137,10 @@ async def test_chat_model_stays_loaded_while_embedding(local, tmp_path):
 
 @pytest.mark.model
 async def test_warming_a_router_embeds_its_new_examples_once(tmp_path):
-    from app.core.router import library
+    from app.controller.router_folders import RouterFolders
     from app.core.router.classifier import warm_examples
 
-    router = library.find_router("Specialists")
+    router = RouterFolders().find("Specialists")
     registry = ProviderRegistry([], lambda provider_id: None, LocalLlamaProvider())
     cache = EmbeddingCache(tmp_path / "cache.sqlite3")
     try:

@@ -1,12 +1,26 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from app.__main__ import main
+from app.core.providers.config import config_from_preset
+from app.core.secrets import SERVICE
+from app.core.settings import ProviderSettings, Settings
 
 SAVE_MONEY = "Save money"
+CLOUD = ("openai", "anthropic", "gemini")
+
+
+@pytest.fixture(autouse=True)
+def cloud_set_up(memory_keyring):
+    """The templates' cloud providers set up with keys: `route` sees what `ask` would."""
+    settings = Settings.load()
+    replace(settings, providers=tuple(ProviderSettings(config_from_preset(p)) for p in CLOUD)).save()
+    for provider_id in CLOUD:
+        memory_keyring.set_password(SERVICE, provider_id, "sk-test")
 
 
 def route(capsys, *args):
@@ -22,7 +36,9 @@ def test_json_contract(capsys):
     assert {"target", "rule", "reason", "trace", "needs_classifier", "elapsed_us"} <= set(result)
     assert result["target"] == "local:SmolLM2-135M-Instruct"
     assert result["rule"] == "private_stays_local"
-    assert result["trace"] == [{"rule": "private_stays_local", "matched": True, "detail": "email address found"}]
+    assert result["trace"] == [{"kind": "rule", "rule": "private_stays_local",
+                                "label": "Private data stays local", "matched": True,
+                                "detail": "email address found", "target": "local:SmolLM2-135M-Instruct"}]
 
 
 def test_conversation_file_routes_the_last_user_message(capsys, tmp_path):
@@ -107,3 +123,12 @@ def test_no_display_names_the_headless_alternative(capsys, monkeypatch):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "needs a display" in err and "python -m app route" in err
+
+
+def test_a_provider_without_a_key_is_unavailable_as_for_ask(capsys, memory_keyring):
+    memory_keyring.delete_password(SERVICE, "openai")
+    _, out, _ = route(capsys, "--router", "Specialists", "--message", "what is this?", "--image", "--json")
+    result = json.loads(out)
+    assert result["rule"] != "images"
+    images = next(t for t in result["trace"] if t["rule"] == "images")
+    assert images["matched"] and "no API key for openai" in images["detail"]

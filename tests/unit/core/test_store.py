@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import pytest
 
 import app.core.store as store_module
+from app.core.router.trace import TraceEntry, TraceKind
 from app.core.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -137,8 +138,7 @@ def test_a_v1_database_with_data_migrates_to_the_latest_schema(
         assert [c.title for c in opened.conversations()] == ["Über Bäume", "Trip to Lisbon"]
         lisbon = opened.messages(1)
         assert [m.content for m in lisbon] == ["Plan three days in Lisbon", "Day 1: Alfama…"]
-        assert lisbon[1].trace == [
-            {"rule": "long_context", "matched": True, "detail": "6200 > 6000 tokens"}]
+        assert lisbon[1].trace == (TraceEntry("long_context", True, "6200 > 6000 tokens"),)
         assert (lisbon[1].tokens_in, lisbon[1].cost, lisbon[1].ttft_ms) == (6200, 0.00112, 410.0)
         assert opened.messages(2)[0].attachments == [{"kind": "image"}]
         [usage] = opened.usage_rows()
@@ -303,7 +303,7 @@ def test_deleting_a_conversation_cascades_to_messages_but_keeps_usage(store: Sto
 
 def test_messages_round_trip_in_order_with_json_fields(store: Store) -> None:
     cid = store.create_conversation()
-    trace = [{"rule": "pii", "matched": True, "detail": "email"}]
+    trace = (TraceEntry("pii", True, "email", label="Private data"),)
     ids = [
         store.add_message(cid, "system", "Be brief."),
         store.add_message(cid, "user", "Look 👀", attachments=[{"kind": "image", "n": "a.png"}]),
@@ -334,7 +334,7 @@ def test_add_message_is_committed_before_it_returns(store: Store, db_path: Path)
 def test_update_message_changes_only_the_given_fields(store: Store) -> None:
     cid = store.create_conversation()
     mid = store.add_message(cid, "assistant", "", status="streaming", target="local:a",
-                            rule="r1", trace=[{"rule": "r1"}])
+                            rule="r1", trace=[TraceEntry("r1", True, "matched")])
     before = store.message(mid)
     assert before is not None
 
@@ -342,16 +342,16 @@ def test_update_message_changes_only_the_given_fields(store: Store) -> None:
     partial = store.message(mid)
     assert partial is not None
     assert (partial.content, partial.status, partial.target, partial.rule, partial.trace) == (
-        "Hel", "streaming", "local:a", "r1", [{"rule": "r1"}])
+        "Hel", "streaming", "local:a", "r1", (TraceEntry("r1", True, "matched"),))
     assert partial.updated_at > before.updated_at and partial.created_at == before.created_at
 
     store.update_message(mid, content="Hello", status="complete", target="openai:x",
-                         trace=[{"rule": "attempt"}], tokens_in=12, tokens_out=3, cost=0.25,
+                         trace=[TraceEntry(None, False, "a failed", TraceKind.ATTEMPT)], tokens_in=12, tokens_out=3, cost=0.25,
                          latency_ms=812.5, ttft_ms=95.0)
     done = store.message(mid)
     assert done is not None
     assert (done.content, done.status, done.target, done.rule, done.trace) == (
-        "Hello", "complete", "openai:x", "r1", [{"rule": "attempt"}])
+        "Hello", "complete", "openai:x", "r1", (TraceEntry(None, False, "a failed", TraceKind.ATTEMPT),))
     assert (done.tokens_in, done.tokens_out, done.cost, done.latency_ms, done.ttft_ms) == (
         12, 3, 0.25, 812.5, 95.0)
     assert done.error is None
@@ -529,3 +529,28 @@ def test_no_column_could_hold_a_secret(store: Store, db_path: Path) -> None:
     ]
     assert "content" in columns
     assert [c for c in columns if "key" in c or "secret" in c or "password" in c] == []
+
+
+def test_traces_stored_before_kinds_read_with_their_kind(store: Store) -> None:
+    cid = store.create_conversation()
+    mid = store.add_message(cid, "assistant", "hi", target="local:m", rule=None)
+    legacy = '[{"rule": "attempt", "matched": true, "detail": "x failed"}, ' \
+             '{"rule": "code", "matched": false, "detail": "no code"}]'
+    store._conn.execute("UPDATE messages SET trace = ? WHERE id = ?", (legacy, mid))
+    row = store.message(mid)
+    assert row is not None and row.trace is not None
+    assert [(e.kind, e.rule) for e in row.trace] == [(TraceKind.ATTEMPT, None), (TraceKind.RULE, "code")]
+
+
+def test_sticky_state_is_kept_per_conversation(store: Store) -> None:
+    from datetime import UTC, datetime
+
+    from app.core.router import StickyState
+
+    cid, other = store.create_conversation(), store.create_conversation()
+    assert store.sticky(cid) is None
+    state = StickyState("openai:gpt-4o", "code", datetime(2026, 12, 1, 9, 30, tzinfo=UTC), 2)
+    store.set_sticky(cid, state)
+    assert store.sticky(cid) == state and store.sticky(other) is None
+    store.set_sticky(cid, None)
+    assert store.sticky(cid) is None

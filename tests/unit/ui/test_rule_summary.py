@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.core.router.library import router_files
+from app.core.paths import router_templates_dir
 from app.ui.router_editor.rule_summary import rule_summary
 
 
@@ -35,6 +35,6 @@ def test_summaries_read_as_plain_words(rule, summary):
 
 
 def test_every_template_rule_has_a_summary():
-    for path in router_files():
+    for path in sorted(router_templates_dir().glob("*.json")):
         for rule in json.loads(path.read_text())["rules"]:
             assert "…" not in rule_summary(rule), (path.name, rule["id"])

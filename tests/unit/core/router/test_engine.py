@@ -10,7 +10,7 @@ from app.core.router import (
     next_sticky,
     parse_router,
 )
-from app.core.router.engine import TraceEntry
+from app.core.router.trace import TraceEntry, TraceKind
 
 from .conftest import NOON_UTC
 
@@ -62,7 +62,8 @@ def test_no_match_falls_back(make_ctx):
     d = decide(ROUTER, make_ctx("gamma"))
     assert (d.target, d.rule) == ("local:small", None)
     assert d.reason == "No rule matched; fell back to local:small."
-    assert len(d.trace) == 3 and not any(t.matched for t in d.trace)
+    assert [t.kind for t in d.trace] == [TraceKind.RULE, TraceKind.RULE, TraceKind.RULE, TraceKind.FALLBACK]
+    assert not any(t.matched for t in d.trace[:3]) and d.trace[-1].target == "local:small"
 
 
 def test_fallback_skips_unavailable_targets(make_ctx):
@@ -92,7 +93,7 @@ def test_classified_rules_are_collected_after_calculated_ones(make_ctx):
     assert d.needs_classifier == ("maths", "poems")
     assert d.target == "local:small" and d.rule is None
     assert "2 plain-English rules need the classifier" in d.reason
-    assert [t.rule for t in d.trace] == ["kw", "maths", "poems"]
+    assert [t.rule for t in d.trace] == ["kw", "maths", "poems", None]  # last: the fallback line
 
 
 def test_calculated_match_beats_classified_rules_above_it(make_ctx):
@@ -118,6 +119,8 @@ def test_sticky_minutes_keeps_the_previous_rule_target(make_ctx):
     d = decide(router, make_ctx("and now make it faster", now=later), state)
     assert (d.target, d.rule, d.sticky) == ("openai:gpt-4o", "code", True)
     assert d.reason == 'No rule matched; kept on openai:gpt-4o, which rule "code" chose 3 min ago (sticky for 5 min).'
+    kept = d.trace[-1]
+    assert (kept.kind, kept.rule, kept.matched, kept.target) == (TraceKind.STICKY, "code", True, "openai:gpt-4o")
 
     expired = decide(router, make_ctx("thanks", now=NOON_UTC + timedelta(minutes=6)), state)
     assert (expired.target, expired.sticky) == ("local:small", False)
@@ -185,5 +188,6 @@ def test_each_availability_is_asked_once_per_decision(make_ctx):
 def test_decision_json_shape(make_ctx):
     out = decide(ROUTER, make_ctx("beta")).to_dict()
     assert set(out) == {"target", "rule", "reason", "trace", "needs_classifier", "sticky", "elapsed_us"}
-    assert out["trace"][1] == {"rule": "second", "matched": True, "detail": 'keyword "beta" found'}
+    assert out["trace"][1] == {"kind": "rule", "rule": "second", "label": "second", "matched": True,
+                               "detail": 'keyword "beta" found', "target": out["target"]}
     assert out["elapsed_us"] >= 0

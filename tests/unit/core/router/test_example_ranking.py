@@ -60,7 +60,7 @@ def test_trace_shows_each_rule_score_and_closest_example():
                               nearest={"maths": "sum", "poems": "haiku"}, why='"maths" 0.910, ahead by 0.070')
     final = apply_answer(decision, ROUTER, answer)
     assert final.target == "openai:o4-mini" and final.rule == "maths"
-    lines = {t.rule: t for t in final.trace}
+    lines = {t.rule or t.kind.value: t for t in final.trace}
     assert lines["maths"].matched and 'similarity 0.910 to its examples; closest: "sum"' in lines["maths"].detail
     assert not lines["poems"].matched and 'closest: "haiku"' in lines["poems"].detail
     assert "by its examples" in lines["classifier"].detail

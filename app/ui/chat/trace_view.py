@@ -1,0 +1,59 @@
+"""A routing trace as a table: ✓/✗, the rule (or what the line is about), and why.
+
+One widget for the reply's route receipt and the router editor's test panel, so both
+read the same and both wrap long explanations instead of eliding them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+
+from app.core.router import TraceEntry
+
+WHY = 2  # the column that wraps
+
+
+def trace_lines(entries: Sequence[TraceEntry]) -> list[str]:
+    """The trace as plain text, one line an entry (Copy, and screen readers)."""
+    return [f"{'✓' if e.matched else '✗'} {e.title}: {e.detail}" for e in entries]
+
+
+class TraceView(QTreeWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Rules checked")
+        self.setHeaderLabels(["", "Rule", "Why"])
+        self.setRootIsDecorated(False)
+        self.setWordWrap(True)
+        self.setAlternatingRowColors(True)
+        header = self.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(WHY, QHeaderView.ResizeMode.Stretch)
+        # QTreeView sizes rows from one line of text: each row is given its wrapped height.
+        header.sectionResized.connect(lambda column, _old, _new: column == WHY and self._fit_rows())
+
+    def set_entries(self, entries: Sequence[TraceEntry]) -> None:
+        self.clear()
+        for entry in entries:
+            item = QTreeWidgetItem(["✓" if entry.matched else "✗", entry.title, entry.detail])
+            if entry.rule:
+                item.setToolTip(1, entry.rule)
+            item.setToolTip(WHY, entry.detail)
+            self.addTopLevelItem(item)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        width = self.header().sectionSize(WHY) - 8  # the delegate's text margins
+        if width <= 0:
+            return
+        metrics = self.fontMetrics()
+        for row in range(self.topLevelItemCount()):
+            item = self.topLevelItem(row)
+            text = item.text(WHY)
+            height = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap,
+                                          text).height()
+            item.setSizeHint(WHY, QSize(width, height + 4))
