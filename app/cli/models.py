@@ -18,6 +18,7 @@ from pathlib import Path
 from app.cli.errors import UsageError
 from app.controller.model_downloads import DownloadJob, Downloads
 from app.controller.model_library import LibraryError, import_model, library_entries, remove_model
+from app.core.byte_size import format_bytes
 from app.core.models.hub import Hub, HubError, RemoteFile
 
 EXIT_DOWNLOAD_FAILED = 1
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             return _list()
         if args.action == "import":
             entry = import_model(args.path)
-            print(f"Imported {entry.name} ({_size(entry.size)}) into {entry.path.parent}")
+            print(f"Imported {entry.name} ({format_bytes(entry.size)}) into {entry.path.parent}")
             return 0
         if args.action == "remove":
             print(f"Removed {remove_model(args.name)}")
@@ -64,8 +65,8 @@ def _list() -> int:
         quant = e.info.quantization or "?"
         ctx = e.info.context_length or "?"
         template = "chat template" if e.info.chat_template else "no chat template"
-        print(f"{e.name:32} {e.info.architecture:10} {quant:8} ctx {ctx!s:>7}  {_size(e.size):>9}  "
-              f"{template}  [{where}]")
+        print(f"{e.name:32} {e.info.architecture:10} {quant:8} ctx {ctx!s:>7}  "
+              f"{format_bytes(e.size):>9}  {template}  [{where}]")
     return 0
 
 
@@ -78,7 +79,7 @@ async def _online(args: argparse.Namespace) -> int:
     files = await hub.files(args.repo)
     if args.action == "files":
         for f in files:
-            size = _size(f.size) if f.size is not None else "?"
+            size = format_bytes(f.size) if f.size is not None else "?"
             print(f"{f.name:60} {f.quant or '?':8} {size:>9}  sha256 {f.sha256 or '?'}")
         return 0
     wanted = next((f for f in files if f.name == args.file), None)
@@ -111,14 +112,9 @@ def _draw(job: DownloadJob) -> None:
     fraction = progress.done / total if total else 0.0
     filled = int(BAR_WIDTH * fraction)
     eta = f"{progress.eta_s:5.0f} s" if progress.eta_s is not None else "    ?"
-    print(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:6.1%}  {_size(progress.done):>9} "
-          f"of {_size(total):>9}  {_size(int(progress.bytes_per_s))}/s  ETA {eta}",
+    print(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction:6.1%}  "
+          f"{format_bytes(progress.done):>9} of {format_bytes(total):>9}  "
+          f"{format_bytes(progress.bytes_per_s):>9}/s  ETA {eta}",
           end="", file=sys.stderr, flush=True)
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KB", "MB"):
-        if n < 1024:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"

@@ -53,6 +53,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from app.core.byte_size import format_bytes
 from app.core.models.gguf_file import InvalidModelFile, read_gguf
 
 __all__ = [
@@ -261,7 +262,7 @@ class _Transfer:
             failures = 1 if self.done > before else failures + 1
             if failures > self.max_retries:
                 raise DownloadError(
-                    f"The download keeps failing ({reason}). {_human(self.done)} was kept; "
+                    f"The download keeps failing ({reason}). {format_bytes(self.done)} was kept; "
                     "try again to continue from there."
                 )
             await asyncio.sleep(min(self.backoff_s * 2 ** (failures - 1), 10.0))
@@ -311,8 +312,8 @@ class _Transfer:
         if self.request.size is not None and total != self.request.size:
             self.part.unlink(missing_ok=True)
             raise DownloadError(
-                f"The server offers {_human(total)} instead of the expected "
-                f"{_human(self.request.size)}; the file may have changed. Try again later."
+                f"The server offers {format_bytes(total)} instead of the expected "
+                f"{format_bytes(self.request.size)}; the file may have changed. Try again later."
             )
         self.total = total
         self._check_space(total)
@@ -323,8 +324,8 @@ class _Transfer:
         free = self.free_space(where)
         if free < needed:
             raise NotEnoughSpace(
-                f"Not enough disk space: the download needs {_human(needed)}, "
-                f"{_human(free)} free at {where}."
+                f"Not enough disk space: the download needs {format_bytes(needed)}, "
+                f"{format_bytes(free)} free at {where}."
             )
 
     async def _receive(self, response: httpx.Response) -> None:
@@ -360,7 +361,7 @@ class _Transfer:
             if exc.errno in _DISK_FULL:
                 raise NotEnoughSpace(
                     f"The disk at {_existing_folder(self.dest.parent)} is full after "
-                    f"{_human(self.done)}{_of(self.total)}. Free some space and try again; "
+                    f"{format_bytes(self.done)}{_of(self.total)}. Free some space and try again; "
                     "the download will continue from there."
                 ) from None
             raise DownloadError(f"Cannot write {self.part}: {exc.strerror or exc}.") from None
@@ -372,7 +373,8 @@ class _Transfer:
         if request.size is not None and self.done != request.size:
             self.part.unlink(missing_ok=True)
             raise DownloadError(
-                f"The server sent {_human(self.done)} instead of {_human(request.size)}; "
+                f"The server sent {format_bytes(self.done)} instead of "
+                f"{format_bytes(request.size)}; "
                 "the partial file was deleted. Try again."
             )
         actual = self.hasher.hexdigest()
@@ -553,15 +555,5 @@ def _transport_words(exc: httpx.TransportError) -> str:
     return "the connection dropped"
 
 
-def _human(n: int) -> str:
-    if n >= 1e9:
-        return f"{n / 1e9:.1f} GB"
-    if n >= 1e6:
-        return f"{n / 1e6:.1f} MB"
-    if n >= 1e3:
-        return f"{n / 1e3:.0f} kB"
-    return f"{n} bytes"
-
-
 def _of(total: int | None) -> str:
-    return f" of {_human(total)}" if total is not None else ""
+    return f" of {format_bytes(total)}" if total is not None else ""

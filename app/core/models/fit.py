@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from app.core.byte_size import format_bytes
 from app.core.models.gguf_file import (
     GGUFInfo,
     HeaderIncomplete,
@@ -139,8 +140,8 @@ def estimate(info: GGUFInfo, file_size: int, n_ctx: int, available: int | None =
         verdict, tail = "tight", "a tight fit; close other apps first"
     else:
         verdict, tail = "too_big", "too big for this machine"
-    words = (f"Needs about {_human(needed)} at {n_ctx:,} tokens of context; "
-             f"{_human(free)} free: {tail}.")
+    words = (f"Needs about {format_bytes(needed)} at {n_ctx:,} tokens of context; "
+             f"{format_bytes(free)} free: {tail}.")
     return FitEstimate(weights, kv, overhead, needed, free, verdict, words)
 
 
@@ -181,7 +182,8 @@ async def remote_info(client: httpx.AsyncClient, url: str, max_bytes: int = 32 <
             if len(data) >= total:
                 raise  # the whole file was read: it really is cut short
             if len(data) >= max_bytes:
-                raise InvalidModelFile(f"{name} has a header larger than {_human(max_bytes)}; "
+                raise InvalidModelFile(f"{name} has a header larger than "
+                                       f"{format_bytes(max_bytes)}; "
                                        "it is not a model this app can use.") from None
             want = min(len(data) * 2, max_bytes) - len(data)
 
@@ -254,9 +256,3 @@ def _status_words(status: int, url: str) -> str:
     return f"{_host(url)} answered with an error ({status}) when asked for the model's header."
 
 
-def _human(n: int) -> str:
-    if n >= 1e9:
-        return f"{n / 1e9:,.1f} GB"
-    if n >= 1e6:
-        return f"{n / 1e6:,.0f} MB"
-    return f"{n / 1e3:,.0f} kB"

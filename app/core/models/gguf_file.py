@@ -24,6 +24,8 @@ from gguf import (
 )
 from gguf import GGUFValueType as T
 
+from app.core.byte_size import format_bytes
+
 SUPPORTED_VERSIONS = (2, 3)
 _SCALARS = {
     T.UINT8: "<B", T.INT8: "<b", T.UINT16: "<H", T.INT16: "<h", T.UINT32: "<I", T.INT32: "<i",
@@ -170,7 +172,7 @@ def read_gguf(path: Path) -> GGUFInfo:
         size = path.stat().st_size
         with path.open("rb") as f:
             if size < 24:
-                raise InvalidModelFile(f"is not a GGUF model ({_size(size)}, far too small)")
+                raise InvalidModelFile(f"is not a GGUF model ({format_bytes(size)}, far too small)")
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                 return _parse(path, buf, size)
     except HeaderIncomplete as exc:
@@ -191,7 +193,8 @@ def parse_gguf_header(data: bytes, total_size: int, name: str = "the model file"
     """
     try:
         if total_size < 24:
-            raise InvalidModelFile(f"is not a GGUF model ({_size(total_size)}, far too small)")
+            raise InvalidModelFile(
+                f"is not a GGUF model ({format_bytes(total_size)}, far too small)")
         available = min(len(data), total_size)
         if available < 24:
             raise HeaderIncomplete("ends in the middle of its header")
@@ -225,10 +228,8 @@ def _parse(path: Path, buf: bytes | mmap.mmap, size: int, available: int | None 
     data_start = -(-cur.pos // alignment) * alignment
     data_end = data_start + max(offset + nbytes for offset, nbytes in tensors)
     if data_end > size:
-        raise InvalidModelFile(f"is incomplete: {_size(size)} of {_size(data_end)} "
+        raise InvalidModelFile(f"is incomplete: {format_bytes(size)} of {format_bytes(data_end)} "
                                "(was the download interrupted?)")
     return GGUFInfo(path, size, version, tensor_count, metadata, data_end)
 
 
-def _size(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n >= 1e5 else f"{n:,} bytes"

@@ -75,6 +75,7 @@ try:  # Qt 6.8+; pyproject allows 6.7, where errors are shown but not announced
 except ImportError:  # pragma: no cover - depends on the installed Qt
     QAccessibleAnnouncementEvent = None  # type: ignore[assignment,misc]
 
+from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
 from app.ui.chat import image_attachment as attachments
 from app.ui.chat.image_attachment import Attachment, AttachmentError
@@ -361,7 +362,7 @@ class _Thumbnail(QWidget):
         super().__init__(parent)
         self._pixmap = entry.thumbnail
         attachment = entry.attachment
-        size = attachments.describe_size(attachment.size)
+        size = format_bytes(attachment.size)
         self.setFixedSize(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
         self.setToolTip(_rich_tooltip(attachment.name, size))
         self.setAccessibleName(f"Image {number}: {attachment.name}")
@@ -447,7 +448,7 @@ class Composer(QWidget):
         self._attach_button.setAccessibleName("Attach image")
         self._attach_button.setToolTip(
             f"Attach up to {attachments.MAX_IMAGES} images ({attachments.ACCEPTED_FORMATS}),"
-            f" {attachments.describe_size(attachments.MAX_IMAGE_BYTES)} each."
+            f" {format_bytes(attachments.MAX_IMAGE_BYTES)} each."
             " You can also paste or drop them here.")
         self._attach_button.clicked.connect(self._choose_files)
 

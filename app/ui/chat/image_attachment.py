@@ -9,7 +9,6 @@ Limits are module constants read at call time, so a test can monkeypatch them sm
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,13 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QImage
 
+from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
 
 # OpenAI's per-image limit; the other cloud APIs allow as much or less after their own
-# resizing, and a bigger image only costs tokens without helping the answer.
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
+# resizing, and a bigger image only costs tokens without helping the answer. 20 MB in
+# decimal units, as sizes are shown (format_bytes), so the limit reads "20.0 MB".
+MAX_IMAGE_BYTES = 20_000_000
 MAX_IMAGES = 8
 
 ACCEPTED_FORMATS = "PNG, JPEG, GIF or WebP"
@@ -61,21 +62,11 @@ def sniff_image_mime(head: bytes) -> str | None:
     return None
 
 
-def describe_size(size: int) -> str:
-    """Bytes in the units a person reads: "812 bytes", "34 KB", "31 MB", "20.1 MB"."""
-    if size < 1024:
-        return f"{size} bytes"
-    for unit, scale in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
-        if size < scale * 1024 or unit == "GB":
-            # Round up, so a file a little over the limit never reads as equal to it.
-            value = math.ceil(size * 10 / scale) / 10
-            return f"{value:g} {unit}" if value < 100 else f"{math.ceil(value)} {unit}"
-    raise AssertionError("unreachable")
-
-
 def _too_big(name: str, size: int) -> AttachmentError:
     return AttachmentError(
-        f"{name} is {describe_size(size)}; the limit is {describe_size(MAX_IMAGE_BYTES)}"
+        # Rounded up: a file a little over the limit never reads as equal to it.
+        f"{name} is {format_bytes(size, round_up=True)}; "
+        f"the limit is {format_bytes(MAX_IMAGE_BYTES)}"
     )
 
 

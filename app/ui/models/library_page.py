@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.model_library import LibraryEntry, LibraryError
+from app.core.byte_size import format_bytes
 from app.ui import theme
 from app.ui.inline_message import InlineMessage, Tone
 
@@ -54,17 +55,8 @@ COLUMNS = ("Name", "Architecture", "Quantization", "Context", "Chat template", "
 
 
 def human_size(n: int | None) -> str:
-    """Bytes in decimal units, as download sites write them: ``94.0 MB``."""
-    if n is None:
-        return "unknown size"
-    if n < 1000:
-        return f"{n} bytes"
-    value = float(n)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1000
-        if value < 1000 or unit == "TB":
-            return f"{value:.1f} {unit}"
-    return f"{n} bytes"  # pragma: no cover
+    """``94.0 MB`` (core's one format_bytes), or words for a size the hub did not give."""
+    return "unknown size" if n is None else format_bytes(n)
 
 
 class TaskOwner:

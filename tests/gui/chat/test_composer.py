@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
+from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
 from app.ui.chat import image_attachment
 from app.ui.chat.composer import MAX_LINES, PLACEHOLDER, Composer
-from app.ui.chat.image_attachment import AttachmentError, describe_size, sniff_image_mime
+from app.ui.chat.image_attachment import AttachmentError, sniff_image_mime
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -280,7 +281,7 @@ def test_thumbnail_tooltip_names_the_file_and_size(composer: Composer, tmp_path:
     assert thumbnail is not None
     tooltip = thumbnail.toolTip()
     assert "cat &lt;1&gt;.png" in tooltip  # escaped: a file name is never markup
-    assert describe_size(path.stat().st_size) in tooltip
+    assert format_bytes(path.stat().st_size) in tooltip
 
 
 def test_text_file_named_png_is_refused_inline(composer: Composer, tmp_path: Path) -> None:
@@ -318,7 +319,7 @@ def test_oversize_image_is_refused(monkeypatch: pytest.MonkeyPatch, composer: Co
     monkeypatch.setattr(image_attachment, "MAX_IMAGE_BYTES", 100)
     composer.attach_files([str(path)])
     assert composer.images() == []
-    size = describe_size(path.stat().st_size)
+    size = format_bytes(path.stat().st_size, round_up=True)
     assert error_text(composer) == f"big.png is {size}; the limit is 100 bytes"
 
 
@@ -501,15 +502,9 @@ def test_a_folder_is_not_an_image(tmp_path: Path) -> None:
         image_attachment.read_image_file(folder)
 
 
-@pytest.mark.parametrize(("size", "words"), [
-    (812, "812 bytes"),
-    (34 * 1024, "34 KB"),
-    (31 * 1024 * 1024, "31 MB"),
-    (20 * 1024 * 1024, "20 MB"),
-    (20 * 1024 * 1024 + 1, "20.1 MB"),
-])
-def test_sizes_in_plain_words(size: int, words: str) -> None:
-    assert describe_size(size) == words
+def test_the_limit_reads_in_the_units_sizes_are_shown_in() -> None:
+    # tests/unit/core/test_byte_size.py covers the wording; this is the limit's.
+    assert format_bytes(image_attachment.MAX_IMAGE_BYTES) == "20.0 MB"
 
 
 def test_pasting_a_null_image_is_refused() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from app.core.byte_size import format_bytes
 from app.core.models.fit import FitEstimate, available_memory, estimate, remote_info
 from app.core.models.gguf_file import GGUFInfo, InvalidModelFile, read_gguf
 from app.core.models.hub import Hub, HubError
@@ -74,7 +75,8 @@ async def test_estimate_for_the_bundled_model(local_info: GGUFInfo) -> None:
     assert 0.1 * (size + kv_by_hand) < est.overhead_bytes < 300e6
     assert est.needed_bytes == est.weights_bytes + est.kv_cache_bytes + est.overhead_bytes
     assert est.verdict == "fits"
-    assert est.words == f"Needs about {est.needed_bytes / 1e6:,.0f} MB at 4,096 tokens of context; 16.0 GB free: fits."
+    assert est.words == (f"Needs about {format_bytes(est.needed_bytes)} at 4,096 tokens of context; "
+                         "16.0 GB free: fits.")
     longer = estimate(local_info, size, 8192, available=16_000_000_000)
     assert longer.kv_cache_bytes == 2 * kv_by_hand and longer.needed_bytes > est.needed_bytes
 
