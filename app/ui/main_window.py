@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
         self.delete_action = self._action(file, "&Delete chat", self.delete_chat,
                                           QKeySequence("Ctrl+Shift+Backspace"))
         file.addSeparator()
-        self.export_action = self._action(file, "&Export chat as Markdown…", self.export_chat,
+        self.export_action = self._action(file, "&Export chat…", self.export_chat,
                                           "Ctrl+Shift+E")
         file.addSeparator()
         self.settings_action = self._action(file, "&Settings…", self.open_settings,
@@ -315,23 +315,28 @@ class MainWindow(QMainWindow):
         row = self.session.conversations.get(self.chat.conversation_id)
         if row is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export chat", f"{row.title}.md", "Markdown (*.md)")
-        if path:
-            self.write_markdown(Path(path), row.id)
+        from app.controller.export import suggested_file_name
 
-    def write_markdown(self, path: Path, cid: int) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export chat", suggested_file_name(row, "md"),
+                                              "Markdown (*.md);;JSON (*.json)")
+        if path:
+            self.write_export(Path(path), row.id)
+
+    def write_export(self, path: Path, cid: int) -> None:
+        """The chat as ``python -m app export`` writes it: JSON for a .json file, else
+        Markdown, with each reply's route in its badge's words."""
         assert self.session is not None
+        from app.controller.export import ExportError, Format, export_conversation, write_export
         from app.ui.chat.route_receipt import badge_text
 
-        row = self.session.conversations.get(cid)
-        lines = [f"# {row.title if row else 'Chat'}", ""]
-        for message in self.session.conversations.messages(cid):
-            who = "You" if message.role == "user" else f"Assistant ({badge_text(message.target, message.rule, message.trace)})"
-            lines += [f"**{who}:**", "", message.content, ""]
+        fmt: Format = "json" if path.suffix.lower() == ".json" else "md"
         try:
-            path.write_text("\n".join(lines), encoding="utf-8")
-        except OSError as error:
-            self.status.showMessage(f"Could not export the chat: {error.strerror or error}", 8000)
+            write_export(path, export_conversation(
+                self.session.conversations, cid, fmt,
+                lambda m: badge_text(m.target, m.rule, m.trace)))
+        except (ExportError, OSError) as error:
+            words = error.strerror if isinstance(error, OSError) else None
+            self.status.showMessage(f"Could not export the chat: {words or error}", 8000)
             return
         self.status.showMessage(f"Exported to {path}", 5000)
 
