@@ -28,6 +28,7 @@ import numpy as np
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from llama_cpp.llama_grammar import LlamaGrammar
 
+from app.core.models.embedding_model import BUNDLED_EMBEDDER_NAME, bundled_embedder_path
 from app.core.models.gguf_file import GGUFInfo, InvalidModelFile, read_gguf
 from app.core.models.library import LocalModel, installed_models
 from app.core.providers.base import (
@@ -159,8 +160,21 @@ class LocalLlamaProvider:
     # ---- models --------------------------------------------------------------------
 
     def model_path(self, name: str) -> Path:
-        """The GGUF file of an installed model; ModelMissingError when there is none."""
-        return self._path_of(name)
+        """The GGUF file of an installed model, or of the bundled embedding model (which
+        is not offered for chat); ModelMissingError when there is none."""
+        return self._embedder_path_of(name)
+
+    def _embedder_path_of(self, name: str) -> Path:
+        try:
+            return self._path_of(name)  # an installed model of that name wins, as in the library
+        except ModelMissingError:
+            if name != BUNDLED_EMBEDDER_NAME:
+                raise
+        bundled = bundled_embedder_path()
+        if not bundled.is_file():
+            raise ModelMissingError(f"The bundled embedding model is missing ({bundled}); "
+                                    "scripts/setup puts it there.", provider=LOCAL)
+        return bundled
 
     def _path_of(self, name: str) -> Path:
         for model in self._models():
@@ -362,6 +376,16 @@ class LocalLlamaProvider:
         """
         return await self._on_worker(self._embed_sync, model, tuple(texts), max_tokens)
 
+    async def load_embedder(self, model: str) -> None:
+        """Load ``model`` for embedding and run it once, so the first decision that needs
+        it is not the one that pays for loading (llama.cpp sizes its buffers on the
+        first decode). The chat model stays loaded: the embedder is a second context."""
+        await self._on_worker(self._load_embedder_sync, model)
+
+    def _load_embedder_sync(self, model: str) -> None:
+        if self._embedder is None or self._embedder[0] != model:
+            self._embed_sync(model, ("warm up",), EMBED_MAX_TOKENS)
+
     def _embed_sync(self, model: str, texts: tuple[str, ...], max_tokens: int) -> list[list[float]]:
         if not texts:
             return []
@@ -376,7 +400,7 @@ class LocalLlamaProvider:
     def _embedder_for(self, name: str) -> llama_cpp.Llama:
         if self._embedder is not None and self._embedder[0] == name:
             return self._embedder[1]
-        path = self._path_of(name)
+        path = self._embedder_path_of(name)
         try:
             read_gguf(path)
         except InvalidModelFile as exc:

@@ -32,6 +32,8 @@ class LocalScorer(Protocol):
     async def embed(self, model: str, texts: Sequence[str],
                     max_tokens: int = ...) -> list[list[float]]: ...
 
+    async def load_embedder(self, model: str) -> None: ...
+
 
 class ClassifierModels(Protocol):
     """The local models, and the provider behind any ``provider:model`` target."""

@@ -1,12 +1,16 @@
 """Plain-English rules decided by their example messages, with a local embedding model.
 
 The message and every example become mean-pooled vectors; a rule's score is the mean
-cosine similarity of the message to its TOP_K closest examples. Measured on the
-development set (scripts/bench.py classifier), the mean of the 2 closest beat the
-single closest (max) by a hair and the mean of all examples clearly: one odd example
-cannot carry a rule on its own. The best rule wins if it scores at least the
+cosine similarity of the message to its TOP_K closest examples. Measured with the
+bundled encoder on the development set (scripts/bench.py classifier, 30 examples per
+route), the mean of the 3 closest beat the 2 closest and the single closest (max): one
+odd example cannot carry a rule on its own, and off-topic messages, which land near
+one example by chance but not near three, are told apart best. The best rule wins if it scores at least the
 router's threshold and leads the runner-up by its margin; otherwise no rule is chosen
 and the caller decides what follows (the LLM classifier, or the fallback).
+
+The embedder is the bundled sentence encoder (models/embedding_model.py) unless the
+router names another: a chat model's vectors barely tell topics apart.
 """
 
 from __future__ import annotations
@@ -17,19 +21,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from app.core.models.embedding_model import BUNDLED_EMBEDDER
 from app.core.router.classifier_models import LocalScorer
 from app.core.router.embedding_cache import EmbeddingCache, Vector
 from app.core.router.schema import MIN_EXAMPLES_FOR_AUTO, ClassifierConfig, Rule
-from app.core.router.targets import is_local, model_of
+from app.core.router.targets import model_of
 
-TOP_K = 2
-BUNDLED_EMBEDDER = "local:SmolLM2-135M-Instruct"
+TOP_K = 3
 
 
 def embedding_target(config: ClassifierConfig) -> str:
-    if config.embedding_model:
-        return config.embedding_model
-    return config.target if is_local(config.target) else BUNDLED_EMBEDDER
+    """The router's embedding model, else the bundled one (whatever the classifier model)."""
+    return config.embedding_model or BUNDLED_EMBEDDER
 
 
 def decides_by_examples(rules: Sequence[Rule], config: ClassifierConfig) -> bool:
@@ -51,6 +54,11 @@ class ExampleClassifier:
     def __init__(self, local: LocalScorer, cache: EmbeddingCache) -> None:
         self._local = local
         self._cache = cache
+
+    async def prepare(self, config: ClassifierConfig) -> None:
+        """Load and warm the embedding model: a one-off per process, so never part of a
+        decision's time limit (the first message after a start would miss it)."""
+        await self._local.load_embedder(model_of(embedding_target(config)))
 
     async def example_vectors(self, rules: Sequence[Rule], config: ClassifierConfig) -> tuple[dict[str, Vector], int]:
         """Every example's vector, embedding only those not cached yet; also how many were new."""

@@ -6,7 +6,7 @@ import numpy as np
 
 from app.core.router import Availability, RouteContext, Turn, decide, parse_router
 from app.core.router.classifier import ClassifierAnswer, apply_answer
-from app.core.router.example_classifier import rank
+from app.core.router.example_classifier import TOP_K, rank
 from app.core.router.schema import ClassifierConfig
 
 ROUTER = parse_router({"schema": 1, "name": "R", "fallback": ["local:m"], "rules": [
@@ -36,11 +36,14 @@ def test_the_closest_rule_wins_and_its_nearest_example_is_named():
     assert found.nearest == {"maths": "product", "poems": "haiku"}
 
 
-def test_score_is_the_mean_of_the_closest_two():
+def test_score_is_the_mean_of_the_closest_top_k():
     message = unit(1, 0, 0)
-    found = rank(ROUTER.rules, message, VECTORS, ClassifierConfig(threshold=-1, margin=0))
-    expected = np.mean(sorted((VECTORS[e] @ message for e in ("sum", "product", "integral")), reverse=True)[:2])
-    assert abs(found.scores["maths"] - expected) < 1e-6
+    similarities = sorted((VECTORS[e] @ message for e in ("sum", "product", "integral")), reverse=True)
+    for k in (2, 3):
+        found = rank(ROUTER.rules, message, VECTORS, ClassifierConfig(threshold=-1, margin=0), top_k=k)
+        assert abs(found.scores["maths"] - np.mean(similarities[:k])) < 1e-6
+    default = rank(ROUTER.rules, message, VECTORS, ClassifierConfig(threshold=-1, margin=0))
+    assert abs(default.scores["maths"] - np.mean(similarities[:TOP_K])) < 1e-6
     assert rank(ROUTER.rules, message, VECTORS, ClassifierConfig(), top_k=1).scores["maths"] > 0.999
 
 

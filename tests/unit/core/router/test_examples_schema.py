@@ -79,7 +79,7 @@ def test_auto_uses_examples_only_when_every_rule_has_three():
     assert not decides_by_examples(r.rules[:1], ClassifierConfig(decide_by="llm"))
 
 
-def test_embedding_model_defaults_to_a_local_classifier_else_the_bundled_model():
-    assert embedding_target(ClassifierConfig(target="local:Qwen")) == "local:Qwen"
-    assert embedding_target(ClassifierConfig(target="openai:gpt-4o-mini")) == "local:SmolLM2-135M-Instruct"
+def test_embedding_model_defaults_to_the_bundled_encoder_whatever_the_classifier_model():
+    assert embedding_target(ClassifierConfig(target="local:Qwen")) == "local:all-MiniLM-L6-v2"
+    assert embedding_target(ClassifierConfig(target="openai:gpt-4o-mini")) == "local:all-MiniLM-L6-v2"
     assert embedding_target(ClassifierConfig(target="local:Qwen", embedding_model="local:bge")) == "local:bge"
