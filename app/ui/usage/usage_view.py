@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from app.controller.usage import UsageLine, UsageReport, local_share, usage_csv
 from app.ui import theme
+from app.ui.inline_message import InlineMessage
 from app.ui.usage.bar_chart import LOCAL, BarChart, series_label
 
 __all__ = [
@@ -131,22 +132,6 @@ class Tile(QFrame):
         theme.paint_panel(self, theme.code_background(self.palette()))
 
 
-class _Notice(QLabel):
-    """One line of feedback; on a tinted panel when it reports a problem."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.problem = False
-        self.setWordWrap(True)
-        self.setContentsMargins(10, 6, 10, 6)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if self.problem:
-            theme.paint_panel(self, theme.error_background(self.palette()), 6)
-        super().paintEvent(event)
-
-
 class _Item(QTableWidgetItem):
     """A cell that sorts by a value of its own (numbers as numbers; unknown cost first)."""
 
@@ -192,9 +177,7 @@ class UsageView(QWidget):
         header.addStretch(1)
         header.addWidget(self.period)
         header.addWidget(self.export_button)
-        self.export_status = _Notice()
-        self.export_status.setAccessibleName("Export result")
-        self.export_status.hide()
+        self.export_status = InlineMessage("Export result")
 
         self.tiles = {
             "replies": Tile("Replies"),
@@ -426,10 +409,7 @@ class UsageView(QWidget):
         self._show_export_status(f"Saved {rows} row{'s' if rows != 1 else ''} to {path}.")
 
     def _show_export_status(self, text: str, problem: bool = False) -> None:
-        self.export_status.setText(text)
-        self.export_status.problem = problem
-        self.export_status.show()
-        self.export_status.update()
+        self.export_status.set_message(text, "error" if problem else None)
 
     # ---- theme --------------------------------------------------------------------------
 
