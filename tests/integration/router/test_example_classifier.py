@@ -1,7 +1,8 @@
-"""Plain-English rules decided by their examples, with the real bundled model as embedder."""
+"""Plain-English rules decided by their examples, with the real bundled sentence encoder."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -14,18 +15,22 @@ from app.core.providers.registry import ProviderRegistry
 from app.core.router import Turn, parse_router
 from app.core.router.classifier import classify
 from app.core.router.embedding_cache import EmbeddingCache
+from app.core.router.schema import ClassifierConfig
 from app.core.tokens import default_counter
 
 pytestmark = pytest.mark.model
 EXAMPLES = json.loads((Path(__file__).parents[2] / "data" / "classifier_examples.json").read_text())
-BUNDLED = "SmolLM2-135M-Instruct"
+DATA = Path(__file__).parents[2] / "data"
+CHAT = "SmolLM2-135M-Instruct"
+ENCODER = "all-MiniLM-L6-v2"  # the bundled embedding model, the default
+DEFAULT = ClassifierConfig()
 
 
-def router(decide_by: str = "auto", threshold: float = 0.8, margin: float = 0.002, examples=EXAMPLES,
-           routes=("code", "translation", "chitchat")):
+def router(decide_by: str = "auto", threshold: float = DEFAULT.threshold, margin: float = DEFAULT.margin,
+           examples=EXAMPLES, routes=("code", "translation", "chitchat"), timeout_s: float = 30):
     return parse_router({
         "schema": 1, "name": "Examples", "fallback": ["local:SmolLM2-135M-Instruct"],
-        "classifier": {"decide_by": decide_by, "threshold": threshold, "margin": margin, "timeout_s": 30},
+        "classifier": {"decide_by": decide_by, "threshold": threshold, "margin": margin, "timeout_s": timeout_s},
         "rules": [{"id": r, "type": "classified", "description": f"messages about {r}",
                    "examples": examples.get(r, []), "route_to": f"remote:{r}"} for r in routes]})
 
@@ -55,17 +60,17 @@ def ask(local, r, text, cache):
 
 
 async def test_embeddings_are_unit_vectors_and_similar_texts_are_closer(local):
-    a, b, c = await local.local.embed(BUNDLED, ["translate 'hello' into french", "translate 'goodbye' into french",
+    a, b, c = await local.local.embed(ENCODER, ["translate 'hello' into french", "translate 'goodbye' into french",
                                                 "my rust code does not compile"])
     dot = lambda x, y: sum(p * q for p, q in zip(x, y))
-    assert len(a) == 576 and abs(dot(a, a) - 1) < 1e-3
-    assert dot(a, b) > dot(a, c)
+    assert len(a) == 384 and abs(dot(a, a) - 1) < 1e-3
+    assert dot(a, b) > 0.5 and dot(a, c) < 0.2  # a sentence encoder: unrelated texts are far apart
 
 
 async def test_long_messages_are_cut_to_the_token_budget(local):
-    [long], [short] = await local.local.embed(BUNDLED, ["word " * 5000]), await local.local.embed(
-        BUNDLED, ["word " * 5000], max_tokens=8)
-    assert len(long) == len(short) == 576  # embedded without overflowing the context
+    [long], [short] = await local.local.embed(ENCODER, ["word " * 5000]), await local.local.embed(
+        ENCODER, ["word " * 5000], max_tokens=8)
+    assert len(long) == len(short) == 384  # embedded without overflowing the context
 
 
 async def test_examples_decide_and_the_answer_explains(local, tmp_path):
@@ -76,7 +81,7 @@ async def test_examples_decide_and_the_answer_explains(local, tmp_path):
     assert next(iter(answer.scores)) == "translation" and set(answer.scores) == {"code", "translation", "chitchat"}
     assert answer.nearest["translation"] in EXAMPLES["translation"]
     out = answer.to_dict()
-    assert {"method", "model", "answer", "latency_ms", "scores"} <= set(out) and out["model"] == f"local:{BUNDLED}"
+    assert {"method", "model", "answer", "latency_ms", "scores"} <= set(out) and out["model"] == f"local:{ENCODER}"
 
 
 async def test_cache_hits_skip_re_embedding(local, tmp_path):
@@ -129,7 +134,7 @@ async def test_a_missing_embedding_model_is_an_answer_of_none(local, tmp_path):
 
 async def test_chat_model_stays_loaded_while_embedding(local, tmp_path):
     provider = local.local
-    await provider.load(BUNDLED)
+    await provider.load(CHAT)
     loaded = provider.loaded
     await ask(local, router(), "hello", EmbeddingCache(tmp_path / "c.sqlite3"))
     assert provider.loaded is loaded  # the embedder is a second context, not a reload
@@ -152,3 +157,37 @@ async def test_warming_a_router_embeds_its_new_examples_once(tmp_path):
                                    EmbeddingCache(tmp_path / "other.sqlite3")) == 0
     finally:
         await registry.aclose()
+
+
+class SlowToLoad(CountingProvider):
+    """Loading the embedder takes longer than the router's whole time limit."""
+
+    async def load_embedder(self, model):
+        await asyncio.sleep(3)
+        await super().load_embedder(model)
+
+
+async def test_loading_the_embedder_is_not_held_to_the_time_limit(tmp_path):
+    registry = ProviderRegistry([], lambda provider_id: None, SlowToLoad())
+    try:
+        answer = await ask(registry, router(timeout_s=2.5), "how do you say 'good night' in spanish",
+                           EmbeddingCache(tmp_path / "c.sqlite3"))
+    finally:
+        await registry.aclose()
+    assert answer.error is None and answer.rule == "translation"
+
+
+def dataset(name):
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line]
+
+
+async def test_the_calibrated_defaults_route_the_dev_set_and_leave_off_topic_messages_alone(local, tmp_path):
+    """The defaults (threshold, margin, top-k) as scripts/bench.py classifier chose them."""
+    routes = tuple(EXAMPLES)
+    r = router(decide_by="examples", routes=routes)
+    cache = EmbeddingCache(tmp_path / "c.sqlite3")
+    dev = [(item["route"], (await ask(local, r, item["text"], cache)).rule) for item in dataset("classifier_dev.jsonl")]
+    off = [(await ask(local, r, item["text"], cache)).rule for item in dataset("classifier_offtopic.jsonl")]
+    accuracy = sum(truth == answer for truth, answer in dev) / len(dev)
+    to_fallback = sum(answer is None for answer in off) / len(off)
+    assert accuracy >= 0.9 and to_fallback >= 0.8, (accuracy, to_fallback)
