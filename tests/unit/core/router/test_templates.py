@@ -29,3 +29,17 @@ def test_private_data_never_leaves_the_computer(path):
                        datetime(2026, 11, 25, 10, tzinfo=UTC),
                        lambda t: Availability(True, "test"))
     assert decide(router, ctx).target.startswith("local:")
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_every_plain_english_rule_decides_by_its_own_examples(path):
+    """Ten or more examples each, none shared between rules: the bundled encoder decides
+    them out of the box (decide_by "auto"), with no model asked to read descriptions."""
+    router = load_router(path)
+    classified = [r for r in router.rules if r.classified]
+    for rule in classified:
+        assert len(rule.examples) >= 10, f"{rule.id} has {len(rule.examples)} examples"
+        assert len(set(rule.examples)) == len(rule.examples), rule.id
+    every = [e.casefold() for r in classified for e in r.examples]
+    assert len(every) == len(set(every))
+    assert router.classifier.decide_by == "auto" and router.classifier.embedding_model is None
