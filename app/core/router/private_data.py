@@ -1,17 +1,23 @@
 """Find private data in a chat message, so a rule can keep that message on a local model.
 
-Every detector runs on every message, so each one is a precompiled pattern whose
-backtracking is bounded (every unbounded repeat is delimited by a character it cannot
-consume), followed by a cheap check in Python (digit counts, Luhn, mod-97) that
-throws out look-alikes. A finding's detail goes into a decision trace the user can
-read and copy, so it never repeats the secret itself: at most the last four characters
-of a card number or IBAN.
+Two questions are asked of a message: is there anything private in it
+(``find_private_data``, the routing hot path, which stops at the first finding) and where
+exactly is each private value (``find_private_spans``, for redaction). Both run the same
+scanners, so a message has a finding exactly when it has a span.
+
+Every scanner runs on the whole message, whatever its length, so each one is linear: a
+precompiled pattern that starts with a literal (the regex engine then skips in C to the
+few places it occurs), whose repeats are bounded or possessive, followed by a cheap check
+in Python (digit counts, Luhn, mod-97, character mix) that throws out look-alikes. A
+finding's detail goes into a decision trace the user can read and copy, so it never
+repeats the value itself: at most the last four characters of a card number or IBAN.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,47 +30,80 @@ class Finding:
     detail: str
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """``text[start:end]`` is exactly one private value (the token of ``Bearer …``, the
+    whole block of a PEM key, the address of an email)."""
+
+    kind: str
+    start: int
+    end: int
+
+
+# start, end, detail
+_Hit = tuple[int, int, str]
+_Scanner = Callable[[str], Iterator[_Hit]]
+
+
 def find_private_data(text: str, kinds: Iterable[str] = PRIVATE_KINDS) -> Finding | None:
     """First finding among the requested kinds (checked in PRIVATE_KINDS order), or None.
 
     An unknown kind raises ValueError: a misspelt kind would otherwise silently never
     match, and a rule meant to keep private data local would quietly stop doing so.
     """
-    for kind, detect in _detectors_for(tuple(kinds)):
-        detail = detect(text)
-        if detail is not None:
-            return Finding(kind, detail)
+    for kind, scanners in _scanners_for(tuple(kinds)):
+        for scan in scanners:
+            hit = next(scan(text), None)
+            if hit is not None:
+                return Finding(kind, hit[2])
     return None
 
 
+def find_private_spans(text: str, kinds: Iterable[str] = PRIVATE_KINDS) -> list[Span]:
+    """Every private value in ``text``, sorted by start, none overlapping another.
+
+    Where two findings overlap, the longer one wins (then the earlier, then the kind
+    first in PRIVATE_KINDS): a phone-shaped slice of an IBAN is part of the IBAN.
+    """
+    hits: list[tuple[int, int, int, str]] = []
+    for rank, (kind, scanners) in enumerate(_scanners_for(tuple(kinds))):
+        for scan in scanners:
+            hits.extend((start, end, rank, kind) for start, end, _ in scan(text))
+    hits.sort(key=lambda h: (h[0] - h[1], h[0], h[2]))
+    starts: list[int] = []  # accepted spans, kept sorted by start
+    ends: list[int] = []
+    found: list[Span] = []
+    for start, end, _, kind in hits:
+        i = bisect.bisect_right(starts, start)
+        if (i and ends[i - 1] > start) or (i < len(starts) and starts[i] < end):
+            continue
+        starts.insert(i, start)
+        ends.insert(i, end)
+        found.insert(i, Span(kind, start, end))
+    return found
+
+
+def private_kinds_in(text: str, kinds: Iterable[str] = PRIVATE_KINDS) -> frozenset[str]:
+    """The kinds of the spans ``find_private_spans`` reports: what redaction would hide."""
+    return frozenset(span.kind for span in find_private_spans(text, kinds))
+
+
 @lru_cache(maxsize=64)
-def _detectors_for(kinds: tuple[str, ...]) -> tuple[tuple[str, Callable[[str], str | None]], ...]:
+def _scanners_for(kinds: tuple[str, ...]) -> tuple[tuple[str, tuple[_Scanner, ...]], ...]:
     # Validated and ordered once per distinct kinds list: this runs on every message.
     unknown = set(kinds).difference(PRIVATE_KINDS)
     if unknown:
         raise ValueError(f"unknown private-data kind(s): {', '.join(sorted(unknown))}")
-    return tuple((kind, _DETECTORS[kind]) for kind in PRIVATE_KINDS if kind in kinds)
+    return tuple((kind, _SCANNERS[kind]) for kind in PRIVATE_KINDS if kind in kinds)
 
 
 # --- shared ------------------------------------------------------------------------
 
-# Each pattern below starts with a plain character or character class, so the regex
-# engine skips in C to the few places where a match could start instead of trying
-# every position of the message; the checks on the character before a match are
-# lookbehinds placed after that first character.
 _DIGIT = re.compile(r"[0-9]")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER = re.compile(r"[a-z]")
 # Deleting every byte but ASCII digits counts them in C, far faster than a regex scan.
 _NON_DIGIT_BYTES = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
-# A run of eight or more digits, each at most two separators from the next. Every
-# national phone number (9+ digits), card number (13+) and IBAN (whose account part
-# always holds a run of 8+ digits) contains one. Prose full of dates, prices and
-# times mostly has none, and where it has some, the phone and card patterns only
-# need to look there: trying them at every digit of a number-heavy message is what
-# would cost the most.
-_LONG_NUMBER = re.compile(r"[0-9](?:[ ().-]{0,2}+[0-9]){7,}+")
-# How far a phone or card match can reach outside the run it contains: a '(' before
-# it, and the two characters its closing lookahead reads.
-_SPAN_MARGIN = 2
 
 
 def _digit_total(text: str) -> int:
@@ -72,38 +111,86 @@ def _digit_total(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass").translate(None, _NON_DIGIT_BYTES))
 
 
-# The phone, card and IBAN detectors ask this of the same message one after another.
-@lru_cache(maxsize=1)
-def _long_number_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Where the long digit runs are, widened by _SPAN_MARGIN on both sides."""
-    if _digit_total(text) < 8:
-        return ()
-    return tuple(
-        (max(0, m.start() - _SPAN_MARGIN), m.end() + _SPAN_MARGIN)
-        for m in _LONG_NUMBER.finditer(text)
+def _mixed(value: str, *, upper: bool = True, lower: bool = True, digit: bool = True) -> bool:
+    """Whether a token has the character mix of a random key (not a word or identifier)."""
+    return (
+        (not digit or _DIGIT.search(value) is not None)
+        and (not upper or _UPPER.search(value) is not None)
+        and (not lower or _LOWER.search(value) is not None)
     )
+
+
+# A run of eight or more digits, each at most two separators from the next. Every
+# national phone number (9+ digits), card number (13+) and IBAN (whose account part
+# always holds a run of 8+ digits) contains one, so the phone, card and IBAN patterns
+# only look around these runs. A digit-class pattern would stop at every digit of a
+# number-heavy message; instead the message is mapped one character to one byte
+# (digits to '0', separators to ' ', the rest to 'x') and the run pattern, which then
+# starts with a literal, skips in C between digits.
+_DIGIT_CLASSES = bytes(
+    0x30 if 0x30 <= b <= 0x39 else 0x20 if b in b" ().-" else 0x78 for b in range(256)
+)
+_LONG_NUMBER = re.compile(rb"0(?: {0,2}+0){7,}+")
+
+
+# The phone, card and IBAN scanners ask this of the same message one after another.
+@lru_cache(maxsize=1)
+def _long_numbers(text: str) -> tuple[tuple[int, int], ...]:
+    """Where the long digit runs are, as (start, end)."""
+    # latin-1 with "replace" keeps one byte per character, so offsets stay those of text.
+    classes = text.encode("latin-1", "replace").translate(_DIGIT_CLASSES)
+    return tuple(m.span() for m in _LONG_NUMBER.finditer(classes))
+
+
+def _windows(text: str, before: int, after: int) -> Iterator[tuple[int, int]]:
+    """The long digit runs widened by ``before`` and ``after``, merged where they touch."""
+    lo = hi = -1
+    for start, end in _long_numbers(text):
+        start, end = max(0, start - before), min(len(text), end + after)
+        if start <= hi:
+            hi = max(hi, end)
+            continue
+        if hi >= 0:
+            yield lo, hi
+        lo, hi = start, end
+    if hi >= 0:
+        yield lo, hi
 
 
 # --- email -------------------------------------------------------------------------
 
-# Matched from the '@': one local-part character before it is enough to call it an
-# address, and starting there keeps the scan linear. A dotted domain is required:
-# '@mentions' and 'user@localhost' are not addresses anyone pastes by accident.
-# 'logo@2x.png' is an image at twice the resolution, not an address.
+# Matched from the '@', so the engine skips to the few '@' of a message. Labels and the
+# top-level domain may be any letters (IDN: 'jörg@bücher.de', '用户@例子.广告') or
+# punycode; a dotted domain is required: '@mentions' and 'user@localhost' are not
+# addresses anyone pastes by accident. 'logo@2x.png' is an image at twice the
+# resolution, and 'left-pad@1.3.0' a package version: neither has a letter TLD.
 _EMAIL_DOMAIN = re.compile(
     r"@(?![0-9]+(?:\.[0-9]+)?x\.)"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\b"
+    r"(?:[^\W_][\w-]{0,62}+\.)+(?:[^\W\d_]{2,63}+|xn--[A-Za-z0-9-]{1,59}+)(?![\w-])"
 )
+# The local part, read backwards from the '@' (reversed, so the match is anchored and
+# linear): letters of any script, digits and the few punctuation marks addresses use.
+_LOCAL_PART_REVERSED = re.compile(r"[\w.%+-]{1,64}")
+# Not addresses: 'git@github.com:org/repo' is the SSH user of every code forge, and
+# 'x@self.weight' is a matrix product in Python.
+_NOT_LOCAL_PARTS = frozenset({"git"})
+_CODE_DOMAINS = ("self.", "this.")
 
 
-def _email(text: str) -> str | None:
-    if "@" not in text:
-        return None
+def _emails(text: str) -> Iterator[_Hit]:
     for m in _EMAIL_DOMAIN.finditer(text):
-        before = text[m.start() - 1] if m.start() else " "
-        if before.isalnum() or before in "._%+-":
-            return "email address found"
-    return None
+        at = m.start()
+        local = _LOCAL_PART_REVERSED.match(text[max(0, at - 64):at][::-1])
+        if local is None:
+            continue
+        start = at - local.end()
+        while text[start] == ".":  # '…see...bob@x.com': dots only end a sentence
+            start += 1
+        if start == at or text[start:at] in _NOT_LOCAL_PARTS:
+            continue
+        if text.startswith(_CODE_DOMAINS, at + 1):
+            continue
+        yield start, m.end(), "email address found"
 
 
 # --- phone -------------------------------------------------------------------------
@@ -112,7 +199,7 @@ def _email(text: str) -> str | None:
 # timestamps, card numbers) never count. International: '+44 20 7946 0958',
 # '+1 (415) 555-2671', '+44 (0)20 7946 0958'; the digit count is checked below.
 _PHONE_INTL = re.compile(
-    r"\+(?<![\w+]\+)[1-9]\d*(?:(?:[ .-]?\(\d+\)[ .-]?|[ .-])\d+)*", re.ASCII
+    r"\+(?<![\w+]\+)[1-9][0-9]*+(?:(?:[ .-]?\([0-9]++\)[ .-]?|[ .-])[0-9]++)*+", re.ASCII
 )
 # National shapes, picked by their first character. None may touch a neighbouring
 # digit group on either side, so a slice of a grouped card number or IBAN
@@ -135,21 +222,22 @@ _PHONE_NATIONAL = re.compile(
 )
 # '+1.000.000' is a signed amount with thousands separators, not a phone.
 _THOUSANDS = re.compile(r"\+[0-9]{1,3}(?:\.[0-9]{3})+")
+# How far a national phone reaches outside the digit run it contains: a '(' or '1 ('
+# before it, and the two characters its closing lookahead reads.
+_PHONE_MARGIN = 3
 
 
-def _phone(text: str) -> str | None:
-    if "+" in text:
-        for m in _PHONE_INTL.finditer(text):
-            # E.164 caps a number at 15 digits; fewer than 7 is a score or a quantity.
-            if 7 <= _digit_total(m.group()) <= 15 and not _THOUSANDS.fullmatch(m.group()):
-                return "phone number found"
-    for start, end in _long_number_spans(text):
-        for m in _PHONE_NATIONAL.finditer(text, start, end):
+def _phones(text: str) -> Iterator[_Hit]:
+    for m in _PHONE_INTL.finditer(text):
+        # E.164 caps a number at 15 digits; fewer than 7 is a score or a quantity.
+        if 7 <= _digit_total(m.group()) <= 15 and not _THOUSANDS.fullmatch(m.group()):
+            yield m.start(), m.end(), "phone number found"
+    for lo, hi in _windows(text, _PHONE_MARGIN, _PHONE_MARGIN):
+        for m in _PHONE_NATIONAL.finditer(text, lo, hi):
             # Trunk numbers have 10-12 digits; fewer is a date or a reference number.
             low = 10 if m.group("trunk") is not None else 9
             if low <= _digit_total(m.group()) <= 12:
-                return "phone number found"
-    return None
+                yield m.start(), m.end(), "phone number found"
 
 
 # --- card --------------------------------------------------------------------------
@@ -166,13 +254,12 @@ _CARD = re.compile(
 _CARD_SEPARATORS = str.maketrans("", "", " -")
 
 
-def _card(text: str) -> str | None:
-    for start, end in _long_number_spans(text):
-        for m in _CARD.finditer(text, start, end):
+def _cards(text: str) -> Iterator[_Hit]:
+    for lo, hi in _windows(text, 2, 2):
+        for m in _CARD.finditer(text, lo, hi):
             digits = m.group().translate(_CARD_SEPARATORS)
             if _luhn_ok(digits):
-                return f"card number ending {digits[-4:]} found"
-    return None
+                yield m.start(), m.end(), f"card number ending {digits[-4:]} found"
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -188,41 +275,46 @@ def _luhn_ok(digits: str) -> bool:
 # --- iban --------------------------------------------------------------------------
 
 # Country, check digits, then an 11-30 character BBAN, ungrouped or in groups of four.
-# Upper case only, as ISO 13616 writes it and as banks print it; that also makes the
-# first character a capital letter, which is rare enough for the engine to skip to.
+# Upper case only, as ISO 13616 writes it and as banks print it.
 _IBAN = re.compile(
     r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z][0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?"
     r"(?![A-Za-z0-9])"
 )
+# The longest IBAN, grouped: 34 characters and 8 spaces. One that holds part of a digit
+# run starts and ends at most this far from it.
+_IBAN_REACH = 43
 # Every national account number has digits; a BBAN of letters is a run of words.
 _MIN_BBAN_DIGITS = 6
 
 
-def _iban(text: str) -> str | None:
-    if not _long_number_spans(text):
-        return None
-    pos = 0
-    while (m := _IBAN.search(text, pos)) is not None:
-        found = _valid_iban_prefix(m.group())
-        if found is not None:
-            return f"IBAN ending {found[-4:]} found"
-        # Retry just past this start, not past the whole candidate: a rejected run can
-        # swallow a real IBAN that begins in one of its later groups.
-        pos = m.start() + 1
-    return None
+def _ibans(text: str) -> Iterator[_Hit]:
+    for lo, hi in _windows(text, _IBAN_REACH, _IBAN_REACH):
+        pos = lo
+        while (m := _IBAN.search(text, pos, hi)) is not None:
+            # The window may cut a candidate short; its true extent is read past it.
+            full = _IBAN.match(text, m.start())
+            iban = _valid_iban_prefix(full.group()) if full else ""
+            if iban:
+                last4 = iban.replace(" ", "")[-4:]
+                yield m.start(), m.start() + len(iban), f"IBAN ending {last4} found"
+                pos = m.start() + len(iban)
+            else:
+                # Retry just past this start, not past the whole candidate: a rejected
+                # run can swallow a real IBAN that begins in one of its later groups.
+                pos = m.start() + 1
 
 
-def _valid_iban_prefix(candidate: str) -> str | None:
-    """The longest space-group prefix of candidate that is a valid IBAN, compact."""
+def _valid_iban_prefix(candidate: str) -> str:
+    """The longest space-group prefix of candidate that is a valid IBAN, or ''."""
     # A grouped IBAN followed by a four-letter word ('… 7034 BANK') is matched as one
     # run, so drop trailing groups until the checksum holds or it is too short.
     groups = candidate.split(" ")
     while groups:
         compact = "".join(groups)
         if 15 <= len(compact) <= 34 and _iban_checksum_ok(compact):
-            return compact
+            return " ".join(groups)
         groups.pop()
-    return None
+    return ""
 
 
 def _iban_checksum_ok(iban: str) -> bool:
@@ -236,58 +328,169 @@ def _iban_checksum_ok(iban: str) -> bool:
 
 # --- secret ------------------------------------------------------------------------
 
-# Credentials that vendors issue with a fixed prefix. Each alternative starts at a
-# character of its prefix that is rare in prose ('k' of 'sk-', '_' of 'ghp_', 'J' of
-# 'eyJ', ...) and checks the rest of the prefix behind it, so the engine skips most
-# of the message in C. The '[\w-]' lookbehinds keep 'ask-…', 'task-…' and words
-# inside identifiers out; the minimum lengths keep prose that merely names a prefix
-# ("the sk- prefix") out. The named group that closes last names the kind.
-_SECRET = re.compile(
-    r"""
-        k(?<=sk)(?<![\w-]sk)-(?:ant-(?P<anthropic>[A-Za-z0-9_-]{20,})
-                               |(?:proj-|svcacct-|admin-)?(?P<openai>[A-Za-z0-9_-]{20,}))
-      | K(?<=AK)(?<![\w-]AK)IA(?P<aws>[0-9A-Z]{16})(?![0-9A-Za-z])
-      | S(?<=AS)(?<![\w-]AS)IA(?P<aws_sts>[0-9A-Z]{16})(?![0-9A-Za-z])
-      | z(?<=AIz)(?<![\w-]AIz)a(?P<google>[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])
-      | _(?:(?<=gh[pousr]_)(?<![\w-]gh[pousr]_)(?P<github>[A-Za-z0-9]{36,})
-           |(?<=github_)(?<![\w-]github_)pat_(?P<github_pat>[A-Za-z0-9_]{22,}))
-      | x(?<![\w-]x)ox[abeprs]-(?P<slack>[A-Za-z0-9-]{10,})
-      | B(?<=-----B)EGIN[ ](?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED|PGP)[ ])?
-            PRIVATE[ ]KEY(?:[ ]BLOCK)?-----(?P<pem>)
-      | J(?<=eyJ)(?<![\w-]eyJ)[A-Za-z0-9_-]{8,}+\.eyJ[A-Za-z0-9_-]{8,}+\.(?P<jwt>[A-Za-z0-9_-]*)
-    """,
-    re.VERBOSE,
+# Credentials that vendors issue with a fixed prefix, each its own pattern that starts
+# with that prefix (or with its rarest character, the rest checked behind it), so the
+# engine skips in C to the few places it occurs. The '[\w-]' lookbehinds keep 'ask-…',
+# 'task-…' and words inside identifiers out; minimum lengths and a character-mix check
+# keep prose and identifiers that merely name a prefix ("the sk- prefix",
+# 'github_pat_token_for_ci') out. The named group "v", where there is one, is the value;
+# otherwise the whole match is, starting ``back`` characters before it.
+@dataclass(frozen=True, slots=True)
+class _Token:
+    pattern: re.Pattern[str]
+    detail: Callable[[re.Match[str]], str]
+    check: Callable[[str], bool] = lambda value: True
+    back: int = 0
+
+    def __call__(self, text: str) -> Iterator[_Hit]:
+        has_value = "v" in self.pattern.groupindex
+        for m in self.pattern.finditer(text):
+            start, end = m.span("v") if has_value else (m.start() - self.back, m.end())
+            if self.check(text[start:end]):
+                yield start, end, self.detail(m)
+
+
+def _says(detail: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: detail
+
+
+def _alternates(value: str) -> bool:
+    """Whether letters and digits alternate at least three times, as in a random token
+    and not in prose ('token-2024-renewal')."""
+    changes, previous = 0, None
+    for ch in value:
+        if ch.isascii() and ch.isalnum():
+            digit = ch.isdigit()
+            changes += previous is not None and digit != previous
+            previous = digit
+    return changes >= 3
+
+
+_AWS_KEY_ID = re.compile(r"A[KS]IA(?<![\w-]A[KS]IA)[0-9A-Z]{16}(?![0-9A-Za-z])")
+
+
+def _stripe_detail(m: re.Match[str]) -> str:
+    return "Stripe secret key found" if m.string[m.start() - 1] == "s" else (
+        "Stripe restricted key found")
+
+
+def _github_ok(value: str) -> bool:
+    # A fine-grained token's body is random; 'github_pat_token_for_ci' is a name.
+    return not value.startswith("github_pat_") or _mixed(value)
+
+
+_TOKENS: tuple[_Token, ...] = (
+    _Token(re.compile(r"sk-(?<![\w-]sk-)ant-[A-Za-z0-9_-]{20,}+"),
+           _says("API key (Anthropic sk-ant-…) found"), lambda v: _mixed(v, upper=False)),
+    # Real sk- keys are random: a body with no digit is a long hyphenated phrase.
+    _Token(re.compile(r"sk-(?<![\w-]sk-)(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}+"),
+           _says("API key (OpenAI-style sk-…) found"),
+           lambda v: _DIGIT.search(v, 3) is not None),
+    _Token(re.compile(r"k_(?<=[rs]k_)(?<![\w-][rs]k_)(?:live|test)_[0-9A-Za-z]{16,}+"),
+           _stripe_detail, lambda v: _mixed(v, upper=False), back=1),
+    _Token(re.compile(r"whsec_(?<![\w-]whsec_)[A-Za-z0-9+/]{24,}+"),
+           _says("Stripe webhook secret found"), lambda v: _mixed(v, upper=False)),
+    _Token(re.compile(r"hf_(?<![\w-]hf_)[A-Za-z0-9]{30,}+(?![\w-])"),
+           _says("Hugging Face token found"), lambda v: _mixed(v, digit=False)),
+    _Token(re.compile(r"g(?<![\w-]g)(?:h[pousr]_[A-Za-z0-9]{36,}+|ithub_pat_[A-Za-z0-9_]{22,}+)"
+                      r"(?![\w-])"),
+           _says("GitHub token found"), _github_ok),
+    _Token(re.compile(r"xox[abeprs]-(?<![\w-]xox[abeprs]-)[A-Za-z0-9-]{10,}+"),
+           _says("Slack token found"), lambda v: _DIGIT.search(v) is not None),
+    _Token(re.compile(r"AIza(?<![\w-]AIza)[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
+           _says("Google API key found")),
+    _Token(_AWS_KEY_ID, _says("AWS access key ID found")),
+    # A JSON Web Token: base64url of '{"' twice, then the signature. Matched from the
+    # 'J', far rarer than the 'e' before it.
+    _Token(re.compile(r"J(?<=eyJ)(?<![\w-]eyJ)[A-Za-z0-9_-]{8,}+\.eyJ[A-Za-z0-9_-]{8,}+\."
+                      r"[A-Za-z0-9_-]*+"),
+           _says("JSON Web Token found"), back=2),
+    # Azure: storage account keys and Service Bus / Event Hubs keys in connection strings,
+    # the signature of a shared access signature (SAS) URL, and Entra ID client secrets
+    # ('abc8Q~…', matched from the rare 'Q~').
+    _Token(re.compile(r"AccountKey=(?P<v>[A-Za-z0-9+/]{40,}+={0,2})"),
+           _says("Azure storage account key found"), _mixed),
+    _Token(re.compile(r"SharedAccessKey=(?P<v>[A-Za-z0-9+/]{40,}+={0,2})"),
+           _says("Azure shared access key found"), _mixed),
+    _Token(re.compile(r"sig=(?<![\w-]sig=)(?P<v>[A-Za-z0-9%+/]{40,}+={0,2})(?![\w-])"),
+           _says("Azure shared access signature found"), lambda v: _mixed(v, digit=False)),
+    _Token(re.compile(r"Q~(?<=[\w.~-]{3}[0-9]Q~)(?<![\w.~-]{4}[0-9]Q~)[\w.~-]{31,34}+(?![\w.~-])",
+                      re.ASCII),
+           _says("Azure client secret found"), _mixed, back=4),
+    # 'Authorization: Bearer <token>' (any case): the token is the value. A token of
+    # RFC 6750 characters, 16 or more, that looks random: "Bearer authentication" and
+    # "Bearer YOUR_TOKEN" are prose and placeholders.
+    _Token(re.compile(r"B(?<![\w-]B)(?:earer|EARER)[ \t]++(?P<v>[A-Za-z0-9._~+/-]{16,}+=*+)"
+                      r"(?![\w.~+/=-])"),
+           _says("bearer token found"), _alternates),
+    _Token(re.compile(r"bearer(?<![\w-]bearer)[ \t]++(?P<v>[A-Za-z0-9._~+/-]{16,}+=*+)"
+                      r"(?![\w.~+/=-])"),
+           _says("bearer token found"), _alternates),
+    # A GCP service-account key file names its key; its "private_key" is a PEM block.
+    _Token(re.compile(r'private_key_id"[ \t]*+:[ \t]*+"(?P<v>[0-9a-f]{40})"'),
+           _says("GCP service-account key found")),
 )
-_SECRET_DETAILS = {
-    "anthropic": "API key (Anthropic sk-ant-…) found",
-    "openai": "API key (OpenAI-style sk-…) found",
-    "aws": "AWS access key ID found",
-    "aws_sts": "AWS access key ID found",
-    "google": "Google API key found",
-    "github": "GitHub token found",
-    "github_pat": "GitHub token found",
-    "slack": "Slack token found",
-    "pem": "private key (PEM) found",
-    "jwt": "JSON Web Token found",
-}
 
 
-def _secret(text: str) -> str | None:
-    for m in _SECRET.finditer(text):
-        kind = m.lastgroup
-        assert kind is not None  # every alternative ends in a named group
-        # Real sk- keys are random: a body with no digit is a long hyphenated phrase.
-        if kind in ("openai", "anthropic") and not _DIGIT.search(m.group(kind)):
+# A PEM private key ('-----BEGIN RSA PRIVATE KEY-----', OpenSSH, PKCS#8, PGP, ...): the
+# value is the whole block, up to its END line, or, pasted without one, the base64 lines
+# after the header (written as '\n' escapes inside JSON, as in a GCP key file).
+_PEM_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]++ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = re.compile(r"-----END (?:[A-Z0-9]++ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BODY = re.compile(r"(?:(?:\r?\n|\\n)[A-Za-z0-9+/=]{1,80}+(?=\r?\n|\\n|\"|\Z))*+")
+# The largest PEM keys (8192-bit RSA, PGP blocks with subkeys) stay well under this.
+_PEM_REACH = 65_536
+_GCP_KEY_FIELD = re.compile(r'"private_key"[ \t]*+:[ \t]*+"\Z')
+
+
+def _pem_blocks(text: str) -> Iterator[_Hit]:
+    for m in _PEM_HEADER.finditer(text):
+        end = _PEM_END.search(text, m.end(), m.end() + _PEM_REACH)
+        if end is None:
+            end = _PEM_BODY.match(text, m.end(), m.end() + _PEM_REACH)
+        gcp = _GCP_KEY_FIELD.search(text, max(0, m.start() - 40), m.start())
+        detail = "GCP service-account key found" if gcp else "private key (PEM) found"
+        yield m.start(), max(m.end(), end.end() if end else 0), detail
+
+
+# An AWS secret access key is 40 characters of base64 with nothing to mark it, so it is
+# only taken for one within reach after a word that names it (secret, Secret, SECRET:
+# 'aws_secret_access_key = …', '"SecretAccessKey": "…"') on the same line, or after an
+# access key ID ('AKIA…:…', a credentials CSV row). Random keys mix cases and digits;
+# a 40-character git SHA is lower-case hex.
+_SECRET_WORDS = (re.compile("secret"), re.compile("S(?:ecret|ECRET)"))
+_BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_REACH = 100
+
+
+def _aws_secret_keys(text: str) -> Iterator[_Hit]:
+    for word in _SECRET_WORDS:
+        for m in word.finditer(text):
+            line_end = text.find("\n", m.end(), m.end() + _AWS_REACH)
+            yield from _aws_secret_in(text, m.end(), line_end if line_end >= 0 else
+                                      m.end() + _AWS_REACH)
+    for m in _AWS_KEY_ID.finditer(text):
+        yield from _aws_secret_in(text, m.end(), m.end() + _AWS_REACH)
+
+
+def _aws_secret_in(text: str, lo: int, hi: int) -> Iterator[_Hit]:
+    hi = min(hi, len(text))
+    for m in _BASE64_40.finditer(text, lo, hi):
+        # A key the window cuts short is read whole: it must end where it seems to.
+        if m.end() == hi < len(text) and text[hi] in _BASE64_CHARS:
             continue
-        return _SECRET_DETAILS[kind]
-    return None
+        if _mixed(m.group()):
+            yield m.start(), m.end(), "AWS secret access key found"
 
 
-_DETECTORS: dict[str, Callable[[str], str | None]] = {
-    "email": _email,
-    "phone": _phone,
-    "card": _card,
-    "iban": _iban,
-    "secret": _secret,
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+_SCANNERS: dict[str, tuple[_Scanner, ...]] = {
+    "email": (_emails,),
+    "phone": (_phones,),
+    "card": (_cards,),
+    "iban": (_ibans,),
+    "secret": (_pem_blocks, _aws_secret_keys, *_TOKENS),
 }
-assert tuple(_DETECTORS) == PRIVATE_KINDS
+assert tuple(_SCANNERS) == PRIVATE_KINDS

@@ -65,11 +65,13 @@ class PrivateData(Condition):
 
     type_name = "pii"
 
+    # The whole message, not ctx.scan_text: a private value past the scan limit is as
+    # private as one before it, and every scanner is linear in the message's length.
     def test(self, ctx: RouteContext) -> bool:
-        return find_private_data(ctx.scan_text, self.kinds) is not None
+        return find_private_data(ctx.message, self.kinds) is not None
 
     def evaluate(self, ctx: RouteContext) -> Match:
-        found = find_private_data(ctx.scan_text, self.kinds)
+        found = find_private_data(ctx.message, self.kinds)
         if found:
             return Match(True, found.detail)
         return Match(False, lambda: f"no {_kinds_text(self.kinds)} found")
