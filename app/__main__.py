@@ -20,7 +20,7 @@ NO_DISPLAY = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.cli import ask, export, history, models, providers, route
+    from app.cli import ask, egress, export, history, models, providers, route
 
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     parser.add_argument("--version", action="version", version=f"Switchboard {__version__}")
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     providers.add_parsers(commands)
     history.add_parsers(commands)
     export.add_parser(commands)
+    egress.add_parser(commands)
     models.add_parser(commands)
     return parser
 

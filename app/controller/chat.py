@@ -11,14 +11,16 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from app.controller.availability import Availabilities
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed, Titled
+from app.controller.chat_privacy import ChatPrivacy, chat_privacy, protection_of
+from app.controller.egress import EgressGate, PrivacyRefused, Protection
 from app.controller.fixes import Fix, FixKind, fix_for_unavailable
-from app.controller.routing import RoutingService
+from app.controller.routing import RoutingService, kept_local
 from app.core.pricing import Pricing
 from app.core.providers.base import (
     CancelToken,
@@ -31,10 +33,19 @@ from app.core.providers.base import (
 )
 from app.core.providers.errors import AuthError, ProviderError, RateLimitedError
 from app.core.providers.registry import ProviderRegistry
-from app.core.router import Conversation, Decision, Router, TraceEntry, TraceKind, Turn
+from app.core.redaction import Redactor
+from app.core.router import (
+    AvailabilityCheck,
+    Conversation,
+    Decision,
+    Router,
+    TraceEntry,
+    TraceKind,
+    Turn,
+)
 from app.core.router.classifier import warm_examples
 from app.core.router.targets import is_local
-from app.core.store import Store
+from app.core.store import MessageRow, Store
 
 CHECKPOINT_S = 1.0
 TITLE_CHARS = 48
@@ -52,6 +63,24 @@ class RetryPolicy:
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
             return min(error.retry_after, self.max_delay_s)
         return min(self.base_delay_s * 2.0**attempt, self.max_delay_s)
+
+
+@dataclass(slots=True)
+class _Answer:
+    """One reply being answered: where it was routed, and what it may send where."""
+
+    cid: int
+    reply_id: int
+    router: Router
+    decision: Decision
+    trace: list[TraceEntry]
+    protection: Protection
+    cancel: CancelToken
+    stopped: asyncio.Event
+
+
+def _why_kept(protection: Protection) -> str:
+    return "; ".join(protection.reasons) or "this chat is locked to this computer"
 
 
 class _Stream:
@@ -81,6 +110,8 @@ class ChatController:
         max_tokens: int | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         routing: RoutingService | None = None,
+        gate: EgressGate | None = None,
+        lock_new_chats: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -89,18 +120,31 @@ class ChatController:
         self._warm_key = warm_key  # async: loads a provider's key from the keyring, off the loop
         self.retry = retry
         self.max_tokens = max_tokens  # per reply; None: until the model stops
-        self.routing = routing or RoutingService(store, registry, pricing, availability, clock)
+        self.gate = gate or EgressGate(registry, store)  # the only way to a remote provider
+        self._lock_new_chats = lock_new_chats
+        self.routing = routing or RoutingService(store, self.gate, pricing, availability, clock)
         self._running: dict[int, tuple[CancelToken, asyncio.Event]] = {}
 
     # ---- public operations ---------------------------------------------------------
 
     def new_conversation(self, router: Router | None = None) -> int:
-        return self.store.create_conversation(router=router.name if router else None)
+        cid = self.store.create_conversation(router=router.name if router else None)
+        if self._lock_new_chats():
+            self.store.set_lock(cid, True)
+        return cid
+
+    def set_lock(self, conversation_id: int, lock: bool | None) -> None:
+        """True: only local models answer this chat; None: as its privacy decides; False:
+        unlocked although it holds private messages (ask the user first: see privacy())."""
+        self.store.set_lock(conversation_id, lock)
+
+    def privacy(self, conversation_id: int | None, router: Router) -> ChatPrivacy:
+        return chat_privacy(self.store, conversation_id, router)
 
     async def prepare(self, router: Router) -> int:
         """Embed the router's new example messages now, so its first plain-English
         decision is not the one that waits for them. Returns how many were embedded."""
-        return await warm_examples(self.registry, router)
+        return await warm_examples(self.gate, router)
 
     def stop(self, conversation_id: int) -> None:
         """Stop the reply streaming in this conversation (Esc). Not an error."""
@@ -146,13 +190,20 @@ class ChatController:
 
     async def _answer(self, cid: int, user_id: int, router: Router, images: tuple[ImagePart, ...] = (),
                       target: str | None = None) -> AsyncIterator[ChatEvent]:
-        conversation = self._conversation(cid)
+        conversation, rows = self._conversation(cid)
         now = self.routing.clock()
+        history = protection_of(self.store, cid, router, rows, skip=user_id)
         if target is not None:  # the user asked for this model: no routing
+            mark, protection = self.routing.protect(router, conversation, history)
             decision = Decision(target, None, f"Answered again by {target}, as asked.", [])
         else:
-            decision = (await self.routing.route(router, conversation, now=now,
-                                                 conversation_id=cid)).decision
+            result = await self.routing.route(router, conversation, now=now, conversation_id=cid,
+                                              protection=history)
+            decision, mark, protection = result.decision, result.mark, result.protection
+        self.store.mark_private(user_id, mark)
+        if mark is not None:
+            current = next(i for i, row in enumerate(rows) if row.id == user_id)
+            protection = replace(protection, private=protection.private | {current})
         trace = list(decision.trace)
         reply_id = self.store.add_message(cid, "assistant", "", status="streaming",
                                           target=decision.target, rule=decision.rule, trace=trace,
@@ -166,38 +217,40 @@ class ChatController:
         cancel, stopped = CancelToken(), asyncio.Event()
         self._running[cid] = (cancel, stopped)
         try:
-            async for event in self._through_chain(cid, reply_id, _messages(conversation, images),
-                                                   router, decision, trace, cancel, stopped):
+            answer = _Answer(cid, reply_id, router, decision, trace, protection, cancel, stopped)
+            async for event in self._through_chain(answer, _messages(conversation, images)):
                 yield event
         finally:
             self._running.pop(cid, None)
 
-    def _conversation(self, cid: int) -> Conversation:
-        turns = [Turn(m.role, m.content, len(m.attachments or ()))
-                 for m in self.store.messages(cid)
-                 if m.role in ("user", "system") or (m.role == "assistant" and m.status == "complete")]
-        return Conversation(turns)
+    def _conversation(self, cid: int) -> tuple[Conversation, list[MessageRow]]:
+        """The turns a target receives, and the stored rows they come from (same order)."""
+        rows = [m for m in self.store.messages(cid)
+                if m.role in ("user", "system") or (m.role == "assistant" and m.status == "complete")]
+        return Conversation([Turn(m.role, m.content, len(m.attachments or ())) for m in rows]), rows
 
     def _chain(self, router: Router, decision: Decision) -> list[str]:
         assert decision.target is not None
         rest = [t for t in router.fallback if t != decision.target]
         return [decision.target, *rest]
 
-    async def _through_chain(self, cid: int, reply_id: int, messages: tuple[ChatMessage, ...],
-                             router: Router, decision: Decision, trace: list[TraceEntry],
-                             cancel: CancelToken, stopped: asyncio.Event) -> AsyncIterator[ChatEvent]:
-        chain = self._chain(router, decision)
+    async def _through_chain(self, answer: _Answer,
+                             messages: tuple[ChatMessage, ...]) -> AsyncIterator[ChatEvent]:
+        chain = self._chain(answer.router, answer.decision)
+        available = self._chain_availability(answer.protection)
         started = time.monotonic()
         last_error: ProviderError | None = None
+        trace, reply_id = answer.trace, answer.reply_id
         for position, target in enumerate(chain):
-            if position > 0 and not self.availability(target).ok:
+            if position > 0 and not available(target).ok:
                 continue
             stream = _Stream()
             try:
-                async for text in self._attempt(target, messages, stream, cancel, stopped, reply_id):
+                async for text in self._attempt(answer, target, messages, stream):
                     yield Delta(text)
             except ProviderError as error:
-                self.availability.health.failed(target)
+                if not isinstance(error, PrivacyRefused):  # the target itself is fine
+                    self.availability.health.failed(target)
                 last_error = error
                 trace.append(TraceEntry(None, False, f"{target} failed: {error.message}",
                                         TraceKind.ATTEMPT, target=target))
@@ -206,23 +259,36 @@ class ChatController:
                                               trace=trace, error=error.message)
                     yield self._failed(reply_id, error.message, stream.text)
                     return
-                upcoming = self._next_available(chain, position)
+                upcoming = next((t for t in chain[position + 1:] if available(t).ok), None)
                 if upcoming is None:
                     break
                 self.store.update_message(reply_id, trace=trace, target=upcoming)
                 yield FallbackUsed(target, error.message, upcoming)
                 continue
             self.availability.health.succeeded(target)
-            if target != decision.target:
+            if target != answer.decision.target:
                 trace.append(TraceEntry(None, True, f"answered by fallback {target}", TraceKind.ATTEMPT,
                                         target=target))
-            yield self._finish(cid, reply_id, target, stream, trace, started)
+            yield self._finish(answer.cid, reply_id, target, stream, trace, started)
             return
+        yield self._nothing_answered(answer, chain, available, last_error)
+
+    def _chain_availability(self, protection: Protection) -> AvailabilityCheck:
+        """Fallback never crosses the line: a conversation that must stay here falls back
+        to local targets only."""
+        return self.availability if protection.allows_remote else kept_local(self.availability, protection)
+
+    def _nothing_answered(self, answer: _Answer, chain: list[str], available: AvailabilityCheck,
+                          last_error: ProviderError | None) -> Failed:
         reason = last_error.message if last_error else "No target in the fallback chain is available."
-        self.store.update_message(reply_id, status="failed", trace=trace, error=reason)
+        if not answer.protection.allows_remote and any(not is_local(t) for t in chain):
+            reason += (" Only models on this computer may answer here "
+                       f"({_why_kept(answer.protection)}); install or fix a local model, "
+                       "or start a new chat for this question.")
+        self.store.update_message(answer.reply_id, status="failed", trace=answer.trace, error=reason)
         fix = (Fix(FixKind.ADD_KEY, last_error.provider) if isinstance(last_error, AuthError)
-               else self._fix_for_unavailable(router))
-        yield self._failed(reply_id, f"Nothing could answer: {reason}", fix=fix)
+               else self._fix_for_unavailable(answer.router))
+        return self._failed(answer.reply_id, f"Nothing could answer: {reason}", fix=fix)
 
     def _failed(self, reply_id: int, reason: str, partial: str = "", fix: Fix | None = None) -> Failed:
         return Failed(reply_id, reason, partial, fix, self.store.message(reply_id))
@@ -230,19 +296,22 @@ class ChatController:
     def _fix_for_unavailable(self, router: Router) -> Fix | None:
         return fix_for_unavailable(router.targets(), self.availability)
 
-    def _next_available(self, chain: list[str], position: int) -> str | None:
-        return next((t for t in chain[position + 1:] if self.availability(t).ok), None)
-
-    async def _attempt(self, target: str, messages: tuple[ChatMessage, ...], stream: _Stream,
-                       cancel: CancelToken, stopped: asyncio.Event, reply_id: int) -> AsyncIterator[str]:
-        """One target, with bounded retries while nothing has streamed yet."""
-        provider, model = self.registry.resolve(target)
+    async def _attempt(self, answer: _Answer, target: str, messages: tuple[ChatMessage, ...],
+                       stream: _Stream) -> AsyncIterator[str]:
+        """One target, with bounded retries while nothing has streamed yet. Everything goes
+        through the egress gate, which shapes (or refuses) what a remote target receives."""
+        gate = self.gate.bind(answer.protection, answer.cid)
+        note = gate.outgoing(target, messages).note  # raises PrivacyRefused before any send
+        if note:
+            answer.trace.append(TraceEntry(None, True, f"sent to {target}: {note}", TraceKind.PRIVACY,
+                                           target=target))
         if not is_local(target) and self._warm_key is not None:
             await self._warm_key(target.partition(":")[0])
         for attempt in range(self.retry.attempts + 1):
             try:
-                request = ChatRequest(model, messages, max_tokens=self.max_tokens, cancel=cancel)
-                async for text in self._consume(provider.stream_chat(request), stream, stopped, reply_id):
+                request = ChatRequest(target, messages, max_tokens=self.max_tokens, cancel=answer.cancel)
+                async for text in self._consume(gate.stream(target, request), stream, answer.stopped,
+                                                answer.reply_id):
                     yield text
                 return
             except ProviderError as error:
@@ -306,7 +375,8 @@ class ChatController:
         row = self.store.conversation(cid)
         if row is None or row.title != "New chat":
             return None
-        words = " ".join(text.split())
+        # Titles show in the sidebar and in exports: never a private value.
+        words = " ".join(Redactor().redact(text).split())
         title = words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rsplit(" ", 1)[0] + "…"
         if not title:
             return None

@@ -3,21 +3,37 @@
 
 A decision is made of the engine (calculated rules, the fallback chain), the session's
 availability (providers, keys, downloads, offline mode, cool-downs), the conversation's
-sticky state (kept in the store, so the window and separate CLI runs share it) and, when
-plain-English rules are left, the router's classifier.
+sticky state (kept in the store, so the window and separate CLI runs share it), its
+privacy (a private message, or a conversation that must stay here, sees remote targets
+as unavailable) and, when plain-English rules are left, the router's classifier, whose
+requests pass the egress gate like every other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.controller.availability import Availabilities
+from app.controller.egress import OPEN, EgressGate, Protection
 from app.core.pricing import Pricing
-from app.core.router import Decision, RouteContext, Router, Turn, decide, next_sticky
+from app.core.router import (
+    Availability,
+    AvailabilityCheck,
+    AvailabilityCode,
+    Decision,
+    RouteContext,
+    Router,
+    TraceEntry,
+    TraceKind,
+    Turn,
+    decide,
+    next_sticky,
+)
 from app.core.router.classifier import ClassifierAnswer, apply_answer, classify
-from app.core.router.classifier_models import ClassifierModels
+from app.core.router.privacy import PrivateMark, private_mark
+from app.core.router.targets import is_local
 from app.core.store import Store
 from app.core.tokens import default_counter
 
@@ -26,6 +42,8 @@ from app.core.tokens import default_counter
 class RouteResult:
     decision: Decision
     classifier: ClassifierAnswer | None = None  # when plain-English rules were decided
+    mark: PrivateMark | None = None  # the routed message is private, and why
+    protection: Protection = OPEN  # what the conversation allows, this message included
 
 
 def local_now() -> datetime:
@@ -33,47 +51,75 @@ def local_now() -> datetime:
 
 
 class RoutingService:
-    def __init__(self, store: Store, registry: ClassifierModels, pricing: Pricing,
+    def __init__(self, store: Store, gate: EgressGate, pricing: Pricing,
                  availability: Availabilities, clock: Callable[[], datetime] = local_now) -> None:
         self._store = store
-        self._registry = registry
+        self._gate = gate
         self._pricing = pricing
         self.availability = availability
         self.clock = clock
 
     def decide(self, router: Router, conversation: Sequence[Turn], *, now: datetime | None = None,
-               offline: bool | None = None, conversation_id: int | None = None) -> Decision:
+               offline: bool | None = None, conversation_id: int | None = None,
+               protection: Protection = OPEN) -> Decision:
         """The calculated part, at once: rules, sticky, fallback. ``offline`` overrides the
-        setting (the test panel's switch); ``conversation_id`` brings its sticky state."""
-        availability = self.availability if offline is None else self.availability.with_offline(offline)
+        setting (the test panel's switch); ``conversation_id`` brings its sticky state;
+        ``protection`` the privacy of the conversation so far."""
+        return self._decide(router, conversation, now, offline, conversation_id, protection)[0]
+
+    def _decide(self, router: Router, conversation: Sequence[Turn], now: datetime | None,
+                offline: bool | None, conversation_id: int | None,
+                protection: Protection) -> tuple[Decision, PrivateMark | None, Protection]:
+        base = self.availability if offline is None else self.availability.with_offline(offline)
+        ctx = RouteContext(conversation, now or self.clock(), base, default_counter())
+        mark, protection = self.protect(router, ctx, protection)
+        if not protection.allows_remote:
+            ctx = RouteContext(conversation, ctx.now, kept_local(base, protection), default_counter())
         sticky = self._store.sticky(conversation_id) if conversation_id is not None else None
-        return decide(router, RouteContext(conversation, now or self.clock(), availability,
-                                           default_counter()), sticky)
+        decision = decide(router, ctx, sticky)
+        if not protection.allows_remote:
+            decision = _noting(decision, TraceEntry(None, True, _why_local(protection), TraceKind.PRIVACY))
+        return decision, mark, protection
+
+    def protect(self, router: Router, conversation: Sequence[Turn] | RouteContext,
+                protection: Protection) -> tuple[PrivateMark | None, Protection]:
+        """The routed message's private mark, and the protection with it: a private
+        message never leaves this computer, whatever the history policy says."""
+        ctx = conversation if isinstance(conversation, RouteContext) else \
+            RouteContext(conversation, self.clock(), counter=default_counter())
+        mark = private_mark(router, ctx)
+        if mark is None:
+            return None, protection
+        return mark, replace(protection, locked=True,
+                             reasons=(*protection.reasons,
+                                      f"this message holds private data ({mark.reason})"))
 
     async def classify(self, router: Router, decision: Decision, conversation: Sequence[Turn], *,
-                       conversation_id: int | None = None) -> RouteResult:
-        """Ask the router's classifier about the rules ``decision`` left to it. Its call is
-        billed to the conversation when there is one (a test message is not)."""
+                       conversation_id: int | None = None, protection: Protection = OPEN) -> RouteResult:
+        """Ask the router's classifier about the rules ``decision`` left to it, through
+        the egress gate. Its call is billed to the conversation when there is one."""
         if not decision.needs_classifier:
-            return RouteResult(decision)
+            return RouteResult(decision, protection=protection)
         rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
-        answer = await classify(self._registry, rules, conversation, router.classifier,
-                                default_counter())
+        models = self._gate.bind(protection, conversation_id, "classifier")
+        answer = await classify(models, rules, conversation, router.classifier, default_counter())
         if conversation_id is not None and answer.tokens_in:
             self._store.add_usage(conversation_id=conversation_id, message_id=None, target=answer.model,
                                   kind="classifier", tokens_in=answer.tokens_in,
                                   tokens_out=answer.tokens_out,
                                   cost=self._pricing.cost(answer.model, answer.tokens_in,
                                                           answer.tokens_out))
-        return RouteResult(apply_answer(decision, router, answer), answer)
+        return RouteResult(apply_answer(decision, router, answer), answer, protection=protection)
 
     async def route(self, router: Router, conversation: Sequence[Turn], *,
                     now: datetime | None = None, offline: bool | None = None,
-                    conversation_id: int | None = None) -> RouteResult:
+                    conversation_id: int | None = None, protection: Protection = OPEN) -> RouteResult:
         """The whole decision: calculated rules, then the classifier if it is needed."""
-        decision = self.decide(router, conversation, now=now, offline=offline,
-                               conversation_id=conversation_id)
-        return await self.classify(router, decision, conversation, conversation_id=conversation_id)
+        decision, mark, protection = self._decide(router, conversation, now, offline,
+                                                  conversation_id, protection)
+        result = await self.classify(router, decision, conversation,
+                                     conversation_id=conversation_id, protection=protection)
+        return replace(result, mark=mark)
 
     def remember(self, conversation_id: int, decision: Decision, now: datetime | None = None) -> None:
         """The conversation's sticky state after ``decision`` was sent (stored)."""
@@ -81,3 +127,26 @@ class RoutingService:
         state = next_sticky(previous, decision, now or self.clock())
         if state != previous:
             self._store.set_sticky(conversation_id, state)
+
+
+def kept_local(availability: AvailabilityCheck, protection: Protection) -> AvailabilityCheck:
+    """``availability`` with every remote target closed, saying why."""
+    closed = Availability(False, _why_local(protection), AvailabilityCode.PRIVATE)
+
+    def check(target: str) -> Availability:
+        return availability(target) if is_local(target) else closed
+
+    return check
+
+
+def _why_local(protection: Protection) -> str:
+    if protection.locked and not protection.reasons:
+        return "this chat is locked to this computer"
+    return f"kept on this computer: {'; '.join(protection.reasons)}"
+
+
+def _noting(decision: Decision, entry: TraceEntry) -> Decision:
+    noted = Decision(decision.target, decision.rule, decision.reason, lambda: [entry, *decision.trace],
+                     needs_classifier=decision.needs_classifier, sticky=decision.sticky)
+    noted.elapsed_us = decision.elapsed_us
+    return noted

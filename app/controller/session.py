@@ -16,6 +16,7 @@ from app.controller.availability import Availabilities, TargetHealth
 from app.controller.changes import ChangeHub
 from app.controller.chat import ChatController
 from app.controller.conversations import Conversations
+from app.controller.egress import EgressGate
 from app.controller.local_models import LocalModels
 from app.controller.preferences import Preferences
 from app.controller.provider_setup import ProviderSetup
@@ -59,9 +60,11 @@ class Session:
             offline=lambda: self.settings.offline,
             health=TargetHealth(),
         )
-        self.routing = RoutingService(store, self.registry, self.pricing, self.availability)
+        self.gate = EgressGate(self.registry, store)  # the only way to a remote provider
+        self.routing = RoutingService(store, self.gate, self.pricing, self.availability)
         self.chat = ChatController(store, self.registry, self.pricing, self.availability,
-                                   warm_key=secrets.get, routing=self.routing)
+                                   warm_key=secrets.get, routing=self.routing, gate=self.gate,
+                                   lock_new_chats=lambda: self.settings.lock_new_chats)
         self.conversations = Conversations(store, self.changes)
         self.provider_setup = ProviderSetup(self)
         self.preferences = Preferences(self)

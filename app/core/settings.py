@@ -61,6 +61,7 @@ class Settings:
     providers: tuple[ProviderSettings, ...] = ()
     default_router: str = DEFAULT_ROUTER
     offline: bool = False
+    lock_new_chats: bool = False  # new chats start locked to this computer
     pricing_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     local: LocalModelSettings = field(default_factory=LocalModelSettings)
     default_local_model: str = BUNDLED_MODEL
@@ -103,6 +104,7 @@ class Settings:
             "providers": [_provider_json(p) for p in self.providers],
             "default_router": self.default_router,
             "offline": self.offline,
+            "lock_new_chats": self.lock_new_chats,
             "pricing_overrides": {t: dict(p) for t, p in self.pricing_overrides.items()},
             "local": {**{f.name: getattr(self.local, f.name) for f in fields(self.local)},
                       "default_model": self.default_local_model},
@@ -111,6 +113,18 @@ class Settings:
     def provider_configs(self) -> list[ProviderConfig]:
         """What ``ProviderRegistry`` needs."""
         return [p.config for p in self.providers]
+
+
+def provider_id_problem(provider_id: str) -> str | None:
+    """Why ``provider_id`` cannot name a provider, in plain words; None when it can. The
+    same rule reading settings.json applies (``_provider``)."""
+    if not provider_id:
+        return "Give the provider an ID."
+    if not _PROVIDER_ID.fullmatch(provider_id):
+        return 'The ID may only hold lower-case letters, digits, "-" and "_".'
+    if provider_id == LOCAL:
+        return f'"{provider_id}" is taken by the built-in local model; pick another ID.'
+    return None
 
 
 def settings_path() -> Path:
@@ -148,6 +162,7 @@ def _parse(raw: bytes) -> tuple[Settings, list[str]]:
         providers=providers,
         default_router=field_or_default("default_router", _text, defaults.default_router),
         offline=field_or_default("offline", _flag, defaults.offline),
+        lock_new_chats=field_or_default("lock_new_chats", _flag, defaults.lock_new_chats),
         pricing_overrides=overrides, local=local, default_local_model=local_model,
     )
     return settings, problems
@@ -177,7 +192,7 @@ def _provider(entry: object) -> ProviderSettings:
     if not isinstance(entry, dict):
         raise _Invalid("expected an object")
     provider_id = _named(_text, entry, "id")
-    if not _PROVIDER_ID.fullmatch(provider_id) or provider_id == LOCAL:
+    if provider_id_problem(provider_id) is not None:
         raise _Invalid('id: use lower-case letters, digits, "-" or "_" (and not "local")')
     kind = entry.get("kind")
     if kind not in KINDS:

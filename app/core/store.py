@@ -30,6 +30,7 @@ from typing import Any, Self
 
 from app.core.paths import data_dir
 from app.core.router.engine import StickyState
+from app.core.router.privacy import PrivateMark
 from app.core.router.trace import TraceEntry, trace_from_json, trace_to_json
 
 DB_FILENAME = "switchboard.db"
@@ -115,6 +116,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # `ask` runs agree on it and it survives a restart. (Traces stored before v4 name
     # their special lines by a pseudo rule id; TraceEntry.from_json reads both.)
     ("ALTER TABLE conversations ADD COLUMN sticky TEXT",),
+    # v5: privacy. A user message keeps why it is private (kinds and reason, never the
+    # value); a chat can be locked to this computer; every request that left the
+    # machine is logged (where, how many bytes, which messages; not the content).
+    (
+        "ALTER TABLE messages ADD COLUMN private TEXT",
+        # NULL: as its privacy decides; 1: locked to this computer; 0: unlocked by the
+        # user although it holds private messages.
+        "ALTER TABLE conversations ADD COLUMN lock INTEGER CHECK (lock IN (0, 1))",
+        """CREATE TABLE egress (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+            kind TEXT NOT NULL,
+            target TEXT NOT NULL,
+            host TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            message_ids TEXT NOT NULL,
+            redactions TEXT NOT NULL,
+            omitted INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX egress_by_conversation ON egress(conversation_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -148,6 +171,7 @@ class MessageRow:
     rule: str | None
     trace: tuple[TraceEntry, ...] | None
     reason: str | None
+    private: PrivateMark | None
     tokens_in: int | None
     tokens_out: int | None
     cost: float | None
@@ -156,6 +180,22 @@ class MessageRow:
     error: str | None
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EgressRow:
+    """One request that left this computer: where to, how big, about which messages."""
+
+    id: int
+    conversation_id: int | None
+    kind: str  # "chat" or "classifier"
+    target: str
+    host: str
+    bytes: int
+    message_ids: list[int]
+    redactions: dict[str, int]  # kind → values replaced by placeholders
+    omitted: int  # private messages (and their replies) left out
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +275,7 @@ def _message_row(row: sqlite3.Row) -> MessageRow:
         rule=row["rule"],
         trace=None if row["trace"] is None else trace_from_json(_from_json(row["trace"])),
         reason=row["reason"],
+        private=PrivateMark.from_json(_from_json(row["private"])) if row["private"] else None,
         tokens_in=row["tokens_in"],
         tokens_out=row["tokens_out"],
         cost=row["cost"],
@@ -254,6 +295,15 @@ def _sticky_state(data: object) -> StickyState | None:
                            int(data.get("messages_since", 0)))
     except (KeyError, TypeError, ValueError):
         return None  # a damaged state only means the next message is routed afresh
+
+
+def _egress_row(row: sqlite3.Row) -> EgressRow:
+    return EgressRow(
+        id=row["id"], conversation_id=row["conversation_id"], kind=row["kind"],
+        target=row["target"], host=row["host"], bytes=row["bytes"],
+        message_ids=_from_json(row["message_ids"]), redactions=_from_json(row["redactions"]),
+        omitted=row["omitted"], created_at=parse_time(row["created_at"]),
+    )
 
 
 def _usage_row(row: sqlite3.Row) -> UsageRow:
@@ -467,7 +517,16 @@ class Store:
             "decided_at": format_time(state.decided_at), "messages_since": state.messages_since})
         self._update_conversation(cid, "sticky", value)
 
-    def _update_conversation(self, cid: int, column: str, value: str | None) -> None:
+    def lock(self, cid: int) -> bool | None:
+        """True: locked to this computer; False: unlocked by the user despite private
+        messages; None: as the conversation's privacy decides."""
+        row = self._conn.execute("SELECT lock FROM conversations WHERE id = ?", (cid,)).fetchone()
+        return None if row is None or row["lock"] is None else bool(row["lock"])
+
+    def set_lock(self, cid: int, lock: bool | None) -> None:
+        self._update_conversation(cid, "lock", None if lock is None else int(lock))
+
+    def _update_conversation(self, cid: int, column: str, value: str | int | None) -> None:
         # Not an activity: renaming a chat should not move it to the top of the list.
         with self._transaction() as conn:
             cursor = conn.execute(
@@ -622,6 +681,37 @@ class Store:
                 "SELECT * FROM usage WHERE conversation_id = ? ORDER BY id", (conversation_id,)
             )
         return [_usage_row(row) for row in rows]
+
+    # ---- privacy ---------------------------------------------------------------------------
+
+    def mark_private(self, mid: int, mark: PrivateMark | None) -> None:
+        """Record why a user message is private (None: it is not); never the value."""
+        value = None if mark is None else _to_json(mark.to_json())
+        with self._transaction() as conn:
+            cursor = conn.execute("UPDATE messages SET private = ? WHERE id = ?", (value, mid))
+        if cursor.rowcount == 0:
+            raise RowNotFoundError(f"There is no message {mid}.")
+
+    def add_egress(self, *, conversation_id: int | None, kind: str, target: str, host: str,
+                   size: int, message_ids: Sequence[int], redactions: dict[str, int],
+                   omitted: int) -> int:
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO egress (conversation_id, kind, target, host, bytes, message_ids, "
+                "redactions, omitted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, kind, target, host, size, _to_json(list(message_ids)),
+                 _to_json(redactions), omitted, self._now()),
+            )
+        return _lastrowid(cursor)
+
+    def egress_rows(self, conversation_id: int | None = None) -> list[EgressRow]:
+        """Oldest first; every conversation's when ``conversation_id`` is None."""
+        if conversation_id is None:
+            rows = self._conn.execute("SELECT * FROM egress ORDER BY id")
+        else:
+            rows = self._conn.execute("SELECT * FROM egress WHERE conversation_id = ? ORDER BY id",
+                                      (conversation_id,))
+        return [_egress_row(row) for row in rows]
 
     # ---- settings and health -------------------------------------------------------------
 

@@ -26,7 +26,7 @@ ROUTER = {
     "name": "One path",
     "fallback": [LOCAL],
     # Generous: the decision must not depend on how loaded the machine is.
-    "classifier": {"timeout_s": 120},
+    "classifier": {"timeout_s": 60},
     "rules": [
         {"id": "code_to_cloud", "title": "Code goes to the cloud", "when": {"type": "code"},
          "route_to": "openai:gpt-4o-mini"},  # openai is set up without a key

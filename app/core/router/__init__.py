@@ -10,6 +10,7 @@ from app.core.router.conversation import Conversation, Turn
 from app.core.router.engine import Decision, StickyState, decide, next_sticky
 from app.core.router.fields import RouterFormatError
 from app.core.router.schema import (
+    Privacy,
     Router,
     Rule,
     Sticky,
@@ -21,7 +22,8 @@ from app.core.router.schema import (
 from app.core.router.trace import TraceEntry, TraceKind
 
 __all__ = [
-    "Availability", "AvailabilityCheck", "AvailabilityCode", "Conversation", "Decision", "RouteContext", "Router",
+    "Availability", "AvailabilityCheck", "AvailabilityCode", "Conversation", "Decision", "Privacy",
+    "RouteContext", "Router",
     "RouterFormatError", "Rule", "Sticky", "StickyState", "TraceEntry", "TraceKind", "Turn", "decide",
     "dump_router", "load_router", "next_sticky", "parse_router", "save_router",
 ]

@@ -30,6 +30,7 @@ class AvailabilityCode(StrEnum):
     NOT_SET_UP = "not_set_up"  # its provider is not in the settings
     NO_KEY = "no_key"  # its provider needs an API key and has none
     COOLING = "cooling"  # failed repeatedly a moment ago
+    PRIVATE = "private"  # remote, and the conversation must stay on this computer
 
 
 @dataclass(frozen=True, slots=True)

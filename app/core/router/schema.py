@@ -20,6 +20,10 @@ SCHEMA_VERSION = 1
 RULE_KINDS = ("calculated", "classified")
 CLASSIFIER_METHODS = ("loglik", "grammar")
 DECIDE_BY = ("auto", "examples", "llm")
+# What a protected conversation (one holding a private message) does when a later
+# message would leave the machine: stay on local targets, send it with the private
+# spans replaced by placeholders, or send it without the private turns.
+HISTORY_POLICIES = ("local", "redact", "omit")
 MIN_EXAMPLES_FOR_AUTO = 3  # fewer examples than this and similarity is mostly noise
 _CLASSIFIER_KEYS = ("target", "method", "timeout_s", "context_turns", "max_message_tokens",
                     "decide_by", "embedding_model", "threshold", "margin")
@@ -59,6 +63,11 @@ class ClassifierConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Privacy:
+    history: str = "local"  # one of HISTORY_POLICIES
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     id: str
     route_to: str
@@ -67,6 +76,7 @@ class Rule:
     when: Condition | None = None  # calculated rules only
     description: str = ""  # classified rules: the plain-English test
     examples: tuple[str, ...] = ()  # classified rules: messages that belong to it
+    private: bool = False  # a message this rule matches is private (as with pii conditions)
 
     @property
     def classified(self) -> bool:
@@ -85,6 +95,7 @@ class Router:
     description: str = ""
     sticky: Sticky | None = None
     classifier: ClassifierConfig = ClassifierConfig()
+    privacy: Privacy = Privacy()
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -99,7 +110,7 @@ class Router:
 
 def parse_router(data: Any) -> Router:
     f = Fields(data, "")
-    f.only("schema", "name", "description", "fallback", "sticky", "classifier", "rules")
+    f.only("schema", "name", "description", "fallback", "sticky", "classifier", "privacy", "rules")
     version = f.raw("schema")
     if version != SCHEMA_VERSION:
         if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
@@ -117,7 +128,14 @@ def parse_router(data: Any) -> Router:
         rules=rules,
         classifier=_parse_classifier(Fields(f.raw("classifier"), f.at("classifier")))
         if f.has("classifier") else ClassifierConfig(),
+        privacy=_parse_privacy(Fields(f.raw("privacy"), f.at("privacy")))
+        if f.has("privacy") else Privacy(),
     )
+
+
+def _parse_privacy(f: Fields) -> Privacy:
+    f.only("history")
+    return Privacy(history=f.choice("history", HISTORY_POLICIES, default="local"))
 
 
 def _parse_classifier(f: Fields) -> ClassifierConfig:
@@ -179,7 +197,7 @@ def _parse_sticky(f: Fields) -> Sticky:
 
 def _parse_rule(data: Any, path: str) -> Rule:
     f = Fields(data, path)
-    f.only("id", "type", "title", "enabled", "when", "description", "examples", "route_to")
+    f.only("id", "type", "title", "enabled", "when", "description", "examples", "route_to", "private")
     rule_id = f.text("id", non_empty=True)
     if not _RULE_ID.fullmatch(rule_id):
         f.fail("id", f'"{rule_id}" may use only letters, digits, "_", "-" and "."')
@@ -189,6 +207,7 @@ def _parse_rule(data: Any, path: str) -> Rule:
         "route_to": _parse_target(f, "route_to"),
         "title": f.text("title", ""),
         "enabled": f.flag("enabled", True),
+        "private": f.flag("private", False),
     }
     if kind == "classified":
         if f.has("when"):
@@ -246,6 +265,8 @@ def dump_router(router: Router) -> dict[str, Any]:
         default = ClassifierConfig()
         out["classifier"] = {k: getattr(router.classifier, k) for k in _CLASSIFIER_KEYS
                              if getattr(router.classifier, k) != getattr(default, k)}
+    if router.privacy != Privacy():
+        out["privacy"] = {"history": router.privacy.history}
     out["rules"] = [_dump_rule(r) for r in router.rules]
     return out
 
@@ -264,6 +285,8 @@ def _dump_rule(rule: Rule) -> dict[str, Any]:
         out["description"] = rule.description
     if rule.examples:
         out["examples"] = list(rule.examples)
+    if rule.private:
+        out["private"] = True
     out["route_to"] = rule.route_to
     return out
 

@@ -20,6 +20,7 @@ class TraceKind(StrEnum):
     STICKY = "sticky"  # kept on the target an earlier rule chose
     FALLBACK = "fallback"  # no rule chose: the fallback chain's pick
     ATTEMPT = "attempt"  # a target failed before answering, or a fallback target answered
+    PRIVACY = "privacy"  # what privacy did: kept local, redacted, left turns out
 
 
 # Traces stored before kinds existed named their special lines by a pseudo rule id.
@@ -92,7 +93,8 @@ class TraceEntry(Match):
 
 
 _KIND_TITLES = {TraceKind.CLASSIFIER: "Classifier", TraceKind.STICKY: "Kept",
-                TraceKind.FALLBACK: "Fallback", TraceKind.ATTEMPT: "Attempt"}
+                TraceKind.FALLBACK: "Fallback", TraceKind.ATTEMPT: "Attempt",
+                TraceKind.PRIVACY: "Privacy"}
 
 
 def _text_or_none(value: object) -> str | None:

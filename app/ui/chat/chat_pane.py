@@ -8,8 +8,6 @@ never a traceback, and the user's text stays where it was.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -38,11 +36,13 @@ from app.ui.chat.message_widget import MessageWidget
 from app.ui.chat.route_receipt import badge_text, stats_text
 from app.ui.chat.route_trace import RouteTraceDialog
 from app.ui.chat.stream_coalescer import StreamCoalescer
+from app.ui.error_presenter import error_text
+from app.ui.task_runner import TaskRunner
 
 if TYPE_CHECKING:
     from app.controller.session import Session
 
-log = logging.getLogger(__name__)
+REPLY = "reply"
 
 
 class ChatPane(QWidget):
@@ -52,15 +52,15 @@ class ChatPane(QWidget):
     """A reply ended (Done): the status bar shows its speed."""
     sig_busy_changed = Signal(bool)
     sig_action_requested = Signal(object)
-    """A fix offered next to an error ("add_key:anthropic", "go_online") or a link
-    of the empty state ("open_router_editor", "open_models")."""
+    """A ``Fix`` offered next to an error, or a link of the empty state
+    ("open_router_editor", "open_models")."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.conversation_id: int | None = None
         self._router_name = session.default_router_name()
-        self._task: asyncio.Task[None] | None = None
+        self._runner = TaskRunner(self)
         self._editing: MessageWidget | None = None
         self._trace_dialogs: list[RouteTraceDialog] = []
         self.coalescer = StreamCoalescer(self)
@@ -86,7 +86,7 @@ class ChatPane(QWidget):
 
         self.messages = MessageList(self._widget_for_row)
         self.empty_state = EmptyState()
-        self.empty_state.sig_action_requested.connect(self.sig_action_requested)
+        self.empty_state.sig_action_requested.connect(lambda link: self.sig_action_requested.emit(link))
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setAccessibleName("Problem")
@@ -190,7 +190,7 @@ class ChatPane(QWidget):
     # ---- sending -------------------------------------------------------------------------
 
     def is_busy(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._runner.busy(REPLY)
 
     def send(self, text: str, images: list[ImagePart]) -> None:
         if self.is_busy() or not (text.strip() or images):
@@ -268,7 +268,8 @@ class ChatPane(QWidget):
         self.messages.follow()
         self.composer.set_busy(True)
         self.sig_busy_changed.emit(True)
-        self._task = asyncio.ensure_future(self._run(events, user, reply))
+        self._runner.run(REPLY, self._run(events, user, reply),
+                         on_failure=lambda error: self._reply_broke(reply, error))
 
     async def _run(self, events: AsyncIterator[ChatEvent], user: MessageWidget | None,
                    reply: MessageWidget) -> None:
@@ -279,18 +280,19 @@ class ChatPane(QWidget):
                 # its end (and is stored), but its widgets are gone.
                 if shiboken6.isValid(reply):
                     self._on_event(event, user if user is None or shiboken6.isValid(user) else None, reply)
-        except Exception as error:  # the pane must survive anything a reply does
-            log.exception("reply failed")
-            self.coalescer.flush()
-            if shiboken6.isValid(reply):
-                reply.set_status("failed", f"Something went wrong while answering: {error}. "
-                                           "Your message is saved; press Retry.")
         finally:
             self._streaming = None
             self.composer.set_busy(False)
             self.sig_busy_changed.emit(False)
             if cid is not None:
                 self.sig_conversations_changed.emit(cid)
+
+    def _reply_broke(self, reply: MessageWidget, error: BaseException) -> None:
+        """Anything a reply raises ends it in words; the pane and the message survive."""
+        self.coalescer.flush()
+        words = error_text(error, "Something went wrong while answering:")
+        if words and shiboken6.isValid(reply):
+            reply.set_status("failed", f"{words} Your message is saved; press Retry.")
 
     def _on_event(self, event: ChatEvent, user: MessageWidget | None, reply: MessageWidget) -> None:
         if isinstance(event, Delta):

@@ -9,11 +9,8 @@ real time and CPU.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import datetime
 
-import shiboken6
 from PySide6.QtCore import QDateTime, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,11 +31,12 @@ from app.core.router.classifier import ClassifierAnswer
 from app.core.router.targets import model_of
 from app.ui import theme
 from app.ui.chat.trace_view import TraceView
+from app.ui.error_presenter import error_text, show_error
 from app.ui.inline_message import InlineMessage
-
-log = logging.getLogger(__name__)
+from app.ui.task_runner import TaskRunner
 
 DEBOUNCE_MS = 120
+CLASSIFY = "classify"
 PLACEHOLDER = "Type a message to see where it goes"
 
 
@@ -54,9 +52,8 @@ class TestPanel(QWidget):
         self._preview = preview
         self._router: Router | None = None
         self._decision: Decision | None = None
-        # Bumped on every input change: a classifier answer for older inputs is ignored.
-        self._generation = 0
-        self._asking: asyncio.Future[None] | None = None
+        # A classifier answer for older inputs is dropped: a new edit supersedes the ask.
+        self._runner = TaskRunner(self)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -189,7 +186,7 @@ class TestPanel(QWidget):
         self._router = router
         if router is None:
             self._timer.stop()
-            self._generation += 1
+            self._runner.cancel(CLASSIFY)
             self.problem.set_message(f"Fix the router to test it: {problem}" if problem else "", "error")
             self._show_decision(None)
             return
@@ -214,53 +211,45 @@ class TestPanel(QWidget):
 
     def is_asking(self) -> bool:
         """True while a classifier call started here has not come back."""
-        return self._asking is not None and not self._asking.done()
+        return self._runner.busy(CLASSIFY)
 
     def run_classifier(self) -> None:
         decision, router = self._decision, self._router
         if decision is None or router is None or not decision.needs_classifier:
             return
-        given = self.preview_input()
         self.classify_button.setEnabled(False)
         self.classifier_status.setText(f"Asking {model_of(router.classifier.target)}…")
-        # Not cancelled on a new edit: a local evaluation runs on to its end (or its timeout)
-        # anyway, and its answer is dropped when the generation moved on.
-        self._asking = asyncio.ensure_future(self._classify(router, decision, given, self._generation))
+        self._runner.run(CLASSIFY, self._preview.classify(router, decision, self.preview_input()),
+                         on_success=self._show_answer, on_failure=self._classifier_failed)
 
     # ---- deciding ------------------------------------------------------------------------
 
     def _schedule(self) -> None:
-        self._generation += 1  # what is shown no longer matches the inputs
+        self._runner.cancel(CLASSIFY)  # what it would answer no longer matches the inputs
         if self._router is not None:
             self._timer.start()
 
     def _recompute(self) -> None:
         if self._router is None:
             return
-        self._generation += 1
+        self._runner.cancel(CLASSIFY)
         try:
             decision = self._preview.decide(self._router, self.preview_input())
         except Exception as exc:  # a bug in a condition must not take the editor down
-            log.exception("routing the test message failed")
-            self.problem.set_message(f"Could not route the message: {exc}", "error")
+            show_error(self.problem, exc, "Could not route the message:")
             self._show_decision(None)
             return
         self._show_decision(decision)
 
-    async def _classify(self, router: Router, decision: Decision, given: PreviewInput,
-                        generation: int) -> None:
-        try:
-            answered, answer = await self._preview.classify(router, decision, given)
-        except Exception as exc:  # shown as words; the calculated decision stays
-            log.exception("the classifier failed")
-            if shiboken6.isValid(self) and generation == self._generation:
-                self.classifier_status.setText(f"The classifier failed: {exc}")
-                self.classify_button.setEnabled(True)
-            return
-        if not shiboken6.isValid(self) or generation != self._generation:
-            return
+    def _show_answer(self, result: tuple[Decision, ClassifierAnswer]) -> None:
+        answered, answer = result
         self._show_decision(answered, answered=True)
         self.classifier_status.setText(_answer_line(answer))
+
+    def _classifier_failed(self, exc: BaseException) -> None:
+        # The calculated decision stays; the words say what went wrong.
+        self.classifier_status.setText(error_text(exc, "The classifier failed:") or "")
+        self.classify_button.setEnabled(True)
 
     # ---- showing -------------------------------------------------------------------------
 

@@ -1,12 +1,24 @@
 """`python -m app route` runs the classifier when plain-English rules are left."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from app.__main__ import main
+from tests.support.cloud import set_up_cloud
+from tests.unit.conftest import memory_keyring  # noqa: F401 - a fixture this module uses
 
 SAVE_MONEY = "Save money"
+
+
+@pytest.fixture(autouse=True)
+def cloud_set_up(memory_keyring):
+    """The templates' cloud providers set up with keys: `route` sees what `ask` would."""
+    set_up_cloud(memory_keyring)
 
 
 def route(capsys, *args):
@@ -21,9 +33,46 @@ def test_classifier_runs_when_needed_and_is_reported(capsys):
     result = json.loads(out)
     assert result["needs_classifier"] == ["hard_reasoning"]
     classifier = result["classifier"]
-    assert classifier["model"] == "local:SmolLM2-135M-Instruct"
-    assert classifier["answer"] in ("hard_reasoning", "none") and classifier["tokens"] > 0
+    # The template's rule has examples: the bundled encoder decides it, no model reads it.
+    assert classifier["model"] == "local:all-MiniLM-L6-v2" and classifier["method"] == "examples"
+    assert classifier["answer"] == "hard_reasoning" and "error" not in classifier
     assert result["trace"][-1]["kind"] == "classifier"
+
+
+@pytest.mark.model
+def test_rules_without_examples_are_read_by_the_classifier_model(capsys, tmp_path):
+    path = tmp_path / "no-examples.json"
+    path.write_text(json.dumps({
+        "schema": 1, "name": "No examples", "fallback": ["local:SmolLM2-135M-Instruct"],
+        "classifier": {"timeout_s": 60},  # a loaded test machine must not turn this into a timeout
+        "rules": [{"id": "hard_reasoning", "type": "classified", "description": "Multi-step math or proofs",
+                   "route_to": "local:SmolLM2-135M-Instruct"}]}))
+    _, out, _ = route(capsys, "--router", str(path), "--message", "prove that sqrt 2 is irrational", "--json")
+    classifier = json.loads(out)["classifier"]
+    assert classifier["method"] == "llm" and classifier["model"] == "local:SmolLM2-135M-Instruct", classifier
+    assert classifier["answer"] in ("hard_reasoning", "none") and classifier["tokens"] > 0
+
+
+@pytest.mark.model
+def test_a_cold_route_process_decides_by_examples_within_the_time_limit(tmp_path):
+    """A new process loads llama.cpp and the encoder and embeds every example first: none
+    of that counts against the classifier's 2 s, so the rule is chosen, not timed out."""
+    examples = json.loads((Path(__file__).parents[2] / "data" / "classifier_examples.json").read_text())
+    path = tmp_path / "offline.json"
+    path.write_text(json.dumps({
+        "schema": 1, "name": "Offline", "fallback": ["local:SmolLM2-135M-Instruct"],
+        "rules": [{"id": r, "type": "classified", "description": f"{r} questions", "examples": examples[r],
+                   "route_to": "local:SmolLM2-135M-Instruct"} for r in ("code", "translation", "chitchat")]}))
+    home = tmp_path / "home"
+    home.mkdir()
+    proc = subprocess.run([sys.executable, "-m", "app", "route", "--router", str(path), "--message",
+                           "how do you say 'see you soon' in french", "--json"],
+                          env={**os.environ, "SWITCHBOARD_HOME": str(home)}, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["classifier"]["method"] == "examples" and "error" not in result["classifier"]
+    assert result["rule"] == "translation" and result["classifier"]["embedded"] == 31  # 30 examples + the message
 
 
 @pytest.mark.model

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
+from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed, Titled
 from app.controller.fixes import Fix, FixKind
 from app.core.providers.config import ProviderConfig
 from app.core.router import TraceKind, parse_router
@@ -57,9 +57,11 @@ async def test_user_message_is_saved_before_any_model_is_called(make_controller)
         cid = controller.new_conversation()
         events = await run(controller, cid, "remember me", router("a:m"))
     assert seen_in_db == ["remember me"]
-    assert isinstance(events[0], Routed) and isinstance(events[-1], Done)
+    assert events[0] == Titled(cid, "remember me")  # the header changes before the reply
+    assert isinstance(events[1], Routed) and isinstance(events[-1], Done)
     reply = controller.store.messages(cid)[-1]
     assert (reply.content, reply.status, reply.target) == ("fine", "complete", "a:m")
+    assert events[-1].message == reply  # the finished row: no face reads it back
     assert controller.store.conversation(cid).title == "remember me"
 
 

@@ -1,26 +1,20 @@
 import json
 import subprocess
 import sys
-from dataclasses import replace
 
 import pytest
 
 from app.__main__ import main
-from app.core.providers.config import config_from_preset
 from app.core.secrets import SERVICE
-from app.core.settings import ProviderSettings, Settings
+from tests.support.cloud import set_up_cloud
 
 SAVE_MONEY = "Save money"
-CLOUD = ("openai", "anthropic", "gemini")
 
 
 @pytest.fixture(autouse=True)
 def cloud_set_up(memory_keyring):
     """The templates' cloud providers set up with keys: `route` sees what `ask` would."""
-    settings = Settings.load()
-    replace(settings, providers=tuple(ProviderSettings(config_from_preset(p)) for p in CLOUD)).save()
-    for provider_id in CLOUD:
-        memory_keyring.set_password(SERVICE, provider_id, "sk-test")
+    set_up_cloud(memory_keyring)
 
 
 def route(capsys, *args):
@@ -36,7 +30,10 @@ def test_json_contract(capsys):
     assert {"target", "rule", "reason", "trace", "needs_classifier", "elapsed_us"} <= set(result)
     assert result["target"] == "local:SmolLM2-135M-Instruct"
     assert result["rule"] == "private_stays_local"
-    assert result["trace"] == [{"kind": "rule", "rule": "private_stays_local",
+    assert result["trace"][0] == {"kind": "privacy", "rule": None, "matched": True, "detail":
+                                  "kept on this computer: this message holds private data "
+                                  "(email address found)"}
+    assert result["trace"][1:] == [{"kind": "rule", "rule": "private_stays_local",
                                 "label": "Private data stays local", "matched": True,
                                 "detail": "email address found", "target": "local:SmolLM2-135M-Instruct"}]
 
