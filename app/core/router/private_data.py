@@ -184,13 +184,26 @@ def _emails(text: str) -> Iterator[_Hit]:
         if local is None:
             continue
         start = at - local.end()
-        while text[start] == ".":  # '…see...bob@x.com': dots only end a sentence
+        # An address has no '..' and starts with no '.': in 'see...bob@x.com' the dots
+        # end a sentence.
+        start += text.rfind("..", start, at) + 2 - start if ".." in text[start:at] else 0
+        while start < at and text[start] == ".":
             start += 1
         if start == at or text[start:at] in _NOT_LOCAL_PARTS:
             continue
-        if text.startswith(_CODE_DOMAINS, at + 1):
+        if text.startswith(_CODE_DOMAINS, at + 1) or _in_url_authority(text, start):
             continue
         yield start, m.end(), "email address found"
+
+
+def _in_url_authority(text: str, start: int) -> bool:
+    """Whether the local part starting at ``start`` is a URL's user or password
+    ('https://token@host', 'postgres://app:pw@db'): the password is a secret of its own,
+    and the user name, a token or a login, is no address."""
+    before = text[max(0, start - 80):start]
+    if before.endswith("//"):
+        return True
+    return before.endswith(":") and "://" in before.rsplit(None, 1)[-1]
 
 
 # --- phone -------------------------------------------------------------------------
@@ -230,7 +243,10 @@ _PHONE_MARGIN = 3
 def _phones(text: str) -> Iterator[_Hit]:
     for m in _PHONE_INTL.finditer(text):
         # E.164 caps a number at 15 digits; fewer than 7 is a score or a quantity.
-        if 7 <= _digit_total(m.group()) <= 15 and not _THOUSANDS.fullmatch(m.group()):
+        number = m.group()
+        if len(number) > 7 and 7 <= _digit_total(number) <= 15 and not (
+            _THOUSANDS.fullmatch(number)
+        ):
             yield m.start(), m.end(), "phone number found"
     for lo, hi in _windows(text, _PHONE_MARGIN, _PHONE_MARGIN):
         for m in _PHONE_NATIONAL.finditer(text, lo, hi):
@@ -366,7 +382,21 @@ def _alternates(value: str) -> bool:
     return changes >= 3
 
 
+_URL_PASSWORD_PLACEHOLDERS = frozenset({"password", "pass", "passwd", "pwd", "secret", "x"})
+
+
+def _url_password_ok(value: str) -> bool:
+    return value.lower() not in _URL_PASSWORD_PLACEHOLDERS and value[0] not in "$<{*%" and (
+        len(set(value)) > 1)
+
+
 _AWS_KEY_ID = re.compile(r"A[KS]IA(?<![\w-]A[KS]IA)[0-9A-Z]{16}(?![0-9A-Za-z])")
+
+
+def _sk_detail(m: re.Match[str]) -> str:
+    if m.group("anthropic"):
+        return "API key (Anthropic sk-ant-…) found"
+    return "API key (OpenAI-style sk-…) found"
 
 
 def _stripe_detail(m: re.Match[str]) -> str:
@@ -380,12 +410,10 @@ def _github_ok(value: str) -> bool:
 
 
 _TOKENS: tuple[_Token, ...] = (
-    _Token(re.compile(r"sk-(?<![\w-]sk-)ant-[A-Za-z0-9_-]{20,}+"),
-           _says("API key (Anthropic sk-ant-…) found"), lambda v: _mixed(v, upper=False)),
     # Real sk- keys are random: a body with no digit is a long hyphenated phrase.
-    _Token(re.compile(r"sk-(?<![\w-]sk-)(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}+"),
-           _says("API key (OpenAI-style sk-…) found"),
-           lambda v: _DIGIT.search(v, 3) is not None),
+    _Token(re.compile(r"sk-(?<![\w-]sk-)(?:(?P<anthropic>ant-)|proj-|svcacct-|admin-)?"
+                      r"[A-Za-z0-9_-]{20,}+"),
+           _sk_detail, lambda v: _DIGIT.search(v, 3) is not None),
     _Token(re.compile(r"k_(?<=[rs]k_)(?<![\w-][rs]k_)(?:live|test)_[0-9A-Za-z]{16,}+"),
            _stripe_detail, lambda v: _mixed(v, upper=False), back=1),
     _Token(re.compile(r"whsec_(?<![\w-]whsec_)[A-Za-z0-9+/]{24,}+"),
@@ -399,7 +427,6 @@ _TOKENS: tuple[_Token, ...] = (
            _says("Slack token found"), lambda v: _DIGIT.search(v) is not None),
     _Token(re.compile(r"AIza(?<![\w-]AIza)[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])"),
            _says("Google API key found")),
-    _Token(_AWS_KEY_ID, _says("AWS access key ID found")),
     # A JSON Web Token: base64url of '{"' twice, then the signature. Matched from the
     # 'J', far rarer than the 'e' before it.
     _Token(re.compile(r"J(?<=eyJ)(?<![\w-]eyJ)[A-Za-z0-9_-]{8,}+\.eyJ[A-Za-z0-9_-]{8,}+\."
@@ -426,6 +453,10 @@ _TOKENS: tuple[_Token, ...] = (
     _Token(re.compile(r"bearer(?<![\w-]bearer)[ \t]++(?P<v>[A-Za-z0-9._~+/-]{16,}+=*+)"
                       r"(?![\w.~+/=-])"),
            _says("bearer token found"), _alternates),
+    # The password of a URL ('postgres://app:pw@db', 'https://user:pw@host'); the
+    # placeholders of documentation ('user:password@', ':${DB_PASSWORD}@') are not one.
+    _Token(re.compile(r"://(?<=[A-Za-z0-9]://)[^\s:/?#@\[\]]{1,64}+:(?P<v>[^\s/?#@\[\]]{1,128}+)@"),
+           _says("password in a URL found"), _url_password_ok),
     # A GCP service-account key file names its key; its "private_key" is a PEM block.
     _Token(re.compile(r'private_key_id"[ \t]*+:[ \t]*+"(?P<v>[0-9a-f]{40})"'),
            _says("GCP service-account key found")),
@@ -444,33 +475,50 @@ _GCP_KEY_FIELD = re.compile(r'"private_key"[ \t]*+:[ \t]*+"\Z')
 
 
 def _pem_blocks(text: str) -> Iterator[_Hit]:
-    for m in _PEM_HEADER.finditer(text):
-        end = _PEM_END.search(text, m.end(), m.end() + _PEM_REACH)
-        if end is None:
-            end = _PEM_BODY.match(text, m.end(), m.end() + _PEM_REACH)
+    pos = searched = 0
+    end: re.Match[str] | None = None  # the first END line at or after the latest header
+    while (m := _PEM_HEADER.search(text, pos)) is not None:
+        limit = m.end() + _PEM_REACH
+        if end is None or end.start() < m.end():
+            # Never re-read what an earlier header's search covered: a message of
+            # repeated headers stays linear.
+            end = _PEM_END.search(text, max(m.end(), searched), limit)
+            searched = end.end() if end else limit
+        if end is not None and end.start() < limit:
+            stop = end.end()
+        else:
+            body = _PEM_BODY.match(text, m.end(), limit)
+            stop = body.end() if body else m.end()
         gcp = _GCP_KEY_FIELD.search(text, max(0, m.start() - 40), m.start())
-        detail = "GCP service-account key found" if gcp else "private key (PEM) found"
-        yield m.start(), max(m.end(), end.end() if end else 0), detail
+        yield m.start(), stop, "GCP service-account key found" if gcp else "private key (PEM) found"
+        pos = stop  # a header inside the block is part of it
 
 
-# An AWS secret access key is 40 characters of base64 with nothing to mark it, so it is
-# only taken for one within reach after a word that names it (secret, Secret, SECRET:
-# 'aws_secret_access_key = …', '"SecretAccessKey": "…"') on the same line, or after an
-# access key ID ('AKIA…:…', a credentials CSV row). Random keys mix cases and digits;
-# a 40-character git SHA is lower-case hex.
+# AWS: an access key ID ('AKIA…', or 'ASIA…' for a temporary one) has a prefix; a secret
+# access key is 40 characters of base64 with nothing to mark it, so it is only taken for
+# one within reach after an access key ID ('AKIA…:…', a credentials CSV row) or after a
+# word that names it (secret, Secret, SECRET: 'aws_secret_access_key = …',
+# '"SecretAccessKey": "…"') on the same line. Random keys mix cases and digits; a
+# 40-character git SHA is lower-case hex.
 _SECRET_WORDS = (re.compile("secret"), re.compile("S(?:ecret|ECRET)"))
-_BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# 'KEY=…' may precede a key; '=' after one is base64 padding, so a slice of a blob.
+_BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _AWS_REACH = 100
 
 
-def _aws_secret_keys(text: str) -> Iterator[_Hit]:
+def _aws_keys(text: str) -> Iterator[_Hit]:
+    for m in _AWS_KEY_ID.finditer(text):
+        yield m.start(), m.end(), "AWS access key ID found"
+        yield from _aws_secret_in(text, m.end(), m.end() + _AWS_REACH)
     for word in _SECRET_WORDS:
+        scanned = 0
         for m in word.finditer(text):
             line_end = text.find("\n", m.end(), m.end() + _AWS_REACH)
-            yield from _aws_secret_in(text, m.end(), line_end if line_end >= 0 else
-                                      m.end() + _AWS_REACH)
-    for m in _AWS_KEY_ID.finditer(text):
-        yield from _aws_secret_in(text, m.end(), m.end() + _AWS_REACH)
+            end = line_end if line_end >= 0 else m.end() + _AWS_REACH
+            # Windows of nearby words overlap; what the last one read is not read again
+            # (but for a key it may have cut short, which starts at most 40 before).
+            yield from _aws_secret_in(text, max(m.end(), scanned - 40), end)
+            scanned = end
 
 
 def _aws_secret_in(text: str, lo: int, hi: int) -> Iterator[_Hit]:
@@ -491,6 +539,6 @@ _SCANNERS: dict[str, tuple[_Scanner, ...]] = {
     "phone": (_phones,),
     "card": (_cards,),
     "iban": (_ibans,),
-    "secret": (_pem_blocks, _aws_secret_keys, *_TOKENS),
+    "secret": (_pem_blocks, _aws_keys, *_TOKENS),
 }
 assert tuple(_SCANNERS) == PRIVATE_KINDS

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-import time
+import json
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.router.private_data import PRIVATE_KINDS, Finding, find_private_data
+from app.core.router import RouteContext, Turn
+from app.core.router.conditions import PrivateData
+from app.core.router.context import SCAN_LIMIT
+from app.core.router.private_data import (
+    PRIVATE_KINDS,
+    Finding,
+    Span,
+    find_private_data,
+    find_private_spans,
+    private_kinds_in,
+)
+
+DATA = Path(__file__).resolve().parents[3] / "data"
 
 
 def only(kind: str, text: str) -> Finding | None:
@@ -24,7 +38,11 @@ def only(kind: str, text: str) -> Finding | None:
         "Write to bob@example.com.",
         "<alice_smith@mail.example.org>",
         "mailto:x-y@sub.domain.io?subject=hi",
-        "https://user:hunter2@host.example.com/path",  # credentials in a URL count too
+        # Internationalised addresses: letters of any script, and punycode.
+        "jörg@bücher.de",
+        "写信给用户@例子.广告",
+        "ivan.petrov@пример.рф",
+        "info@xn--bcher-kva.de",
     ],
 )
 def test_email_found(text: str) -> None:
@@ -42,6 +60,10 @@ def test_email_found(text: str) -> None:
         "npm i left-pad@1.3.0",
         "see logo@2x.png and icon@1.5x.webp",
         "email me",
+        "git clone git@github.com:example-org/repo.git",  # the SSH user of a forge
+        "h = x@self.weight + b",  # a matrix product
+        "https://ghp_token@github.com/org/repo",  # a URL's user name is no address
+        "用户@例子",  # no dotted domain
     ],
 )
 def test_email_not_found(text: str) -> None:
@@ -202,6 +224,45 @@ SECRETS: list[tuple[str, str]] = [
         ),
         "JSON Web Token found",
     ),
+    ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "AWS secret access key found"),
+    ('{"SecretAccessKey": "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"}', "AWS secret access key found"),
+    ("sk_live_4eC39HqLyjWDarjtT1zdp7dc", "Stripe secret key found"),
+    ("STRIPE=sk_test_4eC39HqLyjWDarjtT1zdp7dc", "Stripe secret key found"),
+    ("rk_live_51H8xYzAbCdEfGh1234567890", "Stripe restricted key found"),
+    ("whsec_5a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d", "Stripe webhook secret found"),
+    ("HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh", "Hugging Face token found"),
+    ("Authorization: Bearer 8f2b1c9d4e7a6b3c5d0e9f1a2b4c6d8e", "bearer token found"),
+    ("curl -H 'authorization: bearer a1B2c3D4e5F6g7H8i9J0'", "bearer token found"),
+    ("xoxp-123456789012-123456789012-abcdef0123456789", "Slack token found"),
+    (
+        "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=" + "Ab1+" * 21 + "Ab==",
+        "Azure storage account key found",
+    ),
+    (
+        (
+            "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=Root;"
+            "SharedAccessKey=Xy9ZAb1+Cd2/Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv1Wx2Yz3A="
+        ),
+        "Azure shared access key found",
+    ),
+    (
+        (
+            "https://acct.blob.core.windows.net/c/b.txt?sv=2022-11-02&sp=r"
+            "&sig=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpL%3D"
+        ),
+        "Azure shared access signature found",
+    ),
+    ("AZURE_CLIENT_SECRET=Abc8Q~dEfGhIjKlMnOpQrStUvWxYz0123456789a", "Azure client secret found"),
+    (
+        '{"type": "service_account", "private_key_id": "0123456789abcdef0123456789abcdef01234567"}',
+        "GCP service-account key found",
+    ),
+    (
+        '{"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBg\\n-----END PRIVATE KEY-----\\n"}',
+        "GCP service-account key found",
+    ),
+    ("DATABASE_URL=postgres://app:s3cr3t-Pa55@db.internal:5432/app", "password in a URL found"),
+    ("https://user:hunter2@host.example.com/path", "password in a URL found"),
 ]
 
 
@@ -225,6 +286,36 @@ def test_secret_found(text: str, detail: str) -> None:
         "-----BEGIN PUBLIC KEY-----",
         "-----BEGIN CERTIFICATE-----",
         "eyJ is base64 for '{\"'",
+        # Bearer in prose, in code and as a placeholder.
+        "Most APIs use Bearer authentication: the Bearer token goes in a header.",
+        'headers = {"Authorization": f"Bearer {token}"}',
+        "curl -H \"Authorization: Bearer $OPENAI_API_KEY\" https://api.example.com",
+        "Authorization: Bearer <token>",
+        "Authorization: Bearer YOUR_ACCESS_TOKEN_HERE",
+        "Bearer token-based-authentication-for-v2",
+        "Authorization: Bearer [redacted]",
+        # 40 characters of hex or base64 that only look like an AWS secret key.
+        "secret commit 3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+        "aws_secret_access_key = <your secret key>",
+        "AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}",
+        "secret sauce: aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8gd29y==",
+        'INTEGRITY = "sha384-oqVuAfXRKap7fdgcCY5uykM6+R9GqQ8K/uxy9rx7HNQlGYl1kPzQho1wx4JwY8wC"',
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+        # Identifiers and documentation that name a prefix.
+        "github_pat_token_for_ci_pipeline_v2",
+        "from huggingface_hub import hf_hub_download_with_retries_and_backoff",
+        "def sk_test_helper_function_for_payments(): ...",
+        "AccountKey=<key>;EndpointSuffix=core.windows.net",
+        "SharedAccessKey=YOUR_SHARED_ACCESS_KEY",
+        '{"type": "service_account", "project_id": "my-project-123456"}',
+        "postgres://user:password@localhost:5432/app",
+        "postgres://app:${DB_PASSWORD}@db:5432/app",
+        "xoxb-your-bot-token-here",
+        # UUIDs, hashes, versions.
+        "123e4567-e89b-12d3-a456-426614174000",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "gpt-4o-mini-2024-07-18 and claude-sonnet-4-5-20250929",
     ],
 )
 def test_secret_not_found(text: str) -> None:
@@ -312,39 +403,189 @@ def test_consecutive_messages_do_not_share_results() -> None:
     assert only("card", "4242 4242 4242 4242") is not None
 
 
-# --- bounded on hostile input ---------------------------------------------------------
+# --- spans: exactly the value --------------------------------------------------------
+
+PEM_BLOCK = (
+    "-----BEGIN RSA PRIVATE KEY-----\n"
+    "MIIEowIBAAKCAQEAx3kq9Yb0c2Vh5Lq7f8tZ1m2n3o4p5q6r7s8t9u0v1w2x3y4z\n"
+    "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0u1v2w3x4y5z6A7B8C9D0E1F2\n"
+    "-----END RSA PRIVATE KEY-----"
+)
+
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "value", "kind"),
     [
-        ("1234 " * 2_000),
-        ("1 2 3 4 5 6 7 8 9 0 " * 500),
-        ("a@a." * 2_500),
-        ("a" * 9_990 + "@example.c"),
-        ("@" + "a." * 4_999),
-        ("7" * 10_000),
-        ("4" * 10_000),
-        ("+1 " * 3_333),
-        ("(" * 10_000),
-        ("1-" * 5_000),
-        ("0 " * 5_000),
-        ("DE89" * 2_500),
-        ("AB12 " * 2_000),
-        ("GB82 WEST " * 1_000),
-        ("sk-" + "a1" * 4_998),
-        ("sk-" * 3_333),
-        ("eyJ" + "a" * 5_000 + ".eyJ" + "b" * 4_990),
-        ("-----BEGIN " * 900),
-        ("AKIA" * 2_500),
+        ("Authorization: Bearer 8f2b1c9d4e7a6b3c5d0e9f1a2b4c6d8e\r\n", "8f2b1c9d4e7a6b3c5d0e9f1a2b4c6d8e",
+         "secret"),
+        (f"key:\n{PEM_BLOCK}\nthanks", PEM_BLOCK, "secret"),
+        ("mail <jane.doe+tag@example.co.uk>.", "jane.doe+tag@example.co.uk", "email"),
+        ("see...bob@example.com", "bob@example.com", "email"),
+        ("写信给用户@例子.广告 谢谢", "写信给用户@例子.广告", "email"),
+        ("BE68 5390 0754 7034 BANK TRANSFER", "BE68 5390 0754 7034", "iban"),
+        ("card: 4242-4242-4242-4242.", "4242-4242-4242-4242", "card"),
+        ("ring +44 20 7946 0958 today", "+44 20 7946 0958", "phone"),
+        ("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+         "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "secret"),
+        ("postgres://app:s3cr3t-Pa55@db:5432/app", "s3cr3t-Pa55", "secret"),
+        ("AccountName=a;AccountKey=" + "Ab1+" * 22 + ";EndpointSuffix=x", "Ab1+" * 22, "secret"),
     ],
-    ids=lambda text: repr(text[:12]),
 )
-def test_pathological_input_stays_fast(text: str) -> None:
-    # A generous bound: a linear scan takes a few milliseconds at most here, while
-    # catastrophic backtracking would take seconds or hang.
-    start = time.perf_counter()
-    find_private_data(text)
-    assert time.perf_counter() - start < 0.05
+def test_span_is_exactly_the_value(text: str, value: str, kind: str) -> None:
+    start = text.index(value)
+    assert find_private_spans(text) == [Span(kind, start, start + len(value))]
+
+
+def test_spans_are_sorted_and_the_longest_wins_an_overlap() -> None:
+    # The token is both a JWT and a bearer token: one span. The URL's user name is a
+    # GitHub token, not an email address.
+    jwt = SECRETS[16][0].removeprefix("Authorization: Bearer ")
+    text = f"https://ghp_{'a1B2' * 9}@github.com/o/r and Authorization: Bearer {jwt} and x@y.io"
+    spans = find_private_spans(text)
+    assert [(s.kind, text[s.start:s.end]) for s in spans] == [
+        ("secret", f"ghp_{'a1B2' * 9}"), ("secret", jwt), ("email", "x@y.io")
+    ]
+
+
+def test_spans_only_of_the_requested_kinds() -> None:
+    assert [s.kind for s in find_private_spans(MIXED, kinds=("secret", "email"))] == [
+        "email", "secret"
+    ]
+    assert find_private_spans(MIXED, kinds=()) == []
+    with pytest.raises(ValueError, match="passport"):
+        find_private_spans(MIXED, kinds=("passport",))
+
+
+def test_private_kinds_in() -> None:
+    assert private_kinds_in(MIXED) == frozenset({"email", "card", "secret"})
+    assert private_kinds_in(MIXED, kinds=("phone", "card")) == frozenset({"card"})
+    assert private_kinds_in("nothing here") == frozenset()
+
+
+# --- the whole message, at any length --------------------------------------------------
+
+POSITIVES: list[dict[str, str]] = [
+    json.loads(line)
+    for line in (DATA / "private_positives.jsonl").read_text(encoding="utf-8").splitlines()
+]
+NEGATIVES = sorted((DATA / "private_negatives").glob("*"))
+# Each labelled value once, in the first context it has, for the tests that move values
+# around.
+EACH_VALUE = list({row["value"]: row for row in reversed(POSITIVES)}.values())
+FILLER = (DATA / "private_negatives" / "prose.md").read_text(encoding="utf-8")
+
+
+def test_the_corpora_are_what_the_tests_claim() -> None:
+    assert sum(path.stat().st_size for path in NEGATIVES) >= 200_000
+    assert {row["kind"] for row in POSITIVES} == set(PRIVATE_KINDS)
+    assert len({row["sort"] for row in POSITIVES}) >= 19
+
+
+@pytest.mark.parametrize("path", NEGATIVES, ids=lambda path: path.name)
+def test_no_false_positive_in_the_negatives_corpus(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    found = [(s.kind, text[max(0, s.start - 30):s.end + 10]) for s in find_private_spans(text)]
+    assert found == []
+    assert find_private_data(text) is None
+
+
+@pytest.mark.parametrize(
+    "row", POSITIVES, ids=[f"{row['sort']}-{i}" for i, row in enumerate(POSITIVES)]
+)
+def test_every_labelled_positive_is_found_exactly(row: dict[str, str]) -> None:
+    text, value = row["text"], row["value"]
+    start = text.index(value)
+    assert Span(row["kind"], start, start + len(value)) in find_private_spans(text)
+    found = find_private_data(text, kinds=(row["kind"],))
+    assert found is not None and value not in found.detail
+
+
+def _filler(length: int) -> str:
+    return (FILLER * (length // len(FILLER) + 1))[:length]
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "past the scan limit"])
+@pytest.mark.parametrize("row", EACH_VALUE, ids=lambda row: row["sort"])
+def test_found_anywhere_in_a_long_message(row: dict[str, str], where: str) -> None:
+    at = {"start": 0, "middle": 6_000, "past the scan limit": SCAN_LIMIT + 2_345}[where]
+    # Cut the filler at a line end so the value starts on a line of its own.
+    head = _filler(at)
+    head = head[: head.rfind("\n") + 1] if at else ""
+    text = head + row["text"] + "\n" + _filler(30_000)
+    start = len(head) + row["text"].index(row["value"])
+    assert Span(row["kind"], start, start + len(row["value"])) in find_private_spans(text)
+    assert find_private_data(text, kinds=(row["kind"],)) is not None
+
+
+def test_every_sort_found_in_a_5_mb_message() -> None:
+    rows = EACH_VALUE
+    step = 5_000_000 // len(rows)
+    parts, expected = [], []
+    for i, row in enumerate(rows):
+        chunk = _filler(step)
+        chunk = chunk[: chunk.rfind("\n") + 1]
+        offset = sum(map(len, parts)) + len(chunk)
+        parts += [chunk, row["text"] + "\n"]
+        start = offset + row["text"].index(row["value"])
+        expected.append(Span(row["kind"], start, start + len(row["value"])))
+    text = "".join(parts)
+    assert len(text) > 4_900_000
+    assert find_private_spans(text) == expected
+
+
+def test_the_pii_condition_reads_the_whole_message() -> None:
+    # Before, it read only the first SCAN_LIMIT characters.
+    message = "x" * (SCAN_LIMIT + 5_000) + " write to jane@example.com"
+    ctx = RouteContext([Turn("user", message)], datetime(2026, 11, 25, 12, tzinfo=UTC))
+    found = PrivateData().evaluate(ctx)
+    assert found.matched and found.detail == "email address found"
+    assert PrivateData().test(ctx)
+
+
+# --- bounded on hostile input ---------------------------------------------------------
+
+# Inputs shaped to make a backtracking pattern go quadratic or worse, each about 100 KB:
+# every scanner is linear, so each of these takes milliseconds. No timing is asserted
+# (this machine is shared); a catastrophic pattern would hang this test instead.
+HOSTILE = [
+    "1234 " * 20_000,
+    "1 2 3 4 5 6 7 8 9 0 " * 5_000,
+    "a@a." * 25_000,
+    "a" * 99_990 + "@example.c",
+    "@" + "a." * 49_999,
+    "ä@ö." * 25_000,
+    "7" * 100_000,
+    "4" * 100_000,
+    "+1 " * 33_333,
+    "(" * 100_000,
+    "1-" * 50_000,
+    "0 " * 50_000,
+    "DE89" * 25_000,
+    "AB12 " * 20_000,
+    "GB82 WEST " * 10_000,
+    "sk-" + "a1" * 49_998,
+    "sk-" * 33_333,
+    "eyJ" + "a" * 50_000 + ".eyJ" + "b" * 49_990,
+    "eyJa." * 20_000,
+    "-----BEGIN " * 9_000,
+    "-----BEGIN PRIVATE KEY-----\n" * 3_500,
+    "AKIA" * 25_000,
+    "secret " * 14_000,
+    "secret " + "A1b2" * 25_000,
+    "Bearer " * 14_000,
+    "Bearer " + "a1" * 50_000,
+    "://a:" * 20_000,
+    "https://" + "a:" * 49_000 + "@",
+    "Q~" * 50_000,
+    "AccountKey=" + "A1b/" * 25_000,
+    "sig=" * 25_000,
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=lambda text: repr(text[:12]))
+def test_hostile_input_is_scanned_whole(text: str) -> None:
+    spans = find_private_spans(text)
+    assert (find_private_data(text) is None) == (spans == [])
 
 
 # --- never raises --------------------------------------------------------------------
