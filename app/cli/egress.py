@@ -2,7 +2,9 @@
 
 What is listed is what the egress gate logged: when, which target and host, how many
 bytes, which messages, and how many private values were replaced by placeholders or
-left out. The content itself is never logged, so it is never printed either.
+left out. The content itself is never logged, so it is never printed either. The words
+come from ``app.controller.egress_words``, shared with the window's "Sent off this
+computer" view.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import json
 
 from app.cli.errors import UsageError
+from app.controller.egress_words import count, line
 from app.core.store import EgressRow, Store, default_db_path
 
 
@@ -36,20 +39,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for row in rows:
         print(line(row))
-    print(f"{len(rows)} request{'s' if len(rows) != 1 else ''}, {sum(r.bytes for r in rows):,} bytes")
+    print(f"{count(len(rows), 'request')}, {sum(r.bytes for r in rows):,} bytes")
     return 0
-
-
-def line(row: EgressRow) -> str:
-    where = f"conversation {row.conversation_id}" if row.conversation_id is not None else "no conversation"
-    privacy = []
-    if row.redactions:
-        privacy.append("redacted " + ", ".join(f"{n} {kind}" for kind, n in row.redactions.items()))
-    if row.omitted:
-        privacy.append(f"{row.omitted} private message{'s' if row.omitted != 1 else ''} left out")
-    extra = f" · {'; '.join(privacy)}" if privacy else ""
-    return (f"{row.created_at.astimezone():%Y-%m-%d %H:%M:%S}  {row.target} ({row.host}) · {row.kind} · "
-            f"{row.bytes:,} bytes · {len(row.message_ids)} messages · {where}{extra}")
 
 
 def _json(row: EgressRow) -> dict[str, object]:
