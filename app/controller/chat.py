@@ -45,7 +45,7 @@ from app.core.router import (
 )
 from app.core.router.classifier import warm_examples
 from app.core.router.targets import is_local
-from app.core.store import MessageRow, Store
+from app.core.store import EgressRow, MessageRow, Store
 
 CHECKPOINT_S = 1.0
 TITLE_CHARS = 48
@@ -139,7 +139,14 @@ class ChatController:
         self.store.set_lock(conversation_id, lock)
 
     def privacy(self, conversation_id: int | None, router: Router) -> ChatPrivacy:
+        """The chat's lock as its header shows it: locked or not, why, and what unlocking
+        would send where."""
         return chat_privacy(self.store, conversation_id, router)
+
+    def sent_off(self, conversation_id: int | None = None) -> list[EgressRow]:
+        """Every request that left this computer (for one conversation, or all), oldest
+        first: target, host, bytes, which messages, redactions; never the content."""
+        return self.store.egress_rows(conversation_id)
 
     async def prepare(self, router: Router) -> int:
         """Embed the router's new example messages now, so its first plain-English

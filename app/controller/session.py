@@ -24,6 +24,7 @@ from app.controller.router_catalog import RouterCatalog
 from app.controller.routing import RoutingService
 from app.controller.saved_settings import SavedSettings
 from app.controller.usage import UsageLine, UsageReport, usage_lines, usage_report
+from app.core.file_modes import secure_data_folder
 from app.core.pricing import Pricing
 from app.core.providers.local_llama import LocalLlamaProvider
 from app.core.providers.registry import ProviderRegistry
@@ -79,7 +80,9 @@ class Session:
         secrets = await asyncio.to_thread(SecretStore)  # probes D-Bus: not on the loop
         # Keyring reads, off the loop: every provider's key, and the model hub's token.
         await secrets.warm([*(p.id for p in settings.providers), HUB_TOKEN_ID])
-        return cls(settings, Store(default_db_path(), recover_interrupted=primary), secrets)
+        store = Store(default_db_path(), recover_interrupted=primary)
+        secure_data_folder()  # files from before this check may be readable by others
+        return cls(settings, store, secrets)
 
     def router(self, spec: str | None = None) -> Router:
         return self.routers.find(spec or self.default_router_name())

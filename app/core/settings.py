@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args
 
+from app.core.file_modes import private_dir
 from app.core.paths import data_dir
 from app.core.pricing import PricingError, parse_price
 from app.core.providers.config import Kind, ProviderConfig
@@ -295,7 +296,7 @@ def _provider_json(provider: ProviderSettings) -> dict[str, Any]:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)  # mkstemp below makes the file itself 0600
     # Same directory as the target, so the rename cannot cross file systems.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from app.core.file_modes import create_private_file, private_dir
 from app.core.paths import data_dir
 from app.core.router.engine import StickyState
 from app.core.router.privacy import PrivateMark
@@ -368,7 +369,9 @@ class Store:
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(path.parent)
+            if not path.exists():
+                create_private_file(path)
             # isolation_level=None: no implicit BEGINs; _transaction() is the only way in.
             conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:

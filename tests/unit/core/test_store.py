@@ -554,3 +554,34 @@ def test_sticky_state_is_kept_per_conversation(store: Store) -> None:
     assert store.sticky(cid) == state and store.sticky(other) is None
     store.set_sticky(cid, None)
     assert store.sticky(cid) is None
+
+
+def test_a_fresh_data_folder_is_private(switchboard_home: Path) -> None:
+    import stat
+
+    from app.core.file_modes import secure_data_folder
+    from app.core.settings import Settings
+
+    home = switchboard_home / "fresh"
+    with Store(home / "switchboard.db") as fresh:
+        fresh.create_conversation()
+        Settings().save(home / "settings.json")
+        secure_data_folder(home)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (home, *home.iterdir())}
+    assert modes.pop("fresh") == 0o700
+    assert modes and all(mode == 0o600 for mode in modes.values()), modes
+
+
+def test_looser_modes_found_at_start_are_tightened(switchboard_home: Path) -> None:
+    import os
+    import stat
+
+    from app.core.file_modes import secure_data_folder
+
+    db = switchboard_home / "switchboard.db"
+    Store(db).close()
+    os.chmod(switchboard_home, 0o755)
+    os.chmod(db, 0o644)
+    secure_data_folder(switchboard_home)
+    assert stat.S_IMODE(switchboard_home.stat().st_mode) == 0o700
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
