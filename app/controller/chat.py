@@ -295,6 +295,8 @@ class ChatController:
         self.store.update_message(answer.reply_id, status="failed", trace=answer.trace, error=reason)
         fix = (Fix(FixKind.ADD_KEY, last_error.provider) if isinstance(last_error, AuthError)
                else self._fix_for_unavailable(answer.router))
+        if not answer.protection.allows_remote and fix is None:
+            fix = Fix(FixKind.LOCAL_MODELS)
         return self._failed(answer.reply_id, f"Nothing could answer: {reason}", fix=fix)
 
     def _failed(self, reply_id: int, reason: str, partial: str = "", fix: Fix | None = None) -> Failed:

@@ -15,6 +15,7 @@ class FixKind(StrEnum):
     ADD_KEY = "add_key"  # a provider needs an API key, or refused the one it has
     GO_ONLINE = "go_online"  # offline mode left nothing to ask
     SET_UP_PROVIDER = "set_up_provider"  # a router names a provider that is not set up
+    LOCAL_MODELS = "local_models"  # only a model on this computer may answer, and none could
 
 
 @dataclass(frozen=True, slots=True)

@@ -241,6 +241,8 @@ class MainWindow(QMainWindow):
                                                  "Ctrl+Shift+R")
         self.models_action = self._action(view, "&Models…", self.open_models, "Ctrl+Shift+M")
         self.usage_action = self._action(view, "&Usage and savings…", self.open_usage, "Ctrl+Shift+U")
+        self.sent_off_action = self._action(view, "Sen&t off this computer…", self.open_sent_off,
+                                            "Ctrl+Shift+O")
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Open &data folder", self.open_data_folder)
@@ -384,6 +386,10 @@ class MainWindow(QMainWindow):
         self.usage_dialog.show()
         self.usage_dialog.raise_()
 
+    def open_sent_off(self) -> None:
+        if self.chat is not None:
+            self.chat.open_sent_off()
+
     def open_data_folder(self) -> None:
         from app.core.paths import data_dir
 
@@ -408,12 +414,14 @@ class MainWindow(QMainWindow):
 
         if fix.kind is FixKind.GO_ONLINE:
             self.set_offline(False)
+        elif fix.kind is FixKind.LOCAL_MODELS:
+            self.open_models()
         elif fix.kind is FixKind.SET_UP_PROVIDER:
             self.open_settings()
         elif fix.kind is FixKind.ADD_KEY and fix.provider and self.session is not None:
             from app.ui.key_dialog import KeyDialog
 
-            dialog = KeyDialog(self.session.secrets, fix.provider, self)
+            dialog = KeyDialog(self.session.provider_setup, fix.provider, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.sig_saved.connect(lambda provider: self.status.showMessage(
                 "Key saved. Press Retry to send the message again.", 8000))

@@ -22,4 +22,6 @@ def action_for(fix: Fix | None) -> tuple[str, Fix] | None:
         return "Go online", fix
     if fix.kind is FixKind.SET_UP_PROVIDER:
         return f"Set up {provider}…", fix
+    if fix.kind is FixKind.LOCAL_MODELS:
+        return "Local models…", fix
     return None

@@ -3,8 +3,9 @@
 The panel only gathers inputs and shows what ``RoutePreview`` decides, so what it
 shows is what the engine does at chat time (and what ``python -m app route`` prints).
 Calculated rules are decided on every edit (debounced: one decision per pause in
-typing); plain-English rules wait for "Run classifier", because asking a model costs
-real time and CPU.
+typing), and so are plain-English rules decided by their examples (milliseconds with the
+bundled encoder); rules left to a classifier model wait for "Run classifier", because
+asking a model costs real time and CPU.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from app.controller.route_preview import PreviewInput, RoutePreview, parse_history
 from app.core.router import Decision, Router
 from app.core.router.classifier import ClassifierAnswer
+from app.core.router.example_classifier import decides_by_examples
 from app.core.router.targets import model_of
 from app.ui import theme
 from app.ui.chat.trace_view import TraceView
@@ -218,7 +220,9 @@ class TestPanel(QWidget):
         if decision is None or router is None or not decision.needs_classifier:
             return
         self.classify_button.setEnabled(False)
-        self.classifier_status.setText(f"Asking {model_of(router.classifier.target)}…")
+        self.classifier_status.setText("Comparing with the rules' examples…"
+                                       if self._decides_live(router, decision)
+                                       else f"Asking {model_of(router.classifier.target)}…")
         self._runner.run(CLASSIFY, self._preview.classify(router, decision, self.preview_input()),
                          on_success=self._show_answer, on_failure=self._classifier_failed)
 
@@ -240,6 +244,11 @@ class TestPanel(QWidget):
             self._show_decision(None)
             return
         self._show_decision(decision)
+
+    @staticmethod
+    def _decides_live(router: Router, decision: Decision) -> bool:
+        rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
+        return decides_by_examples(rules, router.classifier)
 
     def _show_answer(self, result: tuple[Decision, ClassifierAnswer]) -> None:
         answered, answer = result
@@ -282,6 +291,8 @@ class TestPanel(QWidget):
         waiting = bool(decision.needs_classifier) and not answered
         self.classify_button.setVisible(waiting)
         self.classify_button.setEnabled(True)
+        if waiting and self._decides_live(router, decision):
+            self.run_classifier()  # by examples it takes milliseconds: no button to press
         classified = [r for r in router.rules if r.classified]
         self.example_menu.clear()
         for rule in classified:

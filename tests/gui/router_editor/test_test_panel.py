@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -228,9 +228,10 @@ async def test_the_panel_decides_what_the_route_command_decides(
             if case.now:
                 panel.when.setDateTime(QDateTime(case.now))
             await settled(panel)
+            await until(lambda: not panel.is_asking(), 10, "the examples")  # decided live
             shown = panel.decision()
             assert shown is not None
-            if shown.needs_classifier:
+            if shown.needs_classifier and not any(e.kind is TraceKind.CLASSIFIER for e in shown.trace):
                 shown = apply_answer(shown, router, NOT_ASKED)
 
             # In a thread: the CLI runs its own asyncio loop, which cannot nest in this one.
@@ -269,7 +270,9 @@ def test_the_cases_reach_every_kind_of_rule_in_the_templates():
 @pytest.mark.model
 async def test_run_classifier_shows_the_answer_and_ignores_a_stale_one(qtbot, session):
     await configure_every_provider(session)
-    panel = make_panel(qtbot, session, template("save-money"))
+    by_model = template("save-money")  # asked of the model: the button's path
+    by_model = replace(by_model, classifier=replace(by_model.classifier, decide_by="llm"))
+    panel = make_panel(qtbot, session, by_model)
     panel.message.setPlainText("Prove that there are infinitely many primes")
     await settled(panel)
     assert panel.decision().needs_classifier == ("hard_reasoning",)
@@ -303,3 +306,20 @@ async def test_run_classifier_shows_the_answer_and_ignores_a_stale_one(qtbot, se
     await settled(panel)
     assert panel.decision().rule == "code"
     assert not panel.classifier_status.text()
+
+
+@pytest.mark.model
+async def test_rules_with_examples_are_decided_live_as_the_chat_decides(qtbot, session):
+    await configure_every_provider(session)
+    router = template("specialists")
+    panel = make_panel(qtbot, session, router)
+    message = "Please write a friendly note inviting my team to a picnic on Friday"
+    panel.message.setPlainText(message)
+    await settled(panel)
+    await until(lambda: not panel.is_asking(), 60, "the examples")
+    shown = panel.decision()
+    assert shown.rule == "writing" and not panel.classify_button.isVisible()
+    assert any(entry.kind is TraceKind.CLASSIFIER for entry in shown.trace)
+
+    chat = await session.routing.route(router, [Turn("user", message)])
+    assert (chat.decision.target, chat.decision.rule) == (shown.target, shown.rule)
