@@ -6,6 +6,7 @@
     python scripts/bench.py ui --json          (see scripts/bench_ui.py)
     python scripts/bench.py download --json    (see scripts/bench_download.py)
     python scripts/bench.py frozen --json      (start-up of dist/Switchboard vs the source run)
+    python scripts/bench.py private --json     (see scripts/bench_private.py)
 
 router: a 20-rule router of mixed condition types whose match is near the bottom,
 deciding for the last message of a 50-turn conversation. Ours keeps the conversation
@@ -402,7 +403,8 @@ def bench_examples(dev: list[dict[str, str]], routes: dict[str, str]) -> dict[st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("bench", choices=["router", "local", "classifier", "ui", "download", "frozen"])
+    parser.add_argument("bench", choices=["router", "local", "classifier", "ui", "download", "frozen",
+                                              "private"])
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
     parser.add_argument("--iterations", type=int, default=5000, help="router: decisions to time")
     parser.add_argument("--rounds", type=int, default=8, help="local: runs of each side")
@@ -423,6 +425,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench_ui import bench_frozen
 
         result = bench_frozen(args.runs)
+    elif args.bench == "private":
+        from bench_private import bench_private
+
+        result = bench_private()
     elif args.bench == "download":
         from bench_download import bench_download
 

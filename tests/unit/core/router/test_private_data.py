@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -604,7 +605,9 @@ def test_arbitrary_text_never_raises(text: str, kinds: tuple[str, ...]) -> None:
 # prefixes of keys, '@' and '+'.
 fragments = st.sampled_from(
     ["4242", "0", "1", " ", "-", ".", "(", ")", "+", "@", "a", "DE89", "sk-", "eyJ",
-     "AKIA", "x.com", "\n", "GB82WEST", "-----BEGIN ", "PRIVATE KEY-----", "_"]
+     "AKIA", "x.com", "\n", "GB82WEST", "-----BEGIN ", "PRIVATE KEY-----", "_", "Bearer ",
+     "secret ", "://u:", "AccountKey=", "sig=", "Q~", "hf_", "ghp_", "xoxb-", "=", "/",
+     "-----END PRIVATE KEY-----", "\\n", "ü", "例", "A1b2C3d4E5f6G7h8", ":"]
 )
 
 
@@ -613,3 +616,39 @@ fragments = st.sampled_from(
 def test_fragment_soup_never_raises(text: str) -> None:
     found = find_private_data(text)
     assert found is None or (found.kind in PRIVATE_KINDS and found.detail)
+
+
+# Messages mixing labelled values (in their contexts), key prefixes and arbitrary text.
+messages = st.lists(
+    st.one_of(fragments, st.sampled_from([row["text"] for row in EACH_VALUE]),
+              st.text(max_size=12)),
+    max_size=24,
+).map("".join)
+# How far before a value its context may be (the 'secret' word or access key ID before
+# an AWS secret key, 'Bearer ' before a token, 'AccountKey=' before an Azure key).
+CONTEXT = 160
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(messages, kinds_strategy)
+def test_spans_are_sorted_disjoint_and_agree_with_find_private_data(
+    text: str, kinds: tuple[str, ...]
+) -> None:
+    spans = find_private_spans(text, kinds)
+    assert all(0 <= s.start < s.end <= len(text) and s.kind in kinds for s in spans)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+    assert (find_private_data(text, kinds) is None) == (spans == [])
+    assert private_kinds_in(text, kinds) == {s.kind for s in spans}
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(messages)
+def test_each_span_is_found_again_on_its_own(text: str) -> None:
+    for s in find_private_spans(text):
+        value = text[s.start:s.end]
+        if find_private_spans(value) == [Span(s.kind, 0, len(value))]:
+            continue
+        # A value found by its context (a bearer token, an AWS secret key, the '@' after a
+        # URL's password) is found again with that context and no more.
+        lo, hi = max(0, s.start - CONTEXT), s.end + 1
+        assert Span(s.kind, s.start - lo, s.end - lo) in find_private_spans(text[lo:hi])
