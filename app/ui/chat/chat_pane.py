@@ -37,6 +37,9 @@ from app.ui.chat.route_receipt import badge_text, stats_text
 from app.ui.chat.route_trace import RouteTraceDialog
 from app.ui.chat.stream_coalescer import StreamCoalescer
 from app.ui.error_presenter import error_text
+from app.ui.privacy import unlock_confirmation
+from app.ui.privacy.chat_lock import ChatLock
+from app.ui.privacy.sent_off_view import SentOffView
 from app.ui.task_runner import TaskRunner
 
 if TYPE_CHECKING:
@@ -63,6 +66,10 @@ class ChatPane(QWidget):
         self._runner = TaskRunner(self)
         self._editing: MessageWidget | None = None
         self._trace_dialogs: list[RouteTraceDialog] = []
+        # A new chat's own lock choice, made before its first message created it
+        # (None: as the "Lock new chats" setting says).
+        self._new_chat_lock: bool | None = None
+        self.sent_off_view: SentOffView | None = None
         self.coalescer = StreamCoalescer(self)
 
         self.title = QLabel("New chat")
@@ -79,6 +86,11 @@ class ChatPane(QWidget):
         header = QHBoxLayout()
         header.setContentsMargins(16, 10, 16, 6)
         header.addWidget(self.title, 1)
+        self.lock = ChatLock()
+        self.lock.sig_lock_requested.connect(self._on_lock_requested)
+        self.lock.sig_sent_off_requested.connect(self.open_sent_off)
+        header.addWidget(self.lock)
+        header.addSpacing(12)
         router_label = QLabel("Router:")
         router_label.setBuddy(self.router_picker)
         header.addWidget(router_label)
@@ -121,6 +133,7 @@ class ChatPane(QWidget):
         self.addAction(self.cancel_edit_action)
         self.reload_routers()
         self._show_empty(True)
+        self.refresh_privacy()
 
     # ---- routers -----------------------------------------------------------------------
 
@@ -153,6 +166,7 @@ class ChatPane(QWidget):
         self._router_name = name
         if self.conversation_id is not None:
             self.session.conversations.set_router(self.conversation_id, name)
+        self.refresh_privacy()  # the router says what a chat holding private data does
 
     def _router(self) -> Router | None:
         try:
@@ -178,6 +192,10 @@ class ChatPane(QWidget):
         rows = self.session.conversations.messages(row.id) if row else []
         self.messages.show_messages(rows)
         self._show_empty(not rows)
+        self._new_chat_lock = None
+        self.refresh_privacy()
+        if self.sent_off_view is not None:
+            self.sent_off_view.show_chat(self.conversation_id)
         self.composer.focus_input()
 
     def new_chat(self) -> None:
@@ -205,6 +223,7 @@ class ChatPane(QWidget):
             return
         if self.conversation_id is None:
             self.conversation_id = self.session.chat.new_conversation(router)
+            self._apply_new_chat_lock(self.conversation_id)
         cid = self.conversation_id
         user = self._add_message("user", text)
         user.set_attachments([(f"{i.mime} · {format_bytes(len(i.data))}", _thumbnail(i)) for i in images])
@@ -312,12 +331,14 @@ class ChatPane(QWidget):
         elif isinstance(event, Done):
             self.coalescer.flush()
             self._fill(reply, event.message)
+            self._after_reply()
             self.sig_reply_finished.emit(event)
         elif isinstance(event, Failed):
             self.coalescer.flush()
             if event.message is not None:
                 self._fill(reply, event.message)
             reply.set_status("failed", event.reason, action_for(event.fix))
+            self._after_reply()
 
     def _on_flushed(self, text: str) -> None:
         if self._streaming is not None and shiboken6.isValid(self._streaming):
@@ -394,6 +415,60 @@ class ChatPane(QWidget):
     def _forget_dialog(self, dialog: RouteTraceDialog) -> None:
         if dialog in self._trace_dialogs:
             self._trace_dialogs.remove(dialog)
+
+    # ---- privacy ---------------------------------------------------------------------------
+
+    def refresh_privacy(self) -> None:
+        """Show the open chat's lock as the controller decides it now (after opening a chat,
+        each reply, a router change and a lock change)."""
+        if self.conversation_id is None:
+            chosen = self._new_chat_lock
+            self.lock.show_new_chat(self.session.settings.lock_new_chats if chosen is None else chosen)
+            return
+        router = self.session.router_or_none(self._router_name)
+        if router is None:
+            self.lock.set_usable(False, f"The router “{self._router_name}” cannot be read, so "
+                                        "this chat's privacy cannot be shown. Pick another router.")
+            return
+        self.lock.show_privacy(self.session.chat.privacy(self.conversation_id, router))
+
+    def _on_lock_requested(self, on: bool) -> None:
+        cid = self.conversation_id
+        if cid is None:  # applied when the first message creates the chat
+            self._new_chat_lock = on
+        elif on:
+            self.session.chat.set_lock(cid, True)
+        else:
+            self._unlock(cid)
+        self.refresh_privacy()
+
+    def _unlock(self, cid: int) -> None:
+        """A chat holding private data is unlocked only once the user agreed to what
+        would be sent where; a chat the user locked with nothing private simply opens."""
+        router = self.session.router_or_none(self._router_name)
+        warning = self.session.chat.privacy(cid, router).unlock_warning if router else ""
+        if not warning:
+            self.session.chat.set_lock(cid, None)
+        elif unlock_confirmation.confirm_unlock(self, warning):
+            self.session.chat.set_lock(cid, False)
+
+    def _apply_new_chat_lock(self, cid: int) -> None:
+        if self._new_chat_lock is not None:  # new_conversation already applied the setting
+            self.session.chat.set_lock(cid, True if self._new_chat_lock else None)
+            self._new_chat_lock = None
+
+    def _after_reply(self) -> None:
+        self.refresh_privacy()  # the message just answered may have made the chat private
+        if self.sent_off_view is not None and self.sent_off_view.isVisible():
+            self.sent_off_view.show_chat(self.conversation_id)  # the first reply created it
+
+    def open_sent_off(self) -> None:
+        """ "Sent off this computer", for this chat (View menu, or the header's link)."""
+        if self.sent_off_view is None:
+            self.sent_off_view = SentOffView(self.session.chat, self.session.conversations, self)
+        self.sent_off_view.show_chat(self.conversation_id)
+        self.sent_off_view.show()
+        self.sent_off_view.raise_()
 
     # ---- inline problems -----------------------------------------------------------------
 
