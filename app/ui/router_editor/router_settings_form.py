@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.target_choices import TargetChoice
-from app.core.router.schema import ClassifierConfig
+from app.core.router.schema import ClassifierConfig, Privacy
 from app.core.router.targets import is_local, model_of
 from app.ui.inline_message import InlineMessage
 from app.ui.router_editor.compact_combo import compact
@@ -38,6 +38,17 @@ from app.ui.router_editor.error_line import with_error_line
 from app.ui.router_editor.target_picker import TargetPicker
 
 _DEFAULT = ClassifierConfig()
+_NO_PRIVACY = Privacy()
+# "When a chat holds private data, later messages…" (the router's "privacy": {"history"}),
+# each with the one line that says what it means.
+HISTORY = {"local": ("stay on this computer",
+                     "The whole chat stays with models on this computer, whatever the rules say."),
+           "redact": ("go out with private values replaced by placeholders",
+                      "Emails, card numbers and keys become placeholders such as [EMAIL_1] "
+                      "before a cloud model sees the chat; the reply shows the real values."),
+           "omit": ("go out without the private messages",
+                    "The private messages and the replies to them are left out of what a cloud "
+                    "model sees; the rest of the chat goes as written.")}
 METHODS = {"loglik": "Score each rule (fast, local models)", "grammar": "Constrained answer"}
 DECIDE_BY = {"auto": "Automatic: examples where every rule has 3+",
              "examples": "Example messages (embeddings)", "llm": "The model reads the rules"}
@@ -73,6 +84,12 @@ class RouterSettingsForm(QWidget):
             sticky_row.addWidget(w)
         sticky_row.addStretch(1)
 
+        self.history = _combo({k: label for k, (label, _) in HISTORY.items()},
+                              "When a chat holds private data, later messages")
+        self.history_help = QLabel()
+        self.history_help.setWordWrap(True)
+        self.history_help.setAccessibleName("What this privacy choice means")
+
         self.classifier_target = TargetPicker(targets)
         self.decide_by = _combo(DECIDE_BY, "Decide plain-English rules by")
         self.method = _combo(METHODS, "How the model is asked")
@@ -86,13 +103,25 @@ class RouterSettingsForm(QWidget):
         self.embedding_model = compact(QComboBox())
         self.embedding_model.setAccessibleName("Embedding model")
         self.embedding_model.setToolTip("The local model that turns messages and examples into vectors "
-                                        "(Automatic: the classifier model if local, else the bundled one). "
-                                        "A dedicated embedding GGUF (bge, nomic-embed, e5) separates "
-                                        "topics better than a chat model once downloaded.")
+                                        "(Automatic: all-MiniLM-L6-v2, the sentence encoder that ships "
+                                        "with Switchboard, about 10 ms a message). Threshold and margin "
+                                        "are tuned to it; another model needs its own.")
         self.threshold = _fraction(-1.0, 1.0, "Similarity threshold")
-        self.threshold.setToolTip("The best rule must be at least this similar to its examples")
+        self.threshold.setToolTip("How close a message must come to a rule's examples for the rule to "
+                                  "take it (1 = same meaning, 0 = unrelated). Raise it if unrelated "
+                                  "messages land on a rule; lower it if messages that belong are missed.")
         self.margin = _fraction(0.0, 1.0, "Similarity margin")
-        self.margin.setToolTip("…and lead the next rule by this much, else the message is undecided")
+        self.margin.setToolTip("How far the best rule must be ahead of the next one. Raise it if "
+                               "messages flip between two similar rules.")
+        self.similarity_help = QLabel(
+            "Each message is compared with every rule's examples: a rule scores how close the "
+            "message comes to its three most similar examples, from 0 (unrelated) to 1 (same "
+            "meaning). The best rule wins only if its score reaches the threshold and beats the "
+            "next rule by the margin; otherwise no rule is chosen and the fallback answers "
+            "(in Automatic, the model above reads the rules instead). The defaults suit the "
+            "bundled embedding model.")
+        self.similarity_help.setWordWrap(True)
+        self.similarity_help.setAccessibleName("What threshold and margin mean")
         self._fill_embedding_models(targets)
 
         form = QFormLayout()
@@ -102,6 +131,11 @@ class RouterSettingsForm(QWidget):
         form.addRow(self._with_error(self.fallback, "fallback"))
         form.addRow(self.sticky)
         form.addRow(self._with_error(sticky_row, "sticky"))
+        privacy = QGroupBox("Private data")
+        pform = QFormLayout(privacy)
+        pform.addRow(QLabel("When a chat holds private data, later messages…"))
+        pform.addRow(self._with_error(self.history, "privacy.history"))
+        pform.addRow(self.history_help)
         classifier = QGroupBox("Classifier (for plain-English rules)")
         cform = QFormLayout(classifier)
         cform.addRow("Decide by", self.decide_by)
@@ -113,9 +147,11 @@ class RouterSettingsForm(QWidget):
         cform.addRow("Embedding model", self._with_error(self.embedding_model, "classifier.embedding_model"))
         cform.addRow("Threshold", self._with_error(self.threshold, "classifier.threshold"))
         cform.addRow("Margin", self._with_error(self.margin, "classifier.margin"))
+        cform.addRow(self.similarity_help)
         self.general_error = InlineMessage("Router problem")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(privacy)
         layout.addWidget(classifier)
         layout.addWidget(self.general_error)
         layout.addStretch(1)
@@ -134,6 +170,7 @@ class RouterSettingsForm(QWidget):
         self.embedding_model.currentIndexChanged.connect(self._changed)
         self.threshold.valueChanged.connect(self._changed)
         self.margin.valueChanged.connect(self._changed)
+        self.history.currentIndexChanged.connect(self._on_history)
 
     def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
         box, self._errors[key] = with_error_line(field, f"Problem with {key}")
@@ -157,6 +194,9 @@ class RouterSettingsForm(QWidget):
         self.sticky_messages_on.setChecked(isinstance(messages, int) or sticky is None)
         self.sticky_messages.setValue(messages if isinstance(messages, int) else 3)
         self._enable_sticky()
+        p = data.get("privacy") if isinstance(data.get("privacy"), dict) else {}
+        _select(self.history, str(p.get("history", _NO_PRIVACY.history)))
+        self._explain_history()
         c = data.get("classifier") if isinstance(data.get("classifier"), dict) else {}
         self.classifier_target.set_target(str(c.get("target", _DEFAULT.target)))
         _select(self.decide_by, str(c.get("decide_by", _DEFAULT.decide_by)))
@@ -210,12 +250,28 @@ class RouterSettingsForm(QWidget):
             data["sticky"] = sticky
         else:
             data.pop("sticky", None)
+        privacy = self._privacy()
+        if privacy:
+            data["privacy"] = privacy
+        else:
+            data.pop("privacy", None)
         classifier = self._classifier()
         if classifier:
             data["classifier"] = classifier
         else:
             data.pop("classifier", None)
         return data
+
+    def _privacy(self) -> dict[str, Any]:
+        """The privacy choice, written only when it is not the default (as dump_router does)."""
+        given = self._data.get("privacy")
+        out: dict[str, Any] = copy.deepcopy(given) if isinstance(given, dict) else {}
+        history = self.history.currentData()
+        if history == _NO_PRIVACY.history:
+            out.pop("history", None)
+        else:
+            out["history"] = history
+        return out
 
     def _classifier(self) -> dict[str, Any]:
         """Only what differs from the defaults, as the file format writes it."""
@@ -264,6 +320,15 @@ class RouterSettingsForm(QWidget):
     def _changed(self) -> None:
         if not self._loading:
             self.sig_changed.emit()
+
+    def _on_history(self) -> None:
+        self._explain_history()
+        self._changed()
+
+    def _explain_history(self) -> None:
+        _, meaning = HISTORY.get(self.history.currentData(), ("", ""))
+        self.history_help.setText(meaning)
+        self.history_help.setVisible(bool(meaning))
 
     def _on_sticky(self) -> None:
         self._enable_sticky()
