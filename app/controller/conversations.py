@@ -1,19 +1,21 @@
 """The chat list and each chat's messages, as the window shows and edits them.
 
 The window goes through here rather than to the store, so the UI never depends on how
-conversations are kept.
+conversations are kept. Each change is published on the session's ``ChangeHub``.
 """
 
 from __future__ import annotations
 
 import builtins
 
+from app.controller.changes import ChangeHub, Changes
 from app.core.store import ConversationRow, MessageRow, Store
 
 
 class Conversations:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, changes: ChangeHub | None = None) -> None:
         self._store = store
+        self._changes = changes or ChangeHub()  # a list on its own (tests) tells nobody
 
     def list(self, search: str | None = None) -> list[ConversationRow]:
         """Most recently active first; ``search`` matches titles and message text."""
@@ -30,9 +32,12 @@ class Conversations:
 
     def rename(self, cid: int, title: str) -> None:
         self._store.rename_conversation(cid, " ".join(title.split()) or "New chat")
+        self._changes.publish(Changes(conversations=True))
 
     def delete(self, cid: int) -> None:
         self._store.delete_conversation(cid)
+        self._changes.publish(Changes(conversations=True, messages=frozenset({cid})))
 
     def set_router(self, cid: int, router: str | None) -> None:
         self._store.set_conversation_router(cid, router)
+        self._changes.publish(Changes(conversations=True))

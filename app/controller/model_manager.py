@@ -1,11 +1,13 @@
 """The model manager's one door: installed models, the hub, "will it fit", downloads.
 
-The window (and anything else) calls this; it keeps the session's list of local models
-current when a model arrives or goes, so a new model is a chat target at once.
+The window (and anything else) calls this; when a model arrives or goes it refreshes the
+session's one list of installed models (``LocalModels``), which publishes
+``Changes(local_models=True)``, so a new model is a chat target at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +18,6 @@ from app.controller.model_downloads import DownloadJob, Downloads
 from app.controller.model_library import LibraryEntry, import_model, library_entries, remove_model
 from app.core.models.fit import FitEstimate, estimate, remote_info
 from app.core.models.hub import Hub, Recommended, RemoteFile, RepoSummary, recommended
-from app.core.models.library import installed_models
 
 if TYPE_CHECKING:
     from app.controller.session import Session
@@ -41,8 +42,10 @@ class ModelManager:
     def library(self) -> list[LibraryEntry]:
         return library_entries()
 
-    def import_file(self, path: Path) -> LibraryEntry:
-        entry = import_model(path)
+    async def import_file(self, path: Path) -> LibraryEntry:
+        """Copy a GGUF file in (on a thread: it is hundreds of MB), then refresh the list
+        here, on the loop, where listeners of the change expect to be called."""
+        entry = await asyncio.to_thread(import_model, path)
         self._refresh()
         return entry
 
@@ -85,7 +88,7 @@ class ModelManager:
         self._refresh()
 
     def _refresh(self) -> None:
-        self._session.local_models = [m.name for m in installed_models()]
+        self._session.installed.refresh()
 
     def _job_changed(self, job: DownloadJob) -> None:
         for listener in self._listeners:

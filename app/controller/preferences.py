@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from app.controller.changes import Changes
 from app.core.pricing import Price, Pricing, parse_price
 from app.core.providers.local_llama import LlamaBuild, gpu_offload_supported, llama_build
 from app.core.providers.local_settings import LocalModelSettings, default_threads
@@ -45,13 +45,22 @@ class Preferences:
         return llama_build()
 
     async def save_local(self, local: LocalModelSettings, default_model: str) -> None:
-        """Save; the loaded model is unloaded so the next reply loads it with these settings."""
-        settings = replace(self._session.settings, local=local, default_local_model=default_model)
-        settings.save()
-        changed = settings.local != self._session.settings.local
-        self._session.settings = settings
-        if changed:
+        """Save; the loaded model is unloaded so the next reply loads it with these settings.
+        Publishes settings, and local_models when another model is chosen for chat."""
+        before = self._session.settings
+        chosen = default_model != before.default_local_model
+        self._session.saved_settings.update(local=local, default_local_model=default_model,
+                                            also=Changes(local_models=chosen))
+        if local != before.local:
             await self._session.registry.local.unload()
+
+    async def choose_chat_model(self, name: str) -> None:
+        """Make ``name`` the model local chat uses ("Use for chat"); publishes local_models."""
+        await self.save_local(self.local, name)
+
+    def set_offline(self, offline: bool) -> None:
+        """Offline mode on or off (see ``Session.set_offline``)."""
+        self._session.set_offline(offline)
 
     # ---- prices -----------------------------------------------------------------------
 
@@ -72,12 +81,9 @@ class Preferences:
         """Save the user's prices ({"provider:model": {"input": …, "output": …}} per million
         tokens); raises PricingError naming a bad entry, SettingsError if unwritable."""
         checked = {target: _checked(target, entry) for target, entry in overrides.items()}
-        settings = replace(self._session.settings, pricing_overrides=checked)
-        pricing = Pricing.load(checked)
-        settings.save()
-        self._session.settings = settings
-        self._session.pricing = pricing
-        self._session.chat.pricing = pricing
+        Pricing.load(checked)  # a wrong entry raises here, before anything is saved
+        self._session.saved_settings.update(pricing_overrides=checked)
+        self._session.pricing.set_overrides(checked)  # the one Pricing everyone reads
 
 
 def _checked(target: str, entry: Mapping[str, float]) -> dict[str, float]:

@@ -54,9 +54,11 @@ def pricing_file() -> Path:
 class Pricing:
     """Prices by target: shipped ones, with the user's overrides on top."""
 
-    def __init__(self, prices: Mapping[str, Price], updated: str | None = None) -> None:
+    def __init__(self, prices: Mapping[str, Price], updated: str | None = None,
+                 path: Path | None = None) -> None:
         self._prices = dict(prices)
         self.updated = updated  # the shipped file's date, for "prices as of …"
+        self._path = path  # the shipped file it was read from, to apply new overrides to
 
     @classmethod
     def load(cls, overrides: Mapping[str, Mapping[str, float]] | None = None,
@@ -70,7 +72,14 @@ class Pricing:
         prices = _parse_prices(document.get("prices"), str(path))
         prices.update(_parse_prices(overrides or {}, "price override"))
         updated = document.get("updated")
-        return cls(prices, updated if isinstance(updated, str) else None)
+        return cls(prices, updated if isinstance(updated, str) else None, path)
+
+    def set_overrides(self, overrides: Mapping[str, Mapping[str, float]]) -> None:
+        """Apply the user's new overrides to the shipped prices, in place: the session,
+        the chat and the usage report share this one object, so nobody syncs copies.
+        Raises PricingError (and changes nothing) when an entry is wrong."""
+        fresh = Pricing.load(overrides, self._path)
+        self._prices, self.updated = fresh._prices, fresh.updated
 
     @property
     def prices(self) -> Mapping[str, Price]:

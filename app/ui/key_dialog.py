@@ -1,13 +1,12 @@
 """Ask for one provider's API key and put it in the OS keyring.
 
-The key is masked unless the user presses Reveal, and it goes straight to the keyring
-(off the event loop): it is never written to settings, the database or a log. When the
-keyring cannot keep it, the dialog says so and the key still works for this session.
+The key is masked unless the user presses Reveal, and it goes to the keyring through
+``ProviderSetup.set_key`` (off the event loop; it publishes the providers change): it is
+never written to settings, the database or a log. When the keyring cannot keep it, the
+dialog says so and the key still works for this session.
 """
 
 from __future__ import annotations
-
-import asyncio
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -21,17 +20,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.secrets import SecretsError, SecretStore
+from app.controller.provider_setup import ProviderSaved, ProviderSetup
 from app.ui.chat.error_actions import provider_label
+from app.ui.error_presenter import show_error_in
+from app.ui.inline_message import InlineMessage
+from app.ui.task_runner import TaskRunner
 
 
 class KeyDialog(QDialog):
     sig_saved = Signal(str)
     """The provider id whose key is now usable."""
 
-    def __init__(self, secrets: SecretStore, provider_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, setup: ProviderSetup, provider_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._secrets = secrets
+        self._setup = setup
+        self._runner = TaskRunner(self)
+        self._runner.sig_busy_changed.connect(lambda _key, busy: self.buttons.setEnabled(not busy))
         self.provider_id = provider_id
         label = provider_label(provider_id)
         self.setWindowTitle(f"API key for {label}")
@@ -45,13 +49,9 @@ class KeyDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.key, 1)
         row.addWidget(self.reveal)
-        where = (f"Kept in the system keyring ({secrets.backend_name})." if secrets.secure
-                 else secrets.warning or "No secure keyring: the key is kept for this session only.")
-        self.where = QLabel(where)
+        self.where = QLabel(setup.keyring_status.words)
         self.where.setWordWrap(True)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.hide()
+        self.problem = InlineMessage("Problem with the key")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self._save)
@@ -62,24 +62,24 @@ class KeyDialog(QDialog):
         layout.addWidget(self.where)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        self._task: asyncio.Task[None] | None = None
 
     def _on_reveal(self, shown: bool) -> None:
         self.key.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+
+    def busy(self) -> bool:
+        return self._runner.busy()
 
     def _save(self) -> None:
         if not self.key.text().strip():
             self._show_problem("Paste a key first.")
             return
-        self.buttons.setEnabled(False)
-        self._task = asyncio.ensure_future(self._store_key(self.key.text()))
+        self._runner.run("save", self._setup.set_key(self.provider_id, self.key.text()),
+                         on_success=self._on_stored, on_failure=show_error_in(self.problem))
 
-    async def _store_key(self, key: str) -> None:
-        try:
-            await self._secrets.set(self.provider_id, key)
-        except SecretsError as error:  # kept for this session: say so, and let it be used
-            self._show_problem(str(error))
-            self.buttons.setEnabled(True)
+    def _on_stored(self, saved: ProviderSaved) -> None:
+        if saved.warning and self._setup.keyring_status.secure:
+            # The keyring refused it; it is kept for this session: say so, let it be used.
+            self._show_problem(saved.warning)
             self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("Use for now")
             self.buttons.accepted.disconnect()
             self.buttons.accepted.connect(self._accept_saved)
@@ -92,5 +92,8 @@ class KeyDialog(QDialog):
         self.accept()
 
     def _show_problem(self, text: str) -> None:
-        self.problem.setText(text)
-        self.problem.show()
+        self.problem.set_message(text, "error")
+
+    def done(self, result: int) -> None:  # Save, Cancel, Esc or closing: nothing runs on
+        self._runner.cancel_all()
+        super().done(result)

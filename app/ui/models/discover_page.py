@@ -1,8 +1,9 @@
 """Model manager → Discover: curated starter models, hub search, a repository's GGUF files,
 and whether the picked file fits this machine before it is downloaded.
 
-Every hub call runs as an asyncio task; a newer pick drops an older answer (a generation
-number per list), so a slow reply never overwrites what the user is looking at.
+Every hub call runs on the page's ``TaskRunner`` under its list's key ("search",
+"files", "fit"): a newer pick cancels the older call, so a slow reply never overwrites
+what the user is looking at.
 
 Layout::
 
@@ -18,7 +19,6 @@ Layout::
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -35,21 +35,13 @@ from PySide6.QtWidgets import (
 
 from app.controller.model_downloads import DownloadJob
 from app.core.models.fit import FitEstimate
-from app.core.models.gguf_file import InvalidModelFile
-from app.core.models.hub import HubError, Recommended, RemoteFile, RepoSummary
-from app.ui.models.library_page import (
-    InlineMessage,
-    TaskOwner,
-    button,
-    cell,
-    human_size,
-    read_only_table,
-)
+from app.core.models.hub import Recommended, RemoteFile, RepoSummary
+from app.ui.error_presenter import error_text
+from app.ui.models.library_page import InlineMessage, button, cell, human_size, read_only_table
+from app.ui.task_runner import TaskRunner
 
 if TYPE_CHECKING:
-    from app.controller.session import Session
-
-log = logging.getLogger(__name__)
+    from app.controller.model_manager import ModelManager
 
 __all__ = ["VERDICT_LABELS", "DiscoverPage"]
 
@@ -69,18 +61,17 @@ class DiscoverPage(QWidget):
     sig_download_started = Signal(object)
     """A download was queued; the argument is its ``DownloadJob``."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, models: ModelManager, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session = session
-        self._tasks = TaskOwner(on_done=self._update_buttons)
-        self._recommended: list[Recommended] = session.models.recommended()
+        self._models = models
+        self._runner = TaskRunner(self)
+        self._runner.sig_busy_changed.connect(self._on_busy)
+        self._recommended: list[Recommended] = models.recommended()
         self._results: list[RepoSummary] = []
         self._files: list[RemoteFile] = []
         self._repo: str | None = None
         self._want_file: str | None = None  # a recommended file to pick when the list arrives
         self._fit: FitEstimate | None = None
-        self._searching = False
-        self._search_gen = self._files_gen = self._fit_gen = 0
         self.setAccessibleName("Discover models")
 
         self.search_field = QLineEdit()
@@ -155,7 +146,7 @@ class DiscoverPage(QWidget):
 
     @property
     def searching(self) -> bool:
-        return self._searching
+        return self._runner.busy("search")
 
     def results(self) -> list[RepoSummary]:
         return list(self._results)
@@ -199,41 +190,34 @@ class DiscoverPage(QWidget):
         repo = repo_in(query)
         if repo is not None:
             query = repo  # a pasted URL: search for the repository it names
-        self._search_gen += 1
-        self._searching = True
-        self.search_button.setText("Searching…")
         self.message.set_message(f"Searching for “{query}”…")
-        self._update_buttons()
-        self._tasks.start(self._search(query, self._search_gen))
+        self._runner.run("search", self._models.search(query),
+                         on_success=lambda found: self._show_results(query, found),
+                         on_failure=lambda exc: self._show_results(query, [], exc))
         if repo is not None:  # a pasted id or URL: show that repository straight away
             self.open_repo(repo)
 
-    async def _search(self, query: str, generation: int) -> None:
-        try:
-            found = await self._session.models.search(query)
-            error = None
-        except HubError as exc:
-            found, error = [], str(exc)
-        except Exception as exc:  # keep a task's failure visible rather than lost
-            log.exception("hub search failed")
-            found, error = [], f"The search failed: {exc}"
-        if generation != self._search_gen:
-            return
-        self._searching = False
-        self.search_button.setText("Search")
-        found.sort(key=lambda r: r.downloads, reverse=True)
+    def _show_results(self, query: str, found: list[RepoSummary],
+                      error: BaseException | None = None) -> None:
+        found = sorted(found, key=lambda r: r.downloads, reverse=True)
         self._results = found
         self.results_table.setRowCount(len(found))
         for row, repo in enumerate(found):
             self.results_table.setItem(row, 0, cell(repo.id))
             self.results_table.setItem(row, 1, cell(f"{repo.downloads:,}", align_right=True))
             self.results_table.setItem(row, 2, cell(f"{repo.likes:,}", align_right=True))
-        if error is not None:
-            self.message.set_message(error, "error")
+        words = error_text(error, "The search failed:") if error is not None else None
+        if words is not None:
+            self.message.set_message(words, "error")
         elif not found:
             self.message.set_message(f"No GGUF models match “{query}”.", "warning")
         else:
             self.message.set_message("")
+        self._update_buttons()
+
+    def _on_busy(self, key: str, busy: bool) -> None:
+        if key == "search":
+            self.search_button.setText("Searching…" if busy else "Search")
         self._update_buttons()
 
     # ---- a repository's files -----------------------------------------------------------
@@ -246,27 +230,19 @@ class DiscoverPage(QWidget):
 
     def open_repo(self, repo: str, pick: str | None = None) -> None:
         """List ``repo``'s GGUF files (in the background); select ``pick`` when listed."""
-        self._files_gen += 1
-        self._fit_gen += 1
+        self._runner.cancel("fit")
         self._repo, self._want_file, self._files, self._fit = repo, pick, [], None
         self.files_box.setTitle(f"Files of {repo}")
         self.files_table.setRowCount(0)
         self.fit_badge.set_message("")
         self.files_message.set_message(f"Listing the files of {repo}…")
         self._update_buttons()
-        self._tasks.start(self._list_files(repo, self._files_gen))
+        self._runner.run("files", self._models.files(repo),
+                         on_success=lambda files: self._show_files(repo, files),
+                         on_failure=lambda exc: self._show_files(repo, [], exc))
 
-    async def _list_files(self, repo: str, generation: int) -> None:
-        try:
-            files = await self._session.models.files(repo)
-            error = None
-        except HubError as exc:
-            files, error = [], str(exc)
-        except Exception as exc:
-            log.exception("listing %s failed", repo)
-            files, error = [], f"Could not list the files of {repo}: {exc}"
-        if generation != self._files_gen:
-            return
+    def _show_files(self, repo: str, files: list[RemoteFile],
+                    error: BaseException | None = None) -> None:
         self._files = files
         self.files_table.setRowCount(len(files))
         for row, f in enumerate(files):
@@ -274,8 +250,9 @@ class DiscoverPage(QWidget):
             self.files_table.setItem(row, 0, cell(f.name, f"{f.name}\n{sha}"))
             self.files_table.setItem(row, 1, cell(f.quant or "?", sha))
             self.files_table.setItem(row, 2, cell(human_size(f.size), sha, align_right=True))
-        if error is not None:
-            self.files_message.set_message(error, "error")
+        words = error_text(error) if error is not None else None
+        if words is not None:
+            self.files_message.set_message(words, "error")
         elif not files:
             self.files_message.set_message(f"{repo} has no GGUF files.", "warning")
         else:
@@ -289,33 +266,26 @@ class DiscoverPage(QWidget):
 
     def _on_file_picked(self) -> None:
         picked = self.selected_file()
-        self._fit_gen += 1
         self._fit = None
         if picked is None:
+            self._runner.cancel("fit")
             self.fit_badge.set_message("")
         else:
             self.fit_badge.set_message(f"Checking whether {picked.name} fits this computer…")
-            self._tasks.start(self._check_fit(picked, self._fit_gen))
+            self._runner.run("fit", self._models.fit(picked), on_success=self._show_fit,
+                             on_failure=self._show_fit_failure)
         self._update_buttons()
 
-    async def _check_fit(self, file: RemoteFile, generation: int) -> None:
-        try:
-            estimate = await self._session.models.fit(file)
-            error = None
-        except (HubError, InvalidModelFile) as exc:
-            estimate, error = None, str(exc)
-        except Exception as exc:
-            log.exception("fit check for %s failed", file.name)
-            estimate, error = None, f"Could not read {file.name} from the hub: {exc}"
-        if generation != self._fit_gen:
-            return
+    def _show_fit(self, estimate: FitEstimate) -> None:
         self._fit = estimate
-        if estimate is None:
-            self.fit_badge.set_message(f"Could not check whether it fits: {error}", "warning")
-        else:
-            label = VERDICT_LABELS.get(estimate.verdict, estimate.verdict)
-            self.fit_badge.set_message(f"{label}: {estimate.words}",
-                                       _VERDICT_TONES.get(estimate.verdict))  # type: ignore[arg-type]
+        label = VERDICT_LABELS.get(estimate.verdict, estimate.verdict)
+        self.fit_badge.set_message(f"{label}: {estimate.words}",
+                                   _VERDICT_TONES.get(estimate.verdict))  # type: ignore[arg-type]
+
+    def _show_fit_failure(self, error: BaseException) -> None:
+        words = error_text(error)
+        if words is not None:  # a warning, not an error: the file may still be downloaded
+            self.fit_badge.set_message(f"Could not check whether it fits: {words}", "warning")
 
     # ---- download --------------------------------------------------------------------------
 
@@ -335,10 +305,10 @@ class DiscoverPage(QWidget):
             return
         if self._fit is not None and self._fit.verdict == "too_big" and not self.confirm_too_big(file, self._fit):
             return
-        job: DownloadJob = self._session.models.download(file)
+        job: DownloadJob = self._models.download(file)
         self.files_message.set_message(f"{file.name} is downloading: see the Downloads tab.", "ok")
         self.sig_download_started.emit(job)
 
     def _update_buttons(self) -> None:
-        self.search_button.setEnabled(not self._searching)
+        self.search_button.setEnabled(not self.searching)
         self.download_button.setEnabled(self.selected_file() is not None)

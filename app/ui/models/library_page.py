@@ -1,8 +1,9 @@
 """Model manager → Library: the GGUF models installed on this computer.
 
 Shows what ``ModelManager.library()`` returns and forwards intent (import, remove, use for
-chat) to the manager; copying a file in runs off the UI thread. The small helpers the other
-pages share (a tinted inline message, byte sizes in words, a task starter) live here too.
+chat) to the manager and ``Preferences``; copying a file in runs off the UI thread on the
+page's ``TaskRunner``. The small helpers the other pages share (a tinted inline message,
+byte sizes in words, table cells) live here too.
 
 Layout::
 
@@ -17,13 +18,10 @@ Layout::
 
 from __future__ import annotations
 
-import asyncio
-import logging
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,14 +39,15 @@ from PySide6.QtWidgets import (
 from app.controller.model_library import LibraryEntry, LibraryError
 from app.core.byte_size import format_bytes
 from app.ui import theme
-from app.ui.inline_message import InlineMessage, Tone
+from app.ui.error_presenter import show_error, show_error_in
+from app.ui.inline_message import InlineMessage
+from app.ui.task_runner import TaskRunner
 
 if TYPE_CHECKING:
-    from app.controller.session import Session
+    from app.controller.model_manager import ModelManager
+    from app.controller.preferences import Preferences
 
-log = logging.getLogger(__name__)
-
-__all__ = ["COLUMNS", "InlineMessage", "LibraryPage", "TaskOwner", "human_size"]
+__all__ = ["COLUMNS", "InlineMessage", "LibraryPage", "human_size"]
 
 COLUMNS = ("Name", "Architecture", "Quantization", "Context", "Chat template", "Size", "Where")
 
@@ -57,28 +56,6 @@ COLUMNS = ("Name", "Architecture", "Quantization", "Context", "Chat template", "
 def human_size(n: int | None) -> str:
     """``94.0 MB`` (core's one format_bytes), or words for a size the hub did not give."""
     return "unknown size" if n is None else format_bytes(n)
-
-
-class TaskOwner:
-    """Keeps references to the asyncio tasks a page starts, so none is collected early."""
-
-    def __init__(self, on_done: Callable[[], None] = lambda: None) -> None:
-        self._tasks: set[asyncio.Future[None]] = set()
-        self._on_done = on_done
-
-    def start(self, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Future[None]) -> None:
-        self._tasks.discard(task)
-        self._on_done()
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._tasks)
 
 
 def button(text: str, name: str, tip: str) -> QPushButton:
@@ -114,14 +91,17 @@ def cell(text: str, tip: str | None = None, align_right: bool = False) -> QTable
 
 
 class LibraryPage(QWidget):
-    sig_changed = Signal()
-    """A model was imported or removed: ``session.local_models`` is already current."""
+    # An import or removal publishes Changes(local_models=True) on the session (the
+    # controller's LocalModels): views hear it through ChangeSignals, not from this page.
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, models: ModelManager, preferences: Preferences,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session = session
+        self._models = models
+        self._preferences = preferences
         self._entries: list[LibraryEntry] = []
-        self._tasks = TaskOwner(on_done=self._update_buttons)
+        self._runner = TaskRunner(self)  # keys "import", "use"
+        self._runner.sig_busy_changed.connect(lambda _key, _busy: self._update_buttons())
         self.setAccessibleName("Installed models")
 
         self.table = read_only_table(COLUMNS, "Installed models",
@@ -159,8 +139,8 @@ class LibraryPage(QWidget):
     def refresh(self) -> None:
         """Read the library again, keeping the selected model selected."""
         selected = self.selected_entry()
-        self._entries = self._session.models.library()
-        default = self._session.settings.default_local_model
+        self._entries = self._models.library()
+        default = self._preferences.default_local_model
         self.table.setRowCount(0)
         self.table.clearSpans()
         self.table.setRowCount(len(self._entries))
@@ -209,7 +189,7 @@ class LibraryPage(QWidget):
 
     def _update_buttons(self) -> None:
         entry = self.selected_entry()
-        busy = self._tasks.busy
+        busy = self._runner.busy()
         self.import_button.setEnabled(not busy)
         self.remove_button.setEnabled(entry is not None and not entry.bundled and not busy)
         self.remove_button.setToolTip(
@@ -245,37 +225,25 @@ class LibraryPage(QWidget):
         if path is None:
             return
         self.message.set_message(f"Copying {path.name} into the models folder…")
-        self._tasks.start(self._import(path))
-        self._update_buttons()
+        self._runner.run("import", self._models.import_file(path),
+                         on_success=self._imported, on_failure=show_error_in(self.message))
 
-    async def _import(self, path: Path) -> None:
-        try:
-            # A model is hundreds of MB: copy it off the UI thread.
-            entry = await asyncio.to_thread(self._session.models.import_file, path)
-        except LibraryError as error:
-            self._finish(str(error), "error")
-            return
-        except Exception as error:  # a task's exception would otherwise be lost
-            log.exception("importing %s failed", path)
-            self._finish(f"Could not import {path.name}: {error}", "error")
-            return
-        self._finish(f"Imported {entry.name}; it can be used for chat now.", "ok")
+    def _imported(self, entry: LibraryEntry) -> None:
+        self.message.set_message(f"Imported {entry.name}; it can be used for chat now.", "ok")
         self.refresh()
         self.select(entry.name)
-        self.sig_changed.emit()
 
     def _on_remove(self) -> None:
         entry = self.selected_entry()
         if entry is None or entry.bundled or not self.confirm_remove(entry):
             return
         try:
-            path = self._session.models.remove(entry.name)
+            path = self._models.remove(entry.name)
         except LibraryError as error:
-            self.message.set_message(str(error), "error")
+            show_error(self.message, error)
             return
         self.message.set_message(f"Removed {path.name}; {human_size(entry.size)} freed.", "ok")
         self.refresh()
-        self.sig_changed.emit()
 
     def _on_show_folder(self) -> None:
         entry = self.selected_entry()
@@ -288,19 +256,11 @@ class LibraryPage(QWidget):
         entry = self.selected_entry()
         if entry is None or entry.problem is not None:
             return
-        self._tasks.start(self._use(entry.name))
-        self._update_buttons()
+        name = entry.name
+        self._runner.run("use", self._preferences.choose_chat_model(name),
+                         on_success=lambda _: self._chosen(name),
+                         on_failure=show_error_in(self.message, "Could not save the setting."))
 
-    async def _use(self, name: str) -> None:
-        preferences = self._session.preferences
-        try:
-            await preferences.save_local(preferences.local, name)
-        except Exception as error:  # SettingsError or OSError: say so, keep the task's error
-            log.exception("saving the default local model failed")
-            self._finish(f"Could not save the setting: {error}", "error")
-            return
-        self._finish(f"{name} is now the default local model for chat.", "ok")
+    def _chosen(self, name: str) -> None:
+        self.message.set_message(f"{name} is now the default local model for chat.", "ok")
         self.refresh()
-
-    def _finish(self, text: str, tone: Tone) -> None:
-        self.message.set_message(text, tone)

@@ -1,7 +1,9 @@
 """The model manager: installed models, finding new ones on the hub, and their downloads.
 
 A non-modal dialog with three tabs (Library, Discover, Downloads). It only shows what
-``session.models`` (the controller's ``ModelManager``) says and forwards intent to it.
+``session.models`` (the controller's ``ModelManager``) says and forwards intent to it;
+the Library follows the session's ``local_models`` changes (a finished download, a model
+chosen for chat in Settings) through the window's ``ChangeSignals``.
 Downloads belong to the manager, not the window: closing the window lets them run on,
 and a window opened later shows them again.
 """
@@ -12,10 +14,10 @@ import weakref
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
 from app.controller.model_downloads import DownloadJob
+from app.ui.change_signals import ChangeSignals
 from app.ui.models.discover_page import DiscoverPage
 from app.ui.models.downloads_page import DownloadsPage
 from app.ui.models.library_page import LibraryPage
@@ -28,11 +30,13 @@ __all__ = ["ModelManagerWindow"]
 
 
 class ModelManagerWindow(ToolWindow):
-    sig_models_changed = Signal()
-    """The installed models changed (import, remove, a finished download);
-    ``session.local_models`` is already current."""
+    # What changed is not this window's to announce: an import, a removal, a finished
+    # download or "Use for chat" each publish Changes(local_models=True) on the session,
+    # which every view hears through ``ChangeSignals.sig_local_models_changed``.
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None,
+                 changes: ChangeSignals | None = None) -> None:
+        """``changes``: the window's adapter; on its own (tests) the window makes one."""
         super().__init__(parent)
         self._session = session
         self.setModal(False)
@@ -43,8 +47,9 @@ class ModelManagerWindow(ToolWindow):
         manager = session.models
         manager.downloads.restore_interrupted()  # paused/interrupted downloads of an earlier run
 
-        self.library = LibraryPage(session)
-        self.discover = DiscoverPage(session)
+        self.changes = changes or ChangeSignals(session.changes, self)
+        self.library = LibraryPage(manager, session.preferences)
+        self.discover = DiscoverPage(manager)
         self.downloads = DownloadsPage(session)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Model manager sections")
@@ -68,9 +73,8 @@ class ModelManagerWindow(ToolWindow):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(close)
 
-        self.library.sig_changed.connect(self.sig_models_changed)
+        self.changes.sig_local_models_changed.connect(self.library.refresh)
         self.discover.sig_download_started.connect(self._on_download_started)
-        self.downloads.sig_job_done.connect(self._on_job_done)
 
         # The manager keeps its listeners for the session's life: hold this window weakly,
         # so a closed and deleted window is simply skipped.
@@ -87,7 +91,3 @@ class ModelManagerWindow(ToolWindow):
         self.downloads.job_changed(job)
         self.downloads.flush()
         self.tabs.setCurrentWidget(self.downloads)
-
-    def _on_job_done(self, job: DownloadJob) -> None:
-        self.library.refresh()
-        self.sig_models_changed.emit()

@@ -2,12 +2,12 @@
 
 The page edits a copy of the saved values; Save writes them through the controller's
 ``Preferences.save_local`` (which unloads the loaded model, so the next reply loads it
-with the new settings) and, when the checkbox changed, ``set_offline``.
+with the new settings) and, when the checkbox changed, ``set_offline``, on the page's
+``TaskRunner``; a failure is worded by the one error presenter.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -28,8 +28,10 @@ from app.controller.preferences import Preferences
 from app.core.providers.local_settings import LocalModelSettings
 from app.core.settings import SettingsError
 from app.ui import theme
+from app.ui.error_presenter import error_text
 from app.ui.inline_message import InlineMessage
 from app.ui.settings.save_bar import SaveBar
+from app.ui.task_runner import TaskRunner
 
 __all__ = ["GPU_BUILD_HINT", "LocalModelsPage", "ProblemLabel"]
 
@@ -75,7 +77,8 @@ class LocalModelsPage(QWidget):
         self._prefs = prefs
         self._offline_get = session_offline_get
         self._set_offline = set_offline
-        self._task: asyncio.Task[None] | None = None
+        self._runner = TaskRunner(self)
+        self._runner.sig_busy_changed.connect(lambda _key, _busy: self._update_buttons())
         self._saved: _Values | None = None
         self._filling = False
 
@@ -170,7 +173,7 @@ class LocalModelsPage(QWidget):
 
     @property
     def is_saving(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self._runner.busy("save")
 
     def is_changed(self) -> bool:
         return self._saved is not None and self._values() != self._saved
@@ -205,8 +208,9 @@ class LocalModelsPage(QWidget):
             return
         self.problem.clear_problem()
         self.status.setText("Saving…")
-        self._task = asyncio.ensure_future(self._save(self._values()))
-        self._update_buttons()
+        values = self._values()
+        self._runner.run("save", self._save(values), on_success=lambda _: self._saved_values(values),
+                         on_failure=self._save_failed)
 
     # ---- private ---------------------------------------------------------------------
 
@@ -242,27 +246,27 @@ class LocalModelsPage(QWidget):
 
     async def _save(self, values: _Values) -> None:
         assert self._saved is not None
-        try:
-            if (values.local, values.default_model) != (self._saved.local,
-                                                        self._saved.default_model):
-                if not values.default_model:
-                    raise SettingsError("Choose a default local model first.")
-                await self._prefs.save_local(values.local, values.default_model)
-                self._saved = self._saved._replace(local=values.local,
-                                                   default_model=values.default_model)
-            if values.offline != self._saved.offline:
-                self._set_offline(values.offline)
-        except SettingsError as error:
-            self._task = None
-            self.status.clear()
-            self.problem.show_problem(f"The settings were not saved. {error}")
-            self._update_buttons()
-            return
-        self._task = None
+        if (values.local, values.default_model) != (self._saved.local, self._saved.default_model):
+            if not values.default_model:
+                raise SettingsError("Choose a default local model first.")
+            await self._prefs.save_local(values.local, values.default_model)
+            # Saved even if offline mode fails next: Revert must not undo it on screen.
+            self._saved = self._saved._replace(local=values.local, default_model=values.default_model)
+        if values.offline != self._saved.offline:
+            self._set_offline(values.offline)
+
+    def _saved_values(self, values: _Values) -> None:
         self._saved = values
         self.status.setText("Saved.")
         self._update_buttons()
         self.sig_changed.emit()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.status.clear()
+        text = error_text(error, "The settings were not saved.")
+        if text is not None:
+            self.problem.show_problem(text)
+        self._update_buttons()
 
     def _apply_colours(self) -> None:
         for label in (self.note, self.status):

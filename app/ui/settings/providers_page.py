@@ -1,8 +1,9 @@
 """Settings → Providers: add, edit, test and remove cloud or local OpenAI-compatible servers.
 
-The page only shows state and forwards intent to ``ProviderSetup``; every network or
-keyring call runs as an asyncio task on the app's loop, so the window stays responsive
-while a server is slow to answer. A key typed here goes to ``setup.save`` and is then
+The page only shows state and forwards intent to ``ProviderSetup`` (which owns the
+provider-ID rule too); every network or keyring call runs on the page's ``TaskRunner``,
+so the window stays responsive while a server is slow to answer, and a test or model
+list still running for the provider shown before is cancelled when another is shown. A key typed here goes to ``setup.save`` and is then
 cleared from the widget: the field is never filled with a stored key, it only says one
 is there.
 
@@ -26,10 +27,6 @@ Layout::
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import re
-from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt, QUrl, Signal
@@ -54,27 +51,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.provider_setup import ProviderSetup
+from app.controller.provider_setup import CUSTOM, ModelList, ProviderSaved, ProviderSetup
 from app.core.providers.base import Health
 from app.core.providers.config import ProviderConfig
-from app.core.settings import ProviderSettings, SettingsError
+from app.core.settings import ProviderSettings
 from app.ui import theme
 from app.ui.chat.error_actions import provider_label  # preset label, else the id
+from app.ui.error_presenter import show_error_in
 from app.ui.inline_message import InlineMessage
+from app.ui.task_runner import TaskRunner
 
-log = logging.getLogger(__name__)
-
-CUSTOM = "custom"  # the "Add" menu's entry for any other OpenAI-compatible server
 CUSTOM_LABEL = "Custom OpenAI-compatible…"
-CUSTOM_URL = "http://127.0.0.1:8080/v1"
 KEY_STORED = "Stored in the keyring — type to replace"
 KEY_SESSION = "Kept for this session — type to replace"
 KEY_NOT_NEEDED = "Not needed for this server"
 KEY_EMPTY = "Paste the API key"
 NO_DEFAULT = "(none)"
 
-_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # as app.core.settings accepts it
-_RESERVED_IDS = ("local",)  # the bundled llama.cpp provider's id
 _KIND_WORDS = {"openai": "OpenAI-compatible", "anthropic": "Anthropic", "gemini": "Google Gemini"}
 def _muted(label: QLabel) -> QLabel:
     theme.set_foreground(label, theme.muted_text(label.palette()))
@@ -121,10 +114,10 @@ class ProvidersPage(QWidget):
         self._draft: ProviderSettings | None = None  # a provider added but not yet saved
         self._current: ProviderSettings | None = None  # what the form was filled from
         self._filling = False  # the form is being filled in code, not edited
-        self._generation = 0  # bumped when the form changes provider: stale results are dropped
         self._new = False  # the form shows ``_draft``: its ID may still change
-        self._busy: set[str] = set()  # "test", "models", "save", "remove"
-        self._tasks: set[asyncio.Task[None]] = set()
+        # Keys "test", "models" (of the provider shown), "save", "remove".
+        self._runner = TaskRunner(self)
+        self._runner.sig_busy_changed.connect(lambda _key, _busy: self._update_buttons())
         self.setAccessibleName("Providers")
 
         # -- left: the list and its buttons -----------------------------------------------
@@ -341,7 +334,7 @@ class ProvidersPage(QWidget):
 
     def busy(self) -> bool:
         """Whether a test, model list, save or remove is still running."""
-        return bool(self._busy)
+        return self._runner.busy()
 
     def current_id(self) -> str | None:
         return self._current.id if self._current is not None else None
@@ -354,19 +347,9 @@ class ProvidersPage(QWidget):
 
     def add_provider(self, preset_id: str) -> None:
         """Start a new, unsaved provider from a preset (or ``CUSTOM``) and select it."""
-        taken = {p.id for p in self._saved}
-        base = preset_id if preset_id != CUSTOM else "custom"
-        provider_id = base
-        number = 2
-        while provider_id in taken:
-            provider_id = f"{base}-{number}"
-            number += 1
-        if preset_id == CUSTOM:
-            config = ProviderConfig(provider_id, "openai", CUSTOM_URL, key_required=False)
-        else:
-            config = self._setup.from_preset(preset_id, provider_id)
+        config = self._setup.draft(preset_id, taken={p.id for p in self._saved})
         self._draft = ProviderSettings(config)
-        self._rebuild_list(select=provider_id, draft=True)
+        self._rebuild_list(select=config.id, draft=True)
         self.id_edit.setFocus()
         self.id_edit.selectAll()
 
@@ -438,9 +421,9 @@ class ProvidersPage(QWidget):
         return label
 
     def _fill_form(self, provider: ProviderSettings | None, new: bool) -> None:
-        self._generation += 1  # results for the provider shown before are now stale
-        self._busy.discard("test")
-        self._busy.discard("models")
+        # Results for the provider shown before would land on this one's form.
+        self._runner.cancel("test")
+        self._runner.cancel("models")
         self._current = provider
         self._new = new
         self.stack.setCurrentIndex(0 if provider is None else 1)
@@ -503,8 +486,7 @@ class ProvidersPage(QWidget):
 
     def _update_key_placeholder(self) -> None:
         if self._current is not None and not self._new and self._setup.has_key(self._current.id):
-            secure, _ = self._setup.keyring_status
-            text = KEY_STORED if secure else KEY_SESSION
+            text = KEY_STORED if self._setup.keyring_status.secure else KEY_SESSION
         elif not self.key_required.isChecked():
             text = KEY_NOT_NEEDED
         else:
@@ -554,14 +536,9 @@ class ProvidersPage(QWidget):
         config = self._form_config()
         if config is None:
             return None
-        if not config.id:
-            return "Give the provider an ID."
-        if not _ID.fullmatch(config.id):
-            return 'The ID may only hold lower-case letters, digits, "-" and "_".'
-        if config.id in _RESERVED_IDS:
-            return f'"{config.id}" is taken by the built-in local model; pick another ID.'
-        if self._new and any(p.id == config.id for p in self._saved):
-            return f'There is already a provider called "{config.id}".'
+        problem = self._setup.id_problem(config.id, new=self._new)
+        if problem is not None:
+            return problem
         url = QUrl(config.base_url)
         if (not config.base_url.startswith(("http://", "https://")) or not url.isValid()
                 or not url.host()):
@@ -583,11 +560,11 @@ class ProvidersPage(QWidget):
         self.form_problem.set_message(problem or "", "error" if problem else None)
         has_form = self._current is not None
         url_ok = problem is None or "base URL" not in problem
-        saving = bool(self._busy & {"save", "remove"})
+        saving = self._runner.busy("save") or self._runner.busy("remove")
         self.save_button.setEnabled(has_form and not saving and problem is None and self._dirty())
         self.revert_button.setEnabled(has_form and not saving and self._changed())
-        self.test_button.setEnabled(has_form and url_ok and "test" not in self._busy)
-        self.load_models_button.setEnabled(has_form and url_ok and "models" not in self._busy)
+        self.test_button.setEnabled(has_form and url_ok and not self._runner.busy("test"))
+        self.load_models_button.setEnabled(has_form and url_ok and not self._runner.busy("models"))
         self.remove_button.setEnabled(has_form and not saving)
         self.add_button.setEnabled(not saving)
 
@@ -596,59 +573,34 @@ class ProvidersPage(QWidget):
 
     # -- background work ------------------------------------------------------------------
 
-    def _start(self, what: str, coro: Coroutine[Any, Any, None]) -> None:
-        self._busy.add(what)
-        self._update_buttons()
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _finish(self, what: str, generation: int | None = None) -> bool:
-        """Mark ``what`` done; False when the form has moved on and the result is stale."""
-        if generation is not None and generation != self._generation:
-            return False
-        self._busy.discard(what)
-        self._update_buttons()
-        return True
-
     def _on_test(self) -> None:
         config = self._form_config()
         if config is None:
             return
         self.test_result.set_message("Testing…")
-        self._start("test", self._test(config, self._typed_key(), self._generation))
+        self._runner.run("test", self._setup.test(config, self._typed_key()),
+                         on_success=self._show_test, on_failure=show_error_in(self.test_result))
 
-    async def _test(self, config: ProviderConfig, key: str | None, generation: int) -> None:
-        try:
-            health = await self._setup.test(config, key)
-        except Exception as exc:  # shown as words, never as a traceback
-            log.warning("Testing %s failed", config.id, exc_info=True)
-            health = Health(False, _plain_error(exc))
-        if self._finish("test", generation):
-            self.test_result.set_message(health.detail, "ok" if health.ok else "error")
+    def _show_test(self, health: Health) -> None:
+        self.test_result.set_message(health.detail, "ok" if health.ok else "error")
 
     def _on_load_models(self) -> None:
         config = self._form_config()
         if config is None:
             return
         self.models_status.set_message("Loading…")
-        self._start("models", self._load_models(config, self._typed_key(), self._generation))
+        self._runner.run("models", self._setup.list_models(config, self._typed_key()),
+                         on_success=self._show_models, on_failure=show_error_in(self.models_status))
 
-    async def _load_models(self, config: ProviderConfig, key: str | None, generation: int) -> None:
-        try:
-            health, models = await self._setup.list_models(config, key)
-        except Exception as exc:  # shown as words, never as a traceback
-            log.warning("Listing models of %s failed", config.id, exc_info=True)
-            health, models = Health(False, _plain_error(exc)), []
-        if not self._finish("models", generation):
+    def _show_models(self, listed: ModelList) -> None:
+        if not listed.health.ok:
+            self.models_status.set_message(listed.health.detail, "error")
             return
-        if not health.ok:
-            self.models_status.set_message(health.detail, "error")
-            return
+        models = list(listed.models)
         current = self._form_settings()
         checked = set(current.enabled_models) if current else set()
-        listed = [self.models_list.item(row).text() for row in range(self.models_list.count())]
-        merged = list(models) + [name for name in listed if name not in models and name in checked]
+        shown = [self.models_list.item(row).text() for row in range(self.models_list.count())]
+        merged = models + [name for name in shown if name not in models and name in checked]
         self._set_models(merged, checked, self.default_combo.currentData())
         count = len(models)
         self.models_status.set_message(
@@ -661,32 +613,21 @@ class ProvidersPage(QWidget):
         if provider is None or self._problem() is not None:
             return
         replacing = None if self._new else self._current.id if self._current else None
-        key = self._typed_key()
         self.save_status.set_message("Saving…")
-        self._start("save", self._save(provider, key, replacing))
+        self._runner.run("save", self._setup.save(provider, self._typed_key(), replacing=replacing),
+                         on_success=lambda saved: self._saved_provider(saved, replacing is None),
+                         on_failure=show_error_in(self.save_status))
 
-    async def _save(self, provider: ProviderSettings, key: str | None, replacing: str | None) -> None:
-        try:
-            warning = await self._setup.save(provider, key, replacing=replacing)
-        except SettingsError as exc:
-            self._finish("save")
-            self.save_status.set_message(str(exc), "error")
-            return
-        except Exception as exc:  # shown as words, never as a traceback
-            log.warning("Saving %s failed", provider.id, exc_info=True)
-            self._finish("save")
-            self.save_status.set_message(_plain_error(exc), "error")
-            return
-        self._busy.discard("save")
+    def _saved_provider(self, saved: ProviderSaved, was_new: bool) -> None:
         self.key_edit.clear()  # the widget must not keep the key around
-        if replacing is None:  # the new provider is saved: it is no longer a draft
+        if was_new:  # the new provider is saved: it is no longer a draft
             self._draft = None
-        self._reload(select=provider.id)
-        secure, where = self._setup.keyring_status
-        if warning:
-            self.save_status.set_message(f"Saved. {warning}", "warning")
+        self._reload(select=saved.provider_id)
+        status = self._setup.keyring_status
+        if saved.warning:
+            self.save_status.set_message(f"Saved. {saved.warning}", "warning")
         else:
-            self.save_status.set_message(f"Saved. {where}", "ok" if secure else "warning")
+            self.save_status.set_message(f"Saved. {status.words}", "ok" if status.secure else "warning")
         self._show_keyring_status()
         self.sig_changed.emit()
 
@@ -701,7 +642,8 @@ class ProvidersPage(QWidget):
         if not self._confirm_remove(provider_label(provider_id)):
             return
         self.save_status.set_message("Removing…")
-        self._start("remove", self._remove(provider_id))
+        self._runner.run("remove", self._setup.remove(provider_id), on_success=self._removed,
+                         on_failure=show_error_in(self.save_status))
 
     def _confirm_remove(self, label: str) -> bool:
         """Ask before removing; tests replace this one method."""
@@ -712,37 +654,19 @@ class ProvidersPage(QWidget):
             QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Yes
 
-    async def _remove(self, provider_id: str) -> None:
-        try:
-            warning = await self._setup.remove(provider_id)
-        except SettingsError as exc:
-            self._finish("remove")
-            self.save_status.set_message(str(exc), "error")
-            return
-        except Exception as exc:  # shown as words, never as a traceback
-            log.warning("Removing %s failed", provider_id, exc_info=True)
-            self._finish("remove")
-            self.save_status.set_message(_plain_error(exc), "error")
-            return
-        self._busy.discard("remove")
+    def _removed(self, removed: ProviderSaved) -> None:
         self._reload()
-        if warning:
-            self.save_status.set_message(warning, "warning")
+        if removed.warning:
+            self.save_status.set_message(removed.warning, "warning")
         self.sig_changed.emit()
 
     # -- keyring line ---------------------------------------------------------------------
 
     def _show_keyring_status(self) -> None:
-        secure, words = self._setup.keyring_status
-        if secure:
-            self.keyring_line.set_message(words, None)
+        status = self._setup.keyring_status
+        if status.secure:
+            self.keyring_line.set_message(status.words, None)
             theme.set_foreground(self.keyring_line, theme.muted_text(self.palette()))
         else:
-            self.keyring_line.set_message(words, "warning")
+            self.keyring_line.set_message(status.words, "warning")
             self.keyring_line.setPalette(QPalette())  # normal text on the warning tint
-
-
-def _plain_error(exc: BaseException) -> str:
-    """A few words for an unexpected failure: its message, not its traceback."""
-    text = str(exc).strip()
-    return text if text else f"Something went wrong ({type(exc).__name__})."

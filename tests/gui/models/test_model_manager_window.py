@@ -83,7 +83,7 @@ async def test_search_pick_fit_download_then_chat_target(qtbot: QtBot, session: 
     check_accessible(window)
     assert window.discover.recommended_table.rowCount() == len(session.models.recommended())
     changed: list[bool] = []
-    window.sig_models_changed.connect(lambda: changed.append(True))
+    window.changes.sig_local_models_changed.connect(lambda: changed.append(True))
     await pick_file(window, qtbot)
     window.discover.confirm_too_big = lambda file, estimate: True  # type: ignore[method-assign]
     qtbot.mouseClick(window.discover.download_button, Qt.MouseButton.LeftButton)
@@ -91,7 +91,7 @@ async def test_search_pick_fit_download_then_chat_target(qtbot: QtBot, session: 
     await until(lambda: window.downloads.rows(), what="a download row")
     row = window.downloads.rows()[0]
     await until(lambda: row.job.state == "done", timeout=30, what="the download to finish")
-    await until(lambda: changed, what="sig_models_changed")
+    await until(lambda: changed, what="the local_models change")
     assert row.bar.value() == 1000
     assert "94.0 MB" in row.detail.text() or "98.4 MB" in row.detail.text()
     assert not row.pause_button.isVisible() and not row.cancel_button.isVisible()
@@ -180,7 +180,7 @@ async def test_import_remove_and_use_for_chat(qtbot: QtBot, session: Any, hub_en
     window = open_window(qtbot, session)
     library = window.library
     changed: list[bool] = []
-    window.sig_models_changed.connect(lambda: changed.append(True))
+    window.changes.sig_local_models_changed.connect(lambda: changed.append(True))
     before = [e.name for e in library.entries()]
 
     junk = tmp_path / "junk.gguf"
@@ -223,7 +223,7 @@ async def test_import_remove_and_use_for_chat(qtbot: QtBot, session: Any, hub_en
     assert "Mine" not in session.local_models
     assert "Mine" not in [e.name for e in library.entries()]
     assert not (models_dir() / "Mine.Q4_1.gguf").exists()
-    assert len(changed) == 2
+    assert len(changed) == 3  # imported, chosen for chat, removed
 
 
 async def test_unusable_file_listed_with_problem(qtbot: QtBot, session: Any, hub_env: HubServer) -> None:

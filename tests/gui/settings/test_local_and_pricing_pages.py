@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDoubleSpinBox, QLayout, QToolButton, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.core.models.library import LocalModel
 from app.core.pricing import Price, PricingError
 from app.core.providers.local_settings import LocalModelSettings
 from app.core.settings import SettingsError, settings_path
@@ -46,6 +48,13 @@ def show(qtbot: QtBot) -> Iterator[Show]:
     yield host
 
 
+def pretend_installed(session: Any, names: list[str]) -> None:
+    """The session's one list of installed models holds ``names`` (files need not exist:
+    the page only shows names)."""
+    session.installed._scan = lambda: [LocalModel(n, Path(f"{n}.gguf"), False) for n in names]
+    session.installed.refresh()
+
+
 def settings_file() -> dict[str, Any]:
     """settings.json as written, under this test's $SWITCHBOARD_HOME."""
     path = settings_path()
@@ -70,7 +79,7 @@ def local_page(show: Show, session: Any,
 
 
 async def test_local_page_shows_current_values(qtbot: QtBot, show: Show, session: Any) -> None:
-    session.local_models = ["alpha", "beta"]
+    pretend_installed(session, ["alpha", "beta"])
     await session.preferences.save_local(
         LocalModelSettings(n_ctx=8192, n_threads=3, n_batch=256, n_gpu_layers=0), "beta")
     page = local_page(show, session)
@@ -90,7 +99,7 @@ async def test_local_page_shows_current_values(qtbot: QtBot, show: Show, session
 
 async def test_default_model_not_installed_is_still_shown(qtbot: QtBot, show: Show,
                                                           session: Any) -> None:
-    session.local_models = ["alpha"]
+    pretend_installed(session, ["alpha"])
     page = local_page(show, session)
     assert page.model.currentData() == session.settings.default_local_model
     assert "not installed" in page.model.currentText()
@@ -98,7 +107,7 @@ async def test_default_model_not_installed_is_still_shown(qtbot: QtBot, show: Sh
 
 async def test_save_local_settings_updates_session_and_file(qtbot: QtBot, show: Show,
                                                             session: Any) -> None:
-    session.local_models = ["alpha", "beta"]
+    pretend_installed(session, ["alpha", "beta"])
     page = local_page(show, session)
     page.model.setCurrentIndex(page.model.findData("beta"))
     page.threads.setValue(6)

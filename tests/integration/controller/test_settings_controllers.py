@@ -29,11 +29,11 @@ async def test_a_provider_is_saved_with_its_key_in_the_keyring_only(session):
     setup = session.provider_setup
     with models_server() as server:
         config = ProviderConfig("mine", "openai", server.url + "/v1", default_model="m2")
-        health, models = await setup.list_models(config, SENTINEL)
-        assert health.ok and models == ["m1", "m2"]
+        listed = await setup.list_models(config, SENTINEL)
+        assert listed.health.ok and listed.models == ("m1", "m2")
         assert not (await setup.test(config, "wrong")).ok
-        warning = await setup.save(ProviderSettings(config, ("m1", "m2")), key=SENTINEL)
-    assert warning is None
+        saved = await setup.save(ProviderSettings(config, ("m1", "m2")), key=SENTINEL)
+    assert saved.provider_id == "mine" and saved.warning is None
     assert session.test_keyring.items[("switchboard", "mine")] == SENTINEL
     assert setup.has_key("mine")
     assert [p.id for p in session.settings.providers] == ["mine"]
@@ -49,7 +49,7 @@ async def test_renaming_and_removing_move_and_forget_the_key(session):
     await setup.save(ProviderSettings(ProviderConfig("b", "openai", config.base_url)), key=SENTINEL, replacing="a")
     assert [p.id for p in session.settings.providers] == ["b"]
     assert ("switchboard", "a") not in session.test_keyring.items
-    assert await setup.remove("b") is None
+    assert (await setup.remove("b")).warning is None
     assert session.settings.providers == () and not session.test_keyring.items
 
 
