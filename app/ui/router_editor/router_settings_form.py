@@ -40,15 +40,17 @@ from app.ui.router_editor.target_picker import TargetPicker
 _DEFAULT = ClassifierConfig()
 _NO_PRIVACY = Privacy()
 # "When a chat holds private data, later messages…" (the router's "privacy": {"history"}),
-# each with the one line that says what it means.
-HISTORY = {"local": ("stay on this computer",
-                     "The whole chat stays with models on this computer, whatever the rules say."),
-           "redact": ("go out with private values replaced by placeholders",
-                      "Emails, card numbers and keys become placeholders such as [EMAIL_1] "
-                      "before a cloud model sees the chat; the reply shows the real values."),
-           "omit": ("go out without the private messages",
-                    "The private messages and the replies to them are left out of what a cloud "
-                    "model sees; the rest of the chat goes as written.")}
+# and the one line that says what each choice means.
+HISTORY = {"local": "stay on this computer",
+           "redact": "go out with private values replaced by placeholders",
+           "omit": "go out without the private messages"}
+HISTORY_MEANS = {
+    "local": "The whole chat stays with models on this computer, whatever the rules say.",
+    "redact": ("Emails, card numbers and keys become placeholders such as [EMAIL_1] before a "
+               "cloud model sees the chat; the reply shows the real values."),
+    "omit": ("The private messages and the replies to them are left out of what a cloud "
+             "model sees; the rest of the chat goes as written."),
+}
 METHODS = {"loglik": "Score each rule (fast, local models)", "grammar": "Constrained answer"}
 DECIDE_BY = {"auto": "Automatic: examples where every rule has 3+",
              "examples": "Example messages (embeddings)", "llm": "The model reads the rules"}
@@ -84,8 +86,7 @@ class RouterSettingsForm(QWidget):
             sticky_row.addWidget(w)
         sticky_row.addStretch(1)
 
-        self.history = _combo({k: label for k, (label, _) in HISTORY.items()},
-                              "When a chat holds private data, later messages")
+        self.history = _combo(HISTORY, "When a chat holds private data, later messages")
         self.history_help = QLabel()
         self.history_help.setWordWrap(True)
         self.history_help.setAccessibleName("What this privacy choice means")
@@ -326,7 +327,7 @@ class RouterSettingsForm(QWidget):
         self._changed()
 
     def _explain_history(self) -> None:
-        _, meaning = HISTORY.get(self.history.currentData(), ("", ""))
+        meaning = HISTORY_MEANS.get(self.history.currentData(), "")
         self.history_help.setText(meaning)
         self.history_help.setVisible(bool(meaning))
 

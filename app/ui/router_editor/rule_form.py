@@ -36,7 +36,10 @@ from app.ui.router_editor.error_line import with_error_line
 from app.ui.router_editor.target_picker import TargetPicker
 
 CALCULATED, CLASSIFIED = 0, 1
-_OWNED = ("id", "title", "type", "enabled", "when", "description", "examples", "route_to")
+_OWNED = ("id", "title", "type", "enabled", "when", "description", "examples", "route_to", "private")
+PRIVATE_TIP = ("A message this rule matches is marked private, as one holding an email address "
+               "or a card number is: it never goes to a cloud model, and the rest of its chat "
+               "follows the router's choice for private data (Router settings).")
 
 
 class RuleForm(QWidget):
@@ -57,6 +60,10 @@ class RuleForm(QWidget):
         self.rule_id.setAccessibleName("Rule id")
         self.rule_id.setToolTip("How the trace and the classifier name this rule: letters, digits, _ - .")
         self.enabled = QCheckBox("Enabled")
+        self.private = QCheckBox("Messages this rule matches are private")
+        self.private.setAccessibleName("Messages this rule matches are private")
+        self.private.setToolTip(PRIVATE_TIP)
+        self.private.setAccessibleDescription(PRIVATE_TIP)
         self.target = TargetPicker(targets)
         self.kind = compact(QComboBox())
         self.kind.setAccessibleName("Decided by")
@@ -95,6 +102,7 @@ class RuleForm(QWidget):
         form.addRow("Id", self._with_error(id_row, "id"))
         form.addRow("Send to", self._with_error(self.target, "route_to"))
         form.addRow("Decided by", self.kind)
+        form.addRow("", self.private)
         self.rule_error = InlineMessage("Rule problem")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -104,6 +112,7 @@ class RuleForm(QWidget):
         self.title.textEdited.connect(self._on_title)
         self.rule_id.textEdited.connect(self._on_id)
         self.enabled.toggled.connect(self._changed)
+        self.private.toggled.connect(self._changed)
         self.target.sig_changed.connect(self._changed)
         self.kind.currentIndexChanged.connect(self._on_kind)
         self.when.sig_changed.connect(self._changed)
@@ -129,6 +138,7 @@ class RuleForm(QWidget):
         self.rule_id.setText(str(rule.get("id", "")))
         self._id_follows_title = rule.get("id") == unique_id(str(rule.get("title", "")))
         self.enabled.setChecked(rule.get("enabled", True) is not False)
+        self.private.setChecked(rule.get("private") is True)
         self.target.set_target(str(rule.get("route_to", "")))
         classified = rule.get("type") == "classified"
         self.kind.setCurrentIndex(CLASSIFIED if classified else CALCULATED)
@@ -157,6 +167,8 @@ class RuleForm(QWidget):
             rule["type"] = "classified"
         if not self.enabled.isChecked():
             rule["enabled"] = False
+        if self.private.isChecked():
+            rule["private"] = True
         if classified:
             rule["description"] = self.description.toPlainText().strip()
             examples = self.examples.examples()

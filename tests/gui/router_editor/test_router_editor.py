@@ -291,6 +291,8 @@ def routers(draw: Any) -> Router:
         if not draw(st.booleans()):
             rule["enabled"] = False
         if draw(st.integers(0, 3)) == 0:
+            rule["private"] = True
+        if draw(st.integers(0, 3)) == 0:
             rule |= {"type": "classified", "description": draw(WORD)}
             if draw(st.booleans()):
                 rule["examples"] = draw(st.lists(WORD, min_size=1, max_size=4, unique=True))
@@ -303,6 +305,8 @@ def routers(draw: Any) -> Router:
         data["description"] = "about it"
     if draw(st.booleans()):
         data["sticky"] = draw(st.sampled_from([{"minutes": 5}, {"messages": 2}, {"minutes": 1, "messages": 9}]))
+    if draw(st.booleans()):
+        data["privacy"] = {"history": draw(st.sampled_from(["local", "redact", "omit"]))}
     if draw(st.booleans()):
         data["classifier"] = draw(st.sampled_from([
             {"timeout_s": 4.5}, {"method": "grammar", "context_turns": 2},
