@@ -30,6 +30,13 @@ def saved_chat() -> int:
     return cid
 
 
+async def close(window: MainWindow) -> None:
+    closed: list[bool] = []
+    window.sig_closed.connect(lambda: closed.append(True))
+    window.close()
+    await until(lambda: closed, 30, "the window to close")
+
+
 @pytest.fixture
 async def window(qtbot, memory_keyring) -> AsyncIterator[MainWindow]:
     cid = saved_chat()
@@ -41,12 +48,10 @@ async def window(qtbot, memory_keyring) -> AsyncIterator[MainWindow]:
     opened.sidebar.sig_selected.emit(cid)
     await until(lambda: opened.chat.conversation_id == cid, what="the saved chat to open")
     yield opened
-    closed: list[bool] = []
-    opened.sig_closed.connect(lambda: closed.append(True))
-    opened.close()
-    await until(lambda: closed, 30, "the window to close")
-    if shiboken6.isValid(opened):
-        opened.deleteLater()
+    # Each test closes its window; one a failed test left open is closed here, unless Qt
+    # has deleted it by now (test_main_window's fixture checks the same).
+    if shiboken6.isValid(opened) and opened.isVisible():
+        await close(opened)
     await asyncio.sleep(0.05)
 
 
@@ -72,6 +77,7 @@ async def test_markdown_export_uses_the_badge_words(window: MainWindow, monkeypa
     assert ("**Assistant (SmolLM2-135M-Instruct · local · rule Private data stays local):**"
             in text)
     assert window.status.currentMessage() == f"Exported to {path}"
+    await close(window)
 
 
 async def test_a_json_file_gets_the_json_export(window: MainWindow, monkeypatch, tmp_path):
@@ -81,6 +87,7 @@ async def test_a_json_file_gets_the_json_export(window: MainWindow, monkeypatch,
     document = json.loads(path.read_text(encoding="utf-8"))
     assert [m["role"] for m in document["messages"]] == ["user", "assistant"]
     assert document["messages"][1]["trace"][0]["rule"] == "private"
+    await close(window)
 
 
 async def test_an_unwritable_file_is_said_in_the_status_bar(window: MainWindow, monkeypatch,
@@ -88,3 +95,4 @@ async def test_an_unwritable_file_is_said_in_the_status_bar(window: MainWindow, 
     choose_file(monkeypatch, tmp_path / "no such folder" / "mail.md")
     window.export_action.trigger()
     assert window.status.currentMessage().startswith("Could not export the chat: ")
+    await close(window)
