@@ -131,9 +131,8 @@ class ChatPane(QWidget):
         self.cancel_edit_action.setEnabled(False)
         self.cancel_edit_action.triggered.connect(self._cancel_edit)
         self.addAction(self.cancel_edit_action)
-        self.reload_routers()
+        self.reload_routers()  # shows the lock too
         self._show_empty(True)
-        self.refresh_privacy()
 
     # ---- routers -----------------------------------------------------------------------
 
@@ -146,6 +145,7 @@ class ChatPane(QWidget):
         self.router_picker.addItems(names)
         self.router_picker.setCurrentText(self._router_name)
         self.router_picker.blockSignals(False)
+        self.refresh_privacy()  # a router or "Lock new chats" may have changed
 
     def use_router(self, name: str) -> None:
         """Route this chat with ``name`` from now on (the router editor's "Use in this chat")."""

@@ -1,5 +1,5 @@
-"""Settings: providers and keys, how local models run, and prices — one window, a tab
-each. Every page saves through the controller; the window hears ``sig_changed``."""
+"""Settings: providers and keys, how local models run, prices and privacy — one window,
+a tab each. Every page saves through the controller; the window hears ``sig_changed``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from app.ui.tool_window import ToolWindow
 if TYPE_CHECKING:
     from app.controller.session import Session
 
-PAGES = ("providers", "local", "prices")
+PAGES = ("providers", "local", "prices", "privacy")
 
 
 class SettingsDialog(ToolWindow):
@@ -25,6 +25,7 @@ class SettingsDialog(ToolWindow):
                  parent: QWidget | None = None) -> None:
         from app.ui.settings.local_models_page import LocalModelsPage
         from app.ui.settings.pricing_page import PricingPage
+        from app.ui.settings.privacy_page import PrivacyPage
         from app.ui.settings.providers_page import ProvidersPage
 
         super().__init__(parent)
@@ -34,11 +35,13 @@ class SettingsDialog(ToolWindow):
         self.providers = ProvidersPage(session.provider_setup)
         self.local = LocalModelsPage(session.preferences, lambda: session.settings.offline, set_offline)
         self.prices = PricingPage(session.preferences)
+        self.privacy = PrivacyPage(session.saved_settings)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.providers, "Providers and keys")
         self.tabs.addTab(self.local, "Local models")
         self.tabs.addTab(self.prices, "Prices")
-        for page in (self.providers, self.local, self.prices):
+        self.tabs.addTab(self.privacy, "Privacy")
+        for page in (self.providers, self.local, self.prices, self.privacy):
             page.sig_changed.connect(self.sig_changed)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)

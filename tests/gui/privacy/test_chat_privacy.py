@@ -13,6 +13,7 @@ from app.core.providers.config import ProviderConfig
 from app.core.router.library import user_routers_dir
 from app.core.router.trace import TraceKind
 from app.core.store import Store, default_db_path
+from app.ui.privacy.chat_lock import NEW_CHAT_TIP
 from app.ui.privacy.sent_off_view import EMPTY_CHAT, SentOffView
 from app.ui.privacy.unlock_confirmation import UnlockConfirmation
 from tests.gui.conftest import until
@@ -207,3 +208,22 @@ async def test_sent_off_lists_what_the_cloud_received_and_a_redacted_send(qtbot,
         privacy = [e for e in trace if e.kind is TraceKind.PRIVACY]
         assert privacy and "redacted 1 email" in privacy[-1].detail
         view.close()
+
+
+async def test_a_new_chat_shows_the_lock_new_chats_setting_and_may_opt_out(
+        qtbot, open_window, monkeypatch):
+    from app.core.settings import Settings
+
+    Settings(lock_new_chats=True).save()
+    window = await open_window()
+    chat = window.chat
+    assert chat.conversation_id is None and chat.lock.is_locked()
+    assert chat.lock.button.toolTip() == NEW_CHAT_TIP
+    click(qtbot, chat.lock.button)  # this one chat: not locked after all
+    assert not chat.lock.is_locked()
+    monkeypatch.setattr(window.session.chat, "send", _no_reply)
+    send(qtbot, window, "an open chat")
+    await wait_idle(window)
+    router = window.session.router(chat.router_name())
+    assert window.session.chat.privacy(chat.conversation_id, router).user_lock is None
+    assert not chat.lock.is_locked()
