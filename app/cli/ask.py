@@ -29,6 +29,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--router", help="router file or name (default: the one in settings)")
     p.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
     p.add_argument("--offline", action="store_true", help="use no remote provider")
+    p.add_argument("--max-tokens", type=int, metavar="N",
+                   help="end the reply after N tokens (default: when the model stops)")
     p.add_argument("--local-only", action="store_true",
                    help="lock this conversation to models on this computer (kept for later messages)")
     p.add_argument("--image", type=Path, action="append", default=[], metavar="PATH",
@@ -65,6 +67,10 @@ async def _ask(args: argparse.Namespace) -> int:
         cid = args.conversation or session.chat.new_conversation(router)
         if session.store.conversation(cid) is None:
             raise UsageError(f"there is no conversation {cid} (see: python -m app history)")
+        if args.max_tokens is not None:
+            if args.max_tokens < 1:
+                raise UsageError("--max-tokens: give a whole number of at least 1")
+            session.chat.max_tokens = args.max_tokens
         if args.local_only:
             session.chat.set_lock(cid, True)
         loop = asyncio.get_running_loop()

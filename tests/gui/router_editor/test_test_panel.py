@@ -77,7 +77,9 @@ async def test_typing_updates_the_headline_and_trace_after_a_pause(qtbot, sessio
     assert panel.headline.text() == f"→ {LOCAL}"
     assert panel.rule_label.text() == "Rule “Private data stays local”"
     assert "password" in panel.reason.text()
-    assert trace_rows(panel)[0][:2] == ("✓", "Private data stays local")
+    privacy, rule = trace_rows(panel)[:2]
+    assert privacy[:2] == ("✓", "Privacy") and "kept on this computer" in privacy[2]
+    assert rule[:2] == ("✓", "Private data stays local")
     assert not panel.classify_button.isVisible()  # no plain-English rule in this router
 
     panel.message.clear()

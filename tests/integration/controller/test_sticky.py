@@ -69,7 +69,8 @@ async def test_a_kept_reply_says_so_and_the_window_survives_a_restart(session: S
 
 
 def run_ask(home: Path, *args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", "app", "ask", "--router", "Sticky code", *args],
+    proc = subprocess.run([sys.executable, "-m", "app", "ask", "--router", "Sticky code",
+                           "--max-tokens", "4", *args],
                           capture_output=True, text=True, timeout=300, check=False,
                           env={**os.environ, "SWITCHBOARD_HOME": str(home)})
     assert proc.returncode == 0, proc.stderr
