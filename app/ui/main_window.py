@@ -27,7 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from app import __version__
+from app.ui.change_signals import ChangeSignals
+from app.ui.error_presenter import error_text
 from app.ui.status_bar import StatusBar
+from app.ui.task_runner import TaskRunner
 
 if TYPE_CHECKING:
     from app.controller.fixes import Fix
@@ -59,6 +62,8 @@ class MainWindow(QMainWindow):
         self.chat: ChatPane | None = None
         self.sidebar: ConversationList | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self.tasks = TaskRunner(self)  # the window's background work, by key ("load_model")
+        self.changes: ChangeSignals | None = None  # built with the session, in attach
         self._closing: asyncio.Future[None] | None = None
         self.settings_dialog: Any = None  # built on first use
         self.usage_dialog: QDialog | None = None
@@ -120,6 +125,10 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([SIDEBAR_WIDTH, max(400, self.width() - SIDEBAR_WIDTH)])
         self.status.set_offline(session.settings.offline)
         self.status.sig_offline_toggled.connect(self.set_offline)
+        # The one adapter from the session's Changes to signals; tool windows get it too.
+        self.changes = ChangeSignals(session.changes, self)
+        self.changes.sig_local_models_changed.connect(self._preload_local_model)
+        self.changes.sig_settings_changed.connect(self._follow_offline)
         self.offline_action.blockSignals(True)  # showing the saved state is not a change
         self.offline_action.setChecked(session.settings.offline)
         self.offline_action.blockSignals(False)
@@ -141,25 +150,34 @@ class MainWindow(QMainWindow):
         self.status.showMessage("Start-up failed")
 
     def _preload_local_model(self) -> None:
-        """Load the default local model now, so the first local reply starts quickly."""
+        """Load the chat's local model now, so the first local reply starts quickly; again
+        when a model is installed, removed or chosen for chat (a local_models change). A
+        newer load supersedes an older one; the status bar says how it went."""
         assert self.session is not None
-        name = self.session.settings.default_local_model
-        if name not in self.session.local_models:
+        installed = self.session.installed
+        name = installed.chat_model
+        if not installed.names():
+            self.tasks.cancel("load_model")
             self.status.set_model(None, "")
             return
+        if name not in installed:
+            self.tasks.cancel("load_model")
+            self.status.set_model(name, "missing")
+            return
         self.status.set_model(name, "loading")
+        self.tasks.run("load_model", installed.load_chat_model(),
+                       on_success=lambda _: self.status.set_model(name, "ready"),
+                       on_failure=lambda error: self.status.set_model(
+                           name, f"could not load: {error_text(error) or 'stopped'}"))
 
-        async def load() -> None:
-            assert self.session is not None
-            try:
-                await self.session.registry.local.load(name)
-            except Exception as error:  # noqa: BLE001 - shown in the status bar, chat goes on
-                log.warning("could not load %s: %s", name, error)
-                self.status.set_model(name, f"could not load: {error}")
-                return
-            self.status.set_model(name, "ready")
-
-        self._in_background(load())
+    def _follow_offline(self) -> None:
+        """Settings were saved (here, in Settings, by a fix): show offline mode as it is."""
+        assert self.session is not None
+        offline = self.session.settings.offline
+        self.status.set_offline(offline)
+        self.offline_action.blockSignals(True)
+        self.offline_action.setChecked(offline)
+        self.offline_action.blockSignals(False)
 
     def _prepare_router(self, name: str) -> None:
         """Embed a router's example messages in the background (see ChatController.prepare)."""
@@ -366,7 +384,7 @@ class MainWindow(QMainWindow):
         if self.models_window is None:
             from app.ui.models.model_manager_window import ModelManagerWindow
 
-            self.models_window = ModelManagerWindow(self.session, self)
+            self.models_window = ModelManagerWindow(self.session, self, self.changes)
         self.models_window.show()
         self.models_window.raise_()
 
@@ -487,6 +505,7 @@ class MainWindow(QMainWindow):
         self._closing = asyncio.ensure_future(self._shutdown())
 
     async def _shutdown(self) -> None:
+        self.tasks.cancel_all()
         for task in list(self._background):
             task.cancel()
         if self.session is not None:

@@ -26,12 +26,16 @@ class StatusBar(QStatusBar):
         self.addPermanentWidget(self.offline)
 
     def set_model(self, name: str | None, state: str) -> None:
-        """``state``: "loading", "ready", or a failure in plain words."""
+        """``state``: "loading", "ready", "missing" (chosen but not installed), or a failure
+        in plain words. The window calls it again whenever the session publishes a
+        local_models change (a model installed, removed or chosen for chat)."""
         if name is None:
             self.model.setText("No local model installed")
             return
-        words = {"loading": "loading…", "ready": "ready"}.get(state, state)
+        words = {"loading": "loading…", "ready": "ready",
+                 "missing": "not installed (see Models)"}.get(state, state)
         self.model.setText(f"Local model: {name} — {words}")
+        self.model.setAccessibleDescription(self.model.text())
 
     def show_reply(self, tokens_out: int, latency_ms: float, ttft_ms: float | None) -> None:
         # Imported here: the router package is heavy, and the status bar is built before

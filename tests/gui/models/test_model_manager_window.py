@@ -235,3 +235,38 @@ async def test_unusable_file_listed_with_problem(qtbot: QtBot, session: Any, hub
     assert library.table.item(row, 1).text().startswith("Cannot be used:")
     library.select("Broken")
     assert not library.use_button.isEnabled() and library.remove_button.isEnabled()
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen cannot raise windows
+async def test_downloading_or_choosing_a_model_updates_the_status_bar(
+        qtbot: QtBot, memory_keyring: Any, hub_env: HubServer) -> None:
+    """Over the real window: the status bar follows the session's local_models changes."""
+    from app.core.settings import BUNDLED_MODEL, Settings
+    from app.ui.main_window import MainWindow
+
+    Settings(default_local_model="Smol-Copy").save()  # chosen, but not on this computer yet
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    await window.start()
+    status = window.status.model
+    assert status.text() == "Local model: Smol-Copy — not installed (see Models)"
+
+    window.open_models()
+    manager = window.models_window
+    await pick_file(manager, qtbot)
+    manager.discover.confirm_too_big = lambda file, estimate: True
+    qtbot.mouseClick(manager.discover.download_button, Qt.MouseButton.LeftButton)
+    await until(lambda: status.text() == "Local model: Smol-Copy — ready", timeout=60,
+                what="the downloaded model to show as loaded")
+
+    manager.tabs.setCurrentWidget(manager.library)
+    manager.library.select(BUNDLED_MODEL)
+    qtbot.mouseClick(manager.library.use_button, Qt.MouseButton.LeftButton)
+    await until(lambda: status.text() == f"Local model: {BUNDLED_MODEL} — ready", timeout=60,
+                what="the model chosen for chat to show")
+
+    closed: list[bool] = []
+    window.sig_closed.connect(lambda: closed.append(True))
+    window.close()
+    await until(lambda: closed, 30, "the window to close")
