@@ -114,6 +114,17 @@ def accuracy(negatives: str, positives: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
+def calibration_us() -> float:
+    """The fixed workload of ``bench.py router``: this shared machine's speed drifts by 2x
+    and more between runs, and this figure tells a slow run from a slow change."""
+    samples = []
+    for _ in range(200):
+        started = time.perf_counter_ns()
+        sum(range(10_000))
+        samples.append((time.perf_counter_ns() - started) / 1000)
+    return statistics.median(samples)
+
+
 def bench_private(repeat_scale: float = 1.0) -> dict[str, Any]:
     negatives, positives = _negatives(), _positives()
     by_sort = {row["sort"]: row["text"] for row in positives}
@@ -135,5 +146,6 @@ def bench_private(repeat_scale: float = 1.0) -> dict[str, Any]:
         "sizes": sizes,
         "goal_5mb_under_ms": 100,
         "accuracy": accuracy(negatives, positives),
+        "calibration_us": round(calibration_us(), 1),
         "python": sys.version.split()[0],
     }

@@ -143,16 +143,22 @@ def _latin1(text: str) -> bytes:
 
 
 @lru_cache(maxsize=1)
-def _long_numbers(text: str) -> tuple[tuple[int, int], ...]:
-    """Where the long digit runs are, as (start, end)."""
+def _long_numbers(text: str) -> tuple[tuple[int, int, int], ...]:
+    """Where the long digit runs are, as (start, end, how many digits)."""
     classes = _latin1(text).translate(_DIGIT_CLASSES)
-    return tuple(m.span() for m in _LONG_NUMBER.finditer(classes))
+    return tuple(
+        (m.start(), m.end(), m.group().count(b"0")) for m in _LONG_NUMBER.finditer(classes)
+    )
 
 
-def _windows(text: str, before: int, after: int) -> Iterator[tuple[int, int]]:
-    """The long digit runs widened by ``before`` and ``after``, merged where they touch."""
+def _windows(text: str, before: int, after: int, digits: int) -> Iterator[tuple[int, int]]:
+    """The digit runs of at least ``digits`` digits, widened by ``before`` and ``after``,
+    merged where they touch. A value lies within one run, so a card (13+ digits) never
+    needs to look at a date's run (8)."""
     lo = hi = -1
-    for start, end in _long_numbers(text):
+    for start, end, count in _long_numbers(text):
+        if count < digits:
+            continue
         start, end = max(0, start - before), min(len(text), end + after)
         if start <= hi:
             hi = max(hi, end)
@@ -184,11 +190,20 @@ _NOT_LOCAL_PARTS = frozenset({"git"})
 _CODE_DOMAINS = ("self.", "this.")
 
 
+def _ats(text: str) -> Iterator[int]:
+    """Where the '@' are: memchr over the one-byte view, faster than any pattern."""
+    raw = _latin1(text)
+    at = raw.find(b"@")
+    while at >= 0:
+        yield at
+        at = raw.find(b"@", at + 1)
+
+
 def _emails(text: str) -> Iterator[_Hit]:
-    for m in _EMAIL_DOMAIN.finditer(text):
-        at = m.start()
-        local = _LOCAL_PART_REVERSED.match(text[max(0, at - 64):at][::-1])
-        if local is None:
+    for at in _ats(text):
+        m = _EMAIL_DOMAIN.match(text, at)
+        local = _LOCAL_PART_REVERSED.match(text[max(0, at - 64):at][::-1]) if m else None
+        if m is None or local is None:
             continue
         start = at - local.end()
         # An address has no '..' and starts with no '.': in 'see...bob@x.com' the dots
@@ -255,7 +270,7 @@ def _phones(text: str) -> Iterator[_Hit]:
             _THOUSANDS.fullmatch(number)
         ):
             yield intl.start(), intl.end(), "phone number found"
-    for lo, hi in _windows(text, _PHONE_MARGIN, _PHONE_MARGIN):
+    for lo, hi in _windows(text, _PHONE_MARGIN, _PHONE_MARGIN, 9):
         for m in _PHONE_NATIONAL.finditer(text, lo, hi):
             # Trunk numbers have 10-12 digits; fewer is a date or a reference number.
             low = 10 if m.group("trunk") is not None else 9
@@ -278,7 +293,7 @@ _CARD_SEPARATORS = str.maketrans("", "", " -")
 
 
 def _cards(text: str) -> Iterator[_Hit]:
-    for lo, hi in _windows(text, 2, 2):
+    for lo, hi in _windows(text, 2, 2, 13):
         for m in _CARD.finditer(text, lo, hi):
             digits = m.group().translate(_CARD_SEPARATORS)
             if _luhn_ok(digits):
@@ -311,7 +326,7 @@ _MIN_BBAN_DIGITS = 6
 
 
 def _ibans(text: str) -> Iterator[_Hit]:
-    for lo, hi in _windows(text, _IBAN_REACH, _IBAN_REACH):
+    for lo, hi in _windows(text, _IBAN_REACH, _IBAN_REACH, 8):
         pos = lo
         while (m := _IBAN.search(text, pos, hi)) is not None:
             # The window may cut a candidate short; its true extent is read past it.
@@ -361,19 +376,23 @@ def _iban_checksum_ok(iban: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class _Token:
     pattern: re.Pattern[bytes]
-    detail: Callable[[re.Match[bytes]], str]
+    detail: Callable[[str], str]  # of the value
     check: Callable[[str], bool] = lambda value: True
     back: int = 0
 
     def __call__(self, text: str) -> Iterator[_Hit]:
         has_value = "v" in self.pattern.groupindex
         for m in self.pattern.finditer(_latin1(text)):
-            start, end = m.span("v") if has_value else (m.start() - self.back, m.end())
-            if self.check(text[start:end]):
-                yield start, end, self.detail(m)
+            if has_value and m.start("v") >= 0:
+                start, end = m.span("v")
+            else:
+                start, end = m.start() - self.back, m.end()
+            value = text[start:end]
+            if self.check(value):
+                yield start, end, self.detail(value)
 
 
-def _says(detail: str) -> Callable[[re.Match[bytes]], str]:
+def _says(detail: str) -> Callable[[str], str]:
     return lambda m: detail
 
 
@@ -389,7 +408,20 @@ def _alternates(value: str) -> bool:
     return changes >= 3
 
 
+# The password of a URL ('postgres://app:pw@db', 'https://user:pw@host'), read back from
+# its '@' (rare) to the '://' before it; the placeholders of documentation
+# ('user:password@', ':${DB_PASSWORD}@') are not one.
+_URL_USERINFO = re.compile(r"[A-Za-z0-9]://[^\s:/?#@\[\]]{1,64}+:(?P<v>[^\s/?#@\[\]]{1,128}+)")
+_URL_REACH = 200  # the scheme's '://', a user name and a password
 _URL_PASSWORD_PLACEHOLDERS = frozenset({"password", "pass", "passwd", "pwd", "secret", "x"})
+
+
+def _url_passwords(text: str) -> Iterator[_Hit]:
+    for at in _ats(text):
+        scheme = text.rfind("://", max(1, at - _URL_REACH), at)
+        m = _URL_USERINFO.fullmatch(text, scheme - 1, at) if scheme > 0 else None
+        if m is not None and _url_password_ok(m.group("v")):
+            yield m.start("v"), m.end("v"), "password in a URL found"
 
 
 def _url_password_ok(value: str) -> bool:
@@ -397,19 +429,25 @@ def _url_password_ok(value: str) -> bool:
         len(set(value)) > 1)
 
 
-_AWS_KEY_ID = re.compile(rb"A[KS]IA(?<![\w-]A[KS]IA)[0-9A-Z]{16}(?![0-9A-Za-z])")
-
-
-def _sk_detail(m: re.Match[bytes]) -> str:
-    if m.group("anthropic"):
+def _k_detail(value: str) -> str:
+    if value.startswith("sk-ant-"):
         return "API key (Anthropic sk-ant-…) found"
-    return "API key (OpenAI-style sk-…) found"
-
-
-def _stripe_detail(m: re.Match[bytes]) -> str:
-    if m.string[m.start() - 1] == ord("s"):
+    if value.startswith("sk-"):
+        return "API key (OpenAI-style sk-…) found"
+    if value.startswith("sk_"):
         return "Stripe secret key found"
-    return "Stripe restricted key found"
+    if value.startswith("rk_"):
+        return "Stripe restricted key found"
+    return "GCP service-account key found"
+
+
+def _k_check(value: str) -> bool:
+    if value.startswith("sk-"):
+        # Real sk- keys are random: a body with no digit is a long hyphenated phrase.
+        return _DIGIT.search(value, 3) is not None
+    if value.startswith(("sk_", "rk_")):
+        return _mixed(value, upper=False)
+    return True
 
 
 def _github_ok(value: str) -> bool:
@@ -418,16 +456,19 @@ def _github_ok(value: str) -> bool:
 
 
 _TOKENS: tuple[_Token, ...] = (
-    # Real sk- keys are random: a body with no digit is a long hyphenated phrase.
-    _Token(re.compile(rb"k-(?<=sk-)(?<![\w-]sk-)(?:(?P<anthropic>ant-)|proj-|svcacct-|admin-)?"
-                      rb"[A-Za-z0-9_-]{20,}+"),
-           _sk_detail, lambda v: _DIGIT.search(v, 3) is not None, back=1),
-    _Token(re.compile(rb"k_(?<=[rs]k_)(?<![\w-][rs]k_)(?:live|test)_[0-9A-Za-z]{16,}+"),
-           _stripe_detail, lambda v: _mixed(v, upper=False), back=1),
+    # Three keys whose prefixes share the rare 'k', read in one pass: OpenAI's and
+    # Anthropic's 'sk-…', Stripe's 'sk_live_…' and 'rk_test_…', and the "private_key_id"
+    # of a GCP service-account key file (its "private_key" is a PEM block, below).
+    _Token(re.compile(rb"k(?:-(?<=sk-)(?<![\w-]sk-)(?:ant-|proj-|svcacct-|admin-)?"
+                      rb"[A-Za-z0-9_-]{20,}+"
+                      rb"|_(?<=[rs]k_)(?<![\w-][rs]k_)(?:live|test)_[0-9A-Za-z]{16,}+"
+                      rb'|ey_id"(?<=private_key_id")[ \t]*+:[ \t]*+"'
+                      rb"(?P<v>[0-9a-f]{40})(?![0-9A-Za-z]))"),
+           _k_detail, _k_check, back=1),
     _Token(re.compile(rb"whsec_(?<![\w-]whsec_)[A-Za-z0-9+/]{24,}+"),
            _says("Stripe webhook secret found"), lambda v: _mixed(v, upper=False)),
-    _Token(re.compile(rb"hf_(?<![\w-]hf_)[A-Za-z0-9]{30,}+(?![\w-])"),
-           _says("Hugging Face token found"), lambda v: _mixed(v, digit=False)),
+    _Token(re.compile(rb"f_(?<=hf_)(?<![\w-]hf_)[A-Za-z0-9]{30,}+(?![\w-])"),
+           _says("Hugging Face token found"), lambda v: _mixed(v, digit=False), back=1),
     _Token(re.compile(rb"g(?<![\w-]g)(?:h[pousr]_[A-Za-z0-9]{36,}+|ithub_pat_[A-Za-z0-9_]{22,}+)"
                       rb"(?![\w-])"),
            _says("GitHub token found"), _github_ok),
@@ -447,7 +488,7 @@ _TOKENS: tuple[_Token, ...] = (
            _says("Azure storage account key found"), _mixed),
     _Token(re.compile(rb"SharedAccessKey=(?P<v>[A-Za-z0-9+/]{40,}+={0,2}+)"),
            _says("Azure shared access key found"), _mixed),
-    _Token(re.compile(rb"g=(?<=sig=)(?<![\w-]sig=)(?P<v>[A-Za-z0-9%+/]{40,}+={0,2}+)(?![\w-])"),
+    _Token(re.compile(rb"=(?<=sig=)(?<![\w-]sig=)(?P<v>[A-Za-z0-9%+/]{40,}+={0,2}+)(?![\w-])"),
            _says("Azure shared access signature found"), lambda v: _mixed(v, digit=False)),
     _Token(re.compile(rb"Q~(?<=[\w.~-]{3}[0-9]Q~)(?<![\w.~-]{4}[0-9]Q~)[\w.~-]{31,34}+(?![\w.~-])",
                       re.ASCII),
@@ -461,15 +502,6 @@ _TOKENS: tuple[_Token, ...] = (
     _Token(re.compile(rb"bearer(?<![\w-]bearer)[ \t]++(?P<v>[A-Za-z0-9._~+/-]{16,}+=*+)"
                       rb"(?![\w.~+/=-])"),
            _says("bearer token found"), _alternates),
-    # The password of a URL ('postgres://app:pw@db', 'https://user:pw@host'); the
-    # placeholders of documentation ('user:password@', ':${DB_PASSWORD}@') are not one.
-    _Token(re.compile(rb"://(?<=[A-Za-z0-9]://)[^\s:/?#@\[\]]{1,64}+:"
-                      rb"(?P<v>[^\s/?#@\[\]]{1,128}+)@"),
-           _says("password in a URL found"), _url_password_ok),
-    # A GCP service-account key file names its key; its "private_key" is a PEM block.
-    _Token(re.compile(rb'key_id"(?<=private_key_id")[ \t]*+:[ \t]*+"'
-                      rb"(?P<v>[0-9a-f]{40})(?![0-9A-Za-z])"),
-           _says("GCP service-account key found")),
 )
 
 
@@ -511,39 +543,36 @@ def _pem_blocks(text: str) -> Iterator[_Hit]:
 # word that names it (secret, Secret, SECRET: 'aws_secret_access_key = …',
 # '"SecretAccessKey": "…"') on the same line. Random keys mix cases and digits; a
 # 40-character git SHA is lower-case hex.
-_SECRET_WORDS = (re.compile(b"secret"), re.compile(b"S(?:ecret|ECRET)"))
-# 'KEY=…' may precede a key; '=' after one is base64 padding, so a slice of a blob.
-_BASE64_40 = re.compile(rb"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# The key: 40 characters of base64, whole. 'KEY=…' may precede it; '=' after one is
+# base64 padding, so a slice of a blob. Each pattern finds the word (or ID) and the key
+# after it in one go, in C: a message about secrets names them often.
+_KEY_40 = rb"(?<![A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
 _AWS_REACH = 100
+_KEY_AFTER_WORD = tuple(
+    re.compile(word + rb"[^\n]{0,%d}?" % _AWS_REACH + _KEY_40)
+    # 'cret' first: 'c' is the rarest letter of 'secret'.
+    for word in (rb"cret(?<=secret)", rb"S(?:ecret|ECRET)")
+)
+_AWS_KEY_ID = re.compile(
+    rb"A[KS]IA(?<![\w-]A[KS]IA)[0-9A-Z]{16}(?![0-9A-Za-z])"
+    rb"(?:(?s:.){0,%d}?" % _AWS_REACH + _KEY_40 + rb")?"
+)
 
 
 def _aws_keys(text: str) -> Iterator[_Hit]:
     raw = _latin1(text)
     for m in _AWS_KEY_ID.finditer(raw):
-        yield m.start(), m.end(), "AWS access key ID found"
-        yield from _aws_secret_in(text, m.end(), m.end() + _AWS_REACH)
-    for word in _SECRET_WORDS:
-        scanned = 0
+        yield m.start(), m.start() + 20, "AWS access key ID found"
+        yield from _aws_secret(text, m)
+    for word in _KEY_AFTER_WORD:
         for m in word.finditer(raw):
-            line_end = raw.find(b"\n", m.end(), m.end() + _AWS_REACH)
-            end = line_end if line_end >= 0 else m.end() + _AWS_REACH
-            # Windows of nearby words overlap; what the last one read is not read again
-            # (but for a key it may have cut short, which starts at most 40 before).
-            yield from _aws_secret_in(text, max(m.end(), scanned - 40), end)
-            scanned = end
+            yield from _aws_secret(text, m)
 
 
-def _aws_secret_in(text: str, lo: int, hi: int) -> Iterator[_Hit]:
-    hi = min(hi, len(text))
-    for m in _BASE64_40.finditer(_latin1(text), lo, hi):
-        # A key the window cuts short is read whole: it must end where it seems to.
-        if m.end() == hi < len(text) and text[hi] in _BASE64_CHARS:
-            continue
-        if _mixed(text[m.start():m.end()]):
-            yield m.start(), m.end(), "AWS secret access key found"
-
-
-_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+def _aws_secret(text: str, m: re.Match[bytes]) -> Iterator[_Hit]:
+    start, end = m.span("v")
+    if start >= 0 and _mixed(text[start:end]):
+        yield start, end, "AWS secret access key found"
 
 
 _SCANNERS: dict[str, tuple[_Scanner, ...]] = {
@@ -551,6 +580,6 @@ _SCANNERS: dict[str, tuple[_Scanner, ...]] = {
     "phone": (_phones,),
     "card": (_cards,),
     "iban": (_ibans,),
-    "secret": (_pem_blocks, _aws_keys, *_TOKENS),
+    "secret": (_pem_blocks, _aws_keys, _url_passwords, *_TOKENS),
 }
 assert tuple(_SCANNERS) == PRIVATE_KINDS
