@@ -4,6 +4,7 @@ New (blank or from a template), Duplicate, Rename, Delete, Set as default, Impor
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QFont
@@ -19,10 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.router_catalog import RouterEntry
+from app.controller.router_folders import RouterEntry
 from app.core.router import Router
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
+# The More menu: (command, label), a separator where None.
+_MORE_ACTIONS: tuple[tuple[str, str] | None, ...] = (
+    ("use", "Use in this chat"), ("default", "Set as default"), ("duplicate", "Duplicate"),
+    ("rename", "Rename…"), ("delete", "Delete…"), None,
+    ("import", "Import from file…"), ("export", "Export to file…"))
 _ORIGIN_WORDS = {"template": "template", "yours": "", "changed template": "changed template"}
 
 
@@ -45,9 +51,6 @@ class RouterList(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.list.setSpacing(3)
         self.list.currentItemChanged.connect(self._on_current)
-        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.list.customContextMenuRequested.connect(
-            lambda pos: self.more_menu.exec(self.list.viewport().mapToGlobal(pos)))
 
         self.new_button = QToolButton()
         self.new_button.setText("+ New")
@@ -62,16 +65,17 @@ class RouterList(QWidget):
         self.more_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.more_menu = QMenu(self.more_button)
         self.actions_by_name: dict[str, QAction] = {}
-        for command, text in (("use", "Use in this chat"), ("default", "Set as default"),
-                              ("duplicate", "Duplicate"), ("rename", "Rename…"),
-                              ("delete", "Delete…"), (None, None),
-                              ("import", "Import from file…"), ("export", "Export to file…")):
-            if command is None:
+        for entry in _MORE_ACTIONS:
+            if entry is None:
                 self.more_menu.addSeparator()
                 continue
-            action = self.more_menu.addAction(text, lambda c=command: self.sig_command.emit(c))
-            self.actions_by_name[command] = action
+            command, text = entry
+            self.actions_by_name[command] = self.more_menu.addAction(
+                text, partial(self.sig_command.emit, command))
         self.more_button.setMenu(self.more_menu)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(
+            lambda pos: self.more_menu.exec(self.list.viewport().mapToGlobal(pos)))
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_button)
@@ -89,7 +93,7 @@ class RouterList(QWidget):
         self.new_menu.addSeparator()
         for template in templates:
             action = self.new_menu.addAction(f"From template: {template.name}",
-                                             lambda n=template.name: self.sig_new_from.emit(n))
+                                             partial(self.sig_new_from.emit, template.name))
             action.setToolTip(template.description)
 
     def set_entries(self, entries: Sequence[RouterEntry], default: str, current: str | None) -> None:

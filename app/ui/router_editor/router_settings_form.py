@@ -195,10 +195,12 @@ class RouterSettingsForm(QWidget):
         self.sticky_messages_on.setChecked(isinstance(messages, int) or sticky is None)
         self.sticky_messages.setValue(messages if isinstance(messages, int) else 3)
         self._enable_sticky()
-        p = data.get("privacy") if isinstance(data.get("privacy"), dict) else {}
+        privacy = data.get("privacy")
+        p: dict[str, Any] = privacy if isinstance(privacy, dict) else {}
         _select(self.history, str(p.get("history", _NO_PRIVACY.history)))
         self._explain_history()
-        c = data.get("classifier") if isinstance(data.get("classifier"), dict) else {}
+        classifier = data.get("classifier")
+        c: dict[str, Any] = classifier if isinstance(classifier, dict) else {}
         self.classifier_target.set_target(str(c.get("target", _DEFAULT.target)))
         _select(self.decide_by, str(c.get("decide_by", _DEFAULT.decide_by)))
         _select(self.method, str(c.get("method", _DEFAULT.method)))
@@ -206,10 +208,10 @@ class RouterSettingsForm(QWidget):
         self.context_turns.setValue(int(c.get("context_turns", _DEFAULT.context_turns)))
         self.max_tokens.setValue(int(c.get("max_message_tokens", _DEFAULT.max_message_tokens)))
         _select(self.embedding_model, str(c.get("embedding_model") or ""))
-        self._threshold_given = c.get("threshold", _DEFAULT.threshold)
-        self._margin_given = c.get("margin", _DEFAULT.margin)
-        self.threshold.setValue(float(self._threshold_given))
-        self.margin.setValue(float(self._margin_given))
+        threshold, margin = c.get("threshold", _DEFAULT.threshold), c.get("margin", _DEFAULT.margin)
+        self._threshold_given, self._margin_given = threshold, margin
+        self.threshold.setValue(float(threshold))
+        self.margin.setValue(float(margin))
         self.clear_errors()
         self._loading = False
 
