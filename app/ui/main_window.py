@@ -318,16 +318,14 @@ class MainWindow(QMainWindow):
     def set_offline(self, offline: bool) -> None:
         if self.session is None:
             return
+        words = ("Offline: every message stays on this computer." if offline
+                 else "Online: rules may send messages to cloud models.")
         try:
-            self.session.set_offline(offline)
-        except Exception as error:  # noqa: BLE001 - settings file unwritable: say so, keep going
-            self.status.showMessage(f"Could not save offline mode: {error}", 8000)
-        self.status.set_offline(offline)
-        self.offline_action.blockSignals(True)
-        self.offline_action.setChecked(offline)
-        self.offline_action.blockSignals(False)
-        self.status.showMessage("Offline: every message stays on this computer." if offline
-                                else "Online: rules may send messages to cloud models.", 5000)
+            self.session.set_offline(offline)  # holds for this session even if unsaved
+        except Exception as error:  # noqa: BLE001 - worded by the one presenter, keep going
+            words = f"{words} {error_text(error, 'Not saved for the next start:') or ''}"
+        self._follow_offline()
+        self.status.showMessage(words, 8000)
 
     def export_chat(self) -> None:
         if self.session is None or self.chat is None or self.chat.conversation_id is None:

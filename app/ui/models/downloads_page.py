@@ -13,8 +13,6 @@ Row::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -28,13 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.model_downloads import DownloadJob
+from app.controller.model_downloads import DownloadJob, Downloads
 from app.core.models.download import Progress
 from app.ui import theme
 from app.ui.models.library_page import InlineMessage, button, human_size
-
-if TYPE_CHECKING:
-    from app.controller.session import Session
 
 __all__ = ["REPAINT_MS", "STATE_WORDS", "DownloadRow", "DownloadsPage", "progress_words"]
 
@@ -146,9 +141,9 @@ class DownloadsPage(QWidget):
     sig_job_done = Signal(object)
     """A download finished and its model is installed; the argument is the job."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, downloads: Downloads, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._session = session
+        self._downloads = downloads
         self._rows: dict[DownloadJob, DownloadRow] = {}
         self._dirty: set[DownloadJob] = set()
         self._seen_done: set[DownloadJob] = set()
@@ -175,7 +170,7 @@ class DownloadsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.empty)
         layout.addWidget(scroll, 1)
-        for job in session.models.downloads.jobs:
+        for job in downloads.jobs:
             if job.state == "done":
                 self._seen_done.add(job)
             self._add_row(job)
@@ -197,7 +192,7 @@ class DownloadsPage(QWidget):
 
     def flush(self) -> None:
         dirty, self._dirty = self._dirty, set()
-        for job in self._session.models.downloads.jobs:  # keep the manager's order
+        for job in self._downloads.jobs:  # keep the manager's order
             if job not in dirty:
                 continue
             row = self._rows.get(job) or self._add_row(job)
@@ -219,10 +214,10 @@ class DownloadsPage(QWidget):
     # ---- intent -------------------------------------------------------------------------
 
     def pause(self, job: DownloadJob) -> None:
-        self._session.models.downloads.pause(job)
+        self._downloads.pause(job)
 
     def resume(self, job: DownloadJob) -> None:
-        self._session.models.downloads.resume(job)
+        self._downloads.resume(job)
 
     def cancel(self, job: DownloadJob) -> None:
-        self._session.models.downloads.cancel(job)
+        self._downloads.cancel(job)

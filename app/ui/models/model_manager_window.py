@@ -50,7 +50,7 @@ class ModelManagerWindow(ToolWindow):
         self.changes = changes or ChangeSignals(session.changes, self)
         self.library = LibraryPage(manager, session.preferences)
         self.discover = DiscoverPage(manager)
-        self.downloads = DownloadsPage(session)
+        self.downloads = DownloadsPage(manager.downloads)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Model manager sections")
         self.tabs.setToolTip("Installed models, finding new ones, and downloads")
