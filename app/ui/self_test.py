@@ -14,7 +14,10 @@ import shutil
 import sys
 import tempfile
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
 
 PROMPT = "Say hello in one short sentence."
 TIMEOUT_S = 180.0
@@ -25,14 +28,15 @@ def run_self_test() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = tempfile.mkdtemp(prefix="switchboard-self-test-")
     os.environ["SWITCHBOARD_HOME"] = home  # never the user's own chats
-    report: dict[str, Any] = {"ok": False, "checks": {}}
+    checks: dict[str, bool] = {}
+    report: dict[str, Any] = {"ok": False, "checks": checks}
     try:
         _run(report, started)
     except Exception as error:  # noqa: BLE001 - the report must say what broke
         report["error"] = f"{type(error).__name__}: {error}"
     finally:
         shutil.rmtree(home, ignore_errors=True)
-    report["ok"] = bool(report["checks"]) and all(report["checks"].values()) and "error" not in report
+    report["ok"] = bool(checks) and all(checks.values()) and "error" not in report
     report["elapsed_ms"] = round((time.perf_counter() - started) * 1000)
     print(json.dumps(report, indent=2))
     return 0 if report["ok"] else 1
@@ -53,15 +57,15 @@ def _run(report: dict[str, Any], started: float) -> None:
         loop.run_until_complete(asyncio.wait_for(_exercise(window, report), TIMEOUT_S))
 
 
-async def _exercise(window: Any, report: dict[str, Any]) -> None:
+async def _exercise(window: MainWindow, report: dict[str, Any]) -> None:
     from app.core.paths import resources_dir
     from app.core.tokens import default_counter
 
-    checks = report["checks"]
+    checks: dict[str, bool] = report["checks"]
     await window.start()
     session, chat = window.session, window.chat
     checks["window_ready"] = session is not None and chat is not None
-    if not checks["window_ready"]:
+    if session is None or chat is None:
         return
     resources = resources_dir()
     report["resources"] = str(resources)
