@@ -23,7 +23,7 @@ from app.controller.provider_setup import ProviderSetup
 from app.controller.router_catalog import RouterCatalog
 from app.controller.routing import RoutingService
 from app.controller.saved_settings import SavedSettings
-from app.controller.usage import UsageLine, UsageReport, usage_lines, usage_report
+from app.controller.usage import UsageSummary, usage_lines, usage_report
 from app.core.file_modes import secure_data_folder
 from app.core.pricing import Pricing
 from app.core.providers.local_llama import LocalLlamaProvider
@@ -110,10 +110,10 @@ class Session:
     def router_names(self) -> list[str]:
         return self.routers.names()
 
-    def usage(self, since: datetime | None = None) -> tuple[UsageReport, list[UsageLine]]:
+    def usage(self, since: datetime | None = None) -> UsageSummary:
         """What was used and what it cost since ``since`` (all time when None)."""
-        return (usage_report(self.store, self.pricing, self.router_or_none, since=since),
-                usage_lines(self.store, since))
+        return UsageSummary(usage_report(self.store, self.pricing, self.router_or_none, since=since),
+                            usage_lines(self.store, since))
 
     def router_or_none(self, name: str | None) -> Router | None:
         """The router, or None when its file is broken or gone (the caller has a fallback)."""

@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from app.core.pricing import Pricing
 from app.core.router import Router
@@ -44,6 +45,13 @@ class UsageReport:
                            "cost_usd": round(self.classifier_cost, 6)},
             "unpriced_targets": list(self.unpriced), "estimated_replies": self.estimated,
         }
+
+
+class UsageSummary(NamedTuple):
+    """What the usage view shows for a period: the totals and the per-day lines."""
+
+    report: UsageReport
+    lines: list[UsageLine]
 
 
 def usage_report(store: Store, pricing: Pricing, router_of: Callable[[str | None], Router | None],

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.usage import UsageLine, UsageReport, local_share, usage_csv
+from app.controller.usage import UsageLine, UsageReport, UsageSummary, local_share, usage_csv
 from app.ui import theme
 from app.ui.inline_message import InlineMessage
 from app.ui.usage.bar_chart import LOCAL, BarChart, series_label
@@ -48,7 +48,7 @@ __all__ = [
     "period_start",
 ]
 
-UsageSource = Callable[[datetime | None], tuple[UsageReport, list[UsageLine]]]
+UsageSource = Callable[[datetime | None], UsageSummary]
 
 # Label → how many local days the period spans (None: all time).
 PERIODS: dict[str, int | None] = {"Today": 1, "Last 7 days": 7, "Last 30 days": 30, "All time": None}
