@@ -11,6 +11,20 @@ few places it occurs), whose repeats are bounded or possessive, followed by a ch
 in Python (digit counts, Luhn, mod-97, character mix) that throws out look-alikes. A
 finding's detail goes into a decision trace the user can read and copy, so it never
 repeats the value itself: at most the last four characters of a card number or IBAN.
+
+Every credential, token and key is of the kind "secret" (routers list kinds by name);
+the detail names the sort: "AWS secret access key found", "GitHub token found".
+
+Deliberately not private data (tests/unit/core/router/test_private_data.py has each):
+UUIDs, git SHAs and other hex or base64 hashes and blobs (an AWS secret key is only
+taken with its name or key ID before it), version strings, dates, times, prices and
+order numbers, "Bearer" or "sk-" in prose and in words ('task-list'), identifiers that
+name a prefix ('github_pat_token_for_ci'), placeholders ('Bearer $TOKEN',
+'YOUR_API_KEY', 'user:password@host', 'AccountKey=<key>'), a GCP key file's
+'"type": "service_account"' without its key, 'git@github.com:' (the SSH user of a forge)
+and 'x@self.weight' (a matrix product). Vendors' documented example credentials
+('AKIAIOSFODNN7EXAMPLE') are found: they have a real key's shape, and keeping one local
+costs nothing.
 """
 
 from __future__ import annotations
