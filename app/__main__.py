@@ -9,6 +9,7 @@ import sys
 from app import __version__
 
 EXIT_BAD_INPUT = 2  # as app.cli.errors, which is not imported on the way to the window
+EXIT_FAILED = 1  # the command was fine, the work failed (see app.controller.error_words)
 
 NO_DISPLAY = (
     "Switchboard's window needs a display, and none was found ($DISPLAY and "
@@ -76,6 +77,18 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Exception as exc:
+        # A failure the app words on purpose (a disk full, the keyring refusing, a
+        # provider down) is one line in the window's words; anything else is a bug and
+        # keeps its traceback.
+        from app.controller.error_words import describe, is_expected
+
+        if not is_expected(exc):
+            raise
+        words = describe(exc)
+        if words:
+            print(f"error: {words}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":
