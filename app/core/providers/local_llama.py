@@ -402,7 +402,10 @@ class LocalLlamaProvider:
             return self._embedder[1]
         path = self._embedder_path_of(name)
         try:
-            read_gguf(path)
+            # The bundled file was sha256-checked at set-up; reading its 30,000-token
+            # header again would cost a cold `route` a fifth of its one-second budget.
+            if path != bundled_embedder_path():
+                read_gguf(path)
         except InvalidModelFile as exc:
             raise ModelMissingError(f"Cannot load {name}: {exc}.", provider=LOCAL) from None
         self._close_embedder()  # one embedding model at a time: routers share one
