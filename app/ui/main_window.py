@@ -364,7 +364,7 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is None:
             from app.ui.settings.settings_dialog import SettingsDialog
 
-            self.settings_dialog = SettingsDialog(self.session, self.set_offline, self)
+            self.settings_dialog = SettingsDialog(self.session, self.set_offline, self, self.changes)
             self.settings_dialog.sig_changed.connect(self._on_settings_changed)
         self.settings_dialog.show_page(page if isinstance(page, str) else "providers")
         self.settings_dialog.show()

@@ -199,6 +199,12 @@ class LocalModelsPage(QWidget):
         self.problem.clear_problem()
         self._update_buttons()
 
+    def follow_saved(self) -> None:
+        """Settings or installed models changed elsewhere (the model manager, the status
+        bar's offline switch): show them, unless the user is editing or saving here."""
+        if not self.is_changed() and not self.is_saving:
+            self.reload()
+
     def revert(self) -> None:
         self.reload()
         self.status.clear()

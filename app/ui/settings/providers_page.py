@@ -353,6 +353,13 @@ class ProvidersPage(QWidget):
         self.id_edit.setFocus()
         self.id_edit.selectAll()
 
+    def follow_saved(self) -> None:
+        """Providers or keys changed elsewhere (a key dialog, the CLI's session): show them,
+        unless the user is editing or the page's own work is still running."""
+        if not self.busy() and not self._dirty():
+            self._reload(select=self.current_id())
+            self._show_keyring_status()
+
     def revert(self) -> None:
         self._fill_form(self._current, new=self._is_draft_selected())
 

@@ -1,5 +1,6 @@
 """Settings: providers and keys, how local models run, prices and privacy — one window,
-a tab each. Every page saves through the controller; the window hears ``sig_changed``."""
+a tab each. Every page saves through the controller; the window hears ``sig_changed``,
+and the pages follow what changed elsewhere through the window's ``ChangeSignals``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
 
+from app.ui.change_signals import ChangeSignals
 from app.ui.tool_window import ToolWindow
 
 if TYPE_CHECKING:
@@ -22,7 +24,8 @@ class SettingsDialog(ToolWindow):
     """A page saved something: routers, the status bar and new chats may need to know."""
 
     def __init__(self, session: Session, set_offline: Callable[[bool], None],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, changes: ChangeSignals | None = None) -> None:
+        """``changes``: the window's adapter; on its own (tests) the dialog makes one."""
         from app.ui.settings.local_models_page import LocalModelsPage
         from app.ui.settings.pricing_page import PricingPage
         from app.ui.settings.privacy_page import PrivacyPage
@@ -43,6 +46,10 @@ class SettingsDialog(ToolWindow):
         self.tabs.addTab(self.privacy, "Privacy")
         for page in (self.providers, self.local, self.prices, self.privacy):
             page.sig_changed.connect(self.sig_changed)
+        self.changes = changes or ChangeSignals(session.changes, self)
+        self.changes.sig_providers_changed.connect(self.providers.follow_saved)
+        self.changes.sig_settings_changed.connect(self.local.follow_saved)
+        self.changes.sig_local_models_changed.connect(self.local.follow_saved)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)
         layout = QVBoxLayout(self)

@@ -375,3 +375,25 @@ async def test_insecure_keyring_warns_and_key_works_for_the_session(
     page.test_button.click()  # no key typed: the one kept in memory is used
     await idle(page, "the test")
     assert page.test_result.text() == "OK, 2 models"
+
+
+async def test_a_key_set_elsewhere_shows_in_the_open_settings(qtbot: QtBot, session: Any,
+                                                              memory_keyring: Any) -> None:
+    """The key dialog stores through ProviderSetup.set_key, which publishes a providers
+    change; the open Settings window follows it through ChangeSignals."""
+    from app.ui.key_dialog import KeyDialog
+    from app.ui.settings.settings_dialog import SettingsDialog
+
+    await session.provider_setup.save(ProviderSettings(session.provider_setup.from_preset("openai")))
+    dialog = SettingsDialog(session, session.set_offline)
+    qtbot.addWidget(dialog)
+    page = dialog.providers
+    assert list_subtitles(page) == ["OpenAI, no key"]
+
+    keys = KeyDialog(session.provider_setup, "openai")
+    qtbot.addWidget(keys)
+    keys.key.setText(GOOD_KEY)
+    keys.buttons.accepted.emit()
+    await until(lambda: list_subtitles(page) == ["OpenAI, key stored"], what="the key to show")
+    assert memory_keyring.items[("switchboard", "openai")] == GOOD_KEY
+    assert keys.key.text() == "" and keys.result() == KeyDialog.DialogCode.Accepted
