@@ -8,6 +8,7 @@ Built once per session by the window; tool windows receive it.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 from app.controller.changes import ChangeHub, Changes
@@ -39,6 +40,8 @@ class ChangeSignals(QObject):
         self.destroyed.connect(lambda *_, stop=self._unsubscribe: stop())
 
     def _on_changes(self, changes: Changes) -> None:
+        if not shiboken6.isValid(self):  # deleted, and the unsubscribe has not run yet
+            return
         self.sig_changed.emit(changes)
         if changes.conversations:
             self.sig_conversations_changed.emit()
