@@ -25,7 +25,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -257,7 +256,8 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
     """The bundled model deciding tests/data/classifier_dev.jsonl (5 routes): accuracy,
     and latency with the static prompt served from llama.cpp's prefix cache vs without.
     "examples" beside it: the same messages decided by similarity to each route's
-    examples (tests/data/classifier_examples.json), same model, same run."""
+    examples (tests/data/classifier_examples.json) with the bundled sentence encoder
+    and with SmolLM2 as embedder, same run (scripts/bench_embeddings.py)."""
     import asyncio
     import json
     from collections import defaultdict
@@ -278,6 +278,10 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
         "translation": "Translating text between languages or explaining a foreign word",
         "chitchat": "Small talk: greetings, feelings, opinions, questions about the assistant",
     }
+    from bench_embeddings import bench_examples  # the embedding models, side by side
+
+    if method == "examples":
+        return {"bench": "classifier", "messages": len(dev), "examples": bench_examples(dev, routes)}
     router = parse_router({"schema": 1, "name": "Bench", "fallback": ["local:SmolLM2-135M-Instruct"],
                            "classifier": {"timeout_s": 60, "method": method},
                            "rules": [{"id": k, "type": "classified", "description": v, "route_to": f"x:{k}"}
@@ -323,84 +327,6 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
     }
 
 
-def bench_examples(dev: list[dict[str, str]], routes: dict[str, str]) -> dict[str, Any]:
-    """decide_by "examples": accuracy overall and per route, latency per decision, and
-    the similarity choice (max vs mean of the k closest examples) on the same vectors."""
-    import asyncio
-    import json
-    import tempfile
-    from collections import defaultdict
-
-    import numpy as np
-
-    from app.core.providers.local_llama import LocalLlamaProvider
-    from app.core.providers.local_settings import LocalModelSettings
-    from app.core.providers.registry import ProviderRegistry
-    from app.core.router.classifier import classify
-    from app.core.router.embedding_cache import EmbeddingCache
-    from app.core.router.example_classifier import TOP_K, ExampleClassifier, rank
-    from app.core.tokens import default_counter
-
-    root = Path(__file__).resolve().parents[1]
-    examples = json.loads((root / "tests/data/classifier_examples.json").read_text())
-    tests = {item["text"].strip().casefold() for item in dev}
-    overlap = [e for texts in examples.values() for e in texts if e.strip().casefold() in tests]
-    assert not overlap, f"examples that are also test prompts: {overlap}"
-    router = parse_router({"schema": 1, "name": "Bench", "fallback": ["local:SmolLM2-135M-Instruct"],
-                           "classifier": {"timeout_s": 60, "decide_by": "examples"},
-                           "rules": [{"id": k, "type": "classified", "description": v, "examples": examples[k],
-                                      "route_to": f"x:{k}"} for k, v in routes.items()]})
-    counter = default_counter()
-    local = LocalLlamaProvider(settings_for=lambda name: LocalModelSettings(n_ctx=2048))
-    registry = ProviderRegistry([], lambda provider_id: None, local)
-
-    async def run(cache: EmbeddingCache) -> tuple[float, float, list[tuple[str, str | None, float]],
-                                                   dict[int, list[bool]]]:
-        started = time.perf_counter()
-        vectors, _ = await ExampleClassifier(local, cache).example_vectors(router.rules, router.classifier)
-        first_embed_s = time.perf_counter() - started
-        started = time.perf_counter()
-        await ExampleClassifier(local, EmbeddingCache(cache.path)).example_vectors(router.rules, router.classifier)
-        from_disk_s = time.perf_counter() - started  # a fresh start: vectors read back, none embedded
-        out: list[tuple[str, str | None, float]] = []
-        by_k: dict[int, list[bool]] = defaultdict(list)
-        for item in dev:
-            answer = await classify(registry, router.rules, [Turn("user", item["text"])], router.classifier,
-                                    counter, cache)
-            out.append((item["route"], answer.rule, answer.latency_ms))
-            [message] = await local.embed(local_model, [item["text"]])
-            for k in (1, 2, 3, 10):
-                scores = rank(router.rules, np.asarray(message, dtype=np.float32), vectors,
-                              replace(router.classifier, threshold=-1, margin=0), top_k=k)
-                by_k[k].append(scores.rule == item["route"])
-        await local.aclose()
-        return first_embed_s, from_disk_s, out, by_k
-
-    local_model = "SmolLM2-135M-Instruct"
-    with tempfile.TemporaryDirectory() as tmp:
-        first_embed_s, from_disk_s, decided, by_k = asyncio.run(run(EmbeddingCache(Path(tmp) / "cache.sqlite3")))
-    per_route: dict[str, list[bool]] = defaultdict(list)
-    for truth, answer, _ in decided:
-        per_route[truth].append(answer == truth)
-    return {
-        "method": f"cosine similarity, mean of the {TOP_K} closest examples per route, mean-pooled vectors",
-        "model": "local:" + local_model,
-        "examples_per_route": {k: len(v) for k, v in examples.items()},
-        "threshold": router.classifier.threshold,
-        "margin": router.classifier.margin,
-        "accuracy": round(sum(sum(v) for v in per_route.values()) / len(decided), 3),
-        "accuracy_per_route": {k: round(sum(v) / len(v), 3) for k, v in sorted(per_route.items())},
-        "decided": round(sum(1 for _, a, _ in decided if a is not None) / len(decided), 3),
-        "answers": {k: sum(1 for _, a, _ in decided if (a or "none") == k) for k in [*routes, "none"]},
-        "p50_ms": round(statistics.median(t for _, _, t in decided), 1),
-        "p99_ms": round(percentile([t for _, _, t in decided], 99), 1),
-        "embed_examples_s": round(first_embed_s, 2),
-        "load_cached_examples_s": round(from_disk_s, 3),
-        "accuracy_no_threshold_by_similarity": {("max" if k == 1 else f"top{k}_mean"): round(sum(v) / len(v), 3)
-                                                for k, v in by_k.items()},
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bench", choices=["router", "local", "classifier", "ui", "download", "frozen",
@@ -411,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, help="local: tokens per run (128); ui: tokens streamed (500)")
     parser.add_argument("--runs", type=int, default=5, help="ui, frozen: start-ups of each side; download: rounds")
     parser.add_argument("--limit", type=int, help="classifier: first N messages of the dev set")
-    parser.add_argument("--method", choices=["loglik", "grammar"], default="loglik", help="classifier")
+    parser.add_argument("--method", choices=["loglik", "grammar", "examples"], default="loglik",
+                        help="classifier: how the LLM is asked; examples: the embedding models only")
     args = parser.parse_args(argv)
     if args.bench == "router":
         result = bench_router(args.iterations)
