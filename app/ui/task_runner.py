@@ -23,6 +23,9 @@ What it guarantees, so no widget writes it again:
   neither callback.
 - ``cancel(key)`` and ``cancel_all()`` (call it when the widget closes) stop work at once
   and report the key idle.
+
+A user's Stop that the work itself raises (``GenerationCancelled``) is a failure like any
+other here and reaches ``on_failure``; the error presenter stays silent on it.
 """
 
 from __future__ import annotations
