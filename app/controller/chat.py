@@ -317,8 +317,12 @@ class ChatController:
         if not is_local(target) and self._warm_key is not None:
             await self._warm_key(target.partition(":")[0])
         for attempt in range(self.retry.attempts + 1):
+            # Its own token, which the user's Stop cancels: a provider that cancels its
+            # token on the way out of a failure must not cancel the next attempt too.
+            cancel = CancelToken()
+            answer.cancel.on_cancel(cancel.cancel)
             try:
-                request = ChatRequest(target, messages, max_tokens=self.max_tokens, cancel=answer.cancel)
+                request = ChatRequest(target, messages, max_tokens=self.max_tokens, cancel=cancel)
                 async for text in self._consume(gate.stream(target, request), stream, answer.stopped,
                                                 answer.reply_id):
                     yield text

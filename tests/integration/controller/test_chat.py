@@ -189,6 +189,7 @@ async def test_classifier_picks_and_sticky_reuse_skips_the_next_call(make_contro
         controller = make_controller([config("remote", server)])
         r = parse_router({"schema": 1, "name": "One", "fallback": ["remote:fallback"],
                           "sticky": {"messages": 2},
+                          "classifier": {"timeout_s": 60},  # not the machine's speed under test
                           "rules": [{"id": "everything", "type": "classified",
                                      "description": "Any message at all, on any topic", "route_to": "remote:picked"}]})
         cid = controller.new_conversation()
@@ -254,3 +255,20 @@ async def test_a_routed_reply_stores_the_routers_sentence(make_controller):
         events = await run(controller, cid, "hi", router("a:m"))
     routed = next(e for e in events if isinstance(e, Routed))
     assert controller.store.message(routed.message_id).reason == routed.decision.reason
+
+
+@pytest.mark.model
+async def test_a_local_failure_falls_back_to_an_answer_not_an_empty_stop(make_controller):
+    """The local provider cancels its request's token on the way out of a failure; the
+    fallback's attempt has its own token, so it answers in full (each run, not most)."""
+    with SSEServer(lambda r: ok("from ", "the cloud")) as cloud:
+        controller = make_controller([config("cloud", cloud)])
+        too_long = "lorem ipsum dolor sit amet " * 900  # past the fixture's 1,024-token window
+        for run_number in range(5):
+            cid = controller.new_conversation()
+            events = await run(controller, cid, too_long, router("local:SmolLM2-135M-Instruct", "cloud:m"))
+            # After three failures the local target cools down and is skipped at once.
+            assert any(isinstance(e, FallbackUsed) for e in events) or run_number >= 3
+            done = events[-1]
+            assert isinstance(done, Done) and done.status == "complete" and done.text == "from the cloud"
+    assert len(cloud.requests) == 5
