@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from app.controller.provider_setup import ProviderSaved, ProviderSetup
 from app.ui.chat.error_actions import provider_label
-from app.ui.error_presenter import show_error_in
+from app.ui.error_presenter import error_text
 from app.ui.inline_message import InlineMessage
 from app.ui.task_runner import TaskRunner
 
@@ -39,6 +39,7 @@ class KeyDialog(QDialog):
         self.provider_id = provider_id
         label = provider_label(provider_id)
         self.setWindowTitle(f"API key for {label}")
+        self.setMinimumWidth(440)  # room for the keyring's warning to wrap into two lines
         self.key = QLineEdit()
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setAccessibleName(f"API key for {label}")
@@ -74,7 +75,7 @@ class KeyDialog(QDialog):
             self._show_problem("Paste a key first.")
             return
         self._runner.run("save", self._setup.set_key(self.provider_id, self.key.text()),
-                         on_success=self._on_stored, on_failure=show_error_in(self.problem))
+                         on_success=self._on_stored, on_failure=self._on_failed)
 
     def _on_stored(self, saved: ProviderSaved) -> None:
         if saved.warning and self._setup.keyring_status.secure:
@@ -86,6 +87,11 @@ class KeyDialog(QDialog):
             return
         self._accept_saved()
 
+    def _on_failed(self, error: BaseException) -> None:
+        text = error_text(error)
+        if text is not None:
+            self._show_problem(text)
+
     def _accept_saved(self) -> None:
         self.key.clear()  # the widget must not keep the key around
         self.sig_saved.emit(self.provider_id)
@@ -93,6 +99,7 @@ class KeyDialog(QDialog):
 
     def _show_problem(self, text: str) -> None:
         self.problem.set_message(text, "error")
+        self.adjustSize()  # a shown dialog does not grow by itself for the new line
 
     def done(self, result: int) -> None:  # Save, Cancel, Esc or closing: nothing runs on
         self._runner.cancel_all()
