@@ -10,25 +10,27 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import httpx
 
+from app.controller.local_models import LocalModels
 from app.controller.model_downloads import DownloadJob, Downloads
 from app.controller.model_library import LibraryEntry, import_model, library_entries, remove_model
+from app.controller.saved_settings import SavedSettings
 from app.core.models.fit import FitEstimate, estimate, remote_info
 from app.core.models.hub import Hub, Recommended, RemoteFile, RepoSummary, recommended
-
-if TYPE_CHECKING:
-    from app.controller.session import Session
 
 FIT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
 
 class ModelManager:
-    def __init__(self, session: Session, hub: Hub | None = None) -> None:
-        self._session = session
+    def __init__(self, installed: LocalModels, settings: SavedSettings,
+                 hub: Hub | None = None) -> None:
+        """``installed``: the session's one list of local models, refreshed here when a
+        model arrives or goes; ``settings``: read for the context length a fit assumes."""
+        self._local_models = installed
+        self._settings = settings
         self.hub = hub or Hub()
         self._listeners: list[Callable[[DownloadJob], None]] = []
         self.downloads = Downloads(self.hub, on_change=self._job_changed, on_installed=self._installed,
@@ -77,7 +79,7 @@ class ModelManager:
         the context length the local models are set to use."""
         async with self._client(FIT_TIMEOUT) as client:
             info, size = await remote_info(client, self.hub.file_url(file.repo, file.name))
-        return estimate(info, size, n_ctx or self._session.settings.local.n_ctx)
+        return estimate(info, size, n_ctx or self._settings.current.local.n_ctx)
 
     def download(self, file: RemoteFile) -> DownloadJob:
         return self.downloads.add(file)
@@ -88,7 +90,7 @@ class ModelManager:
         self._refresh()
 
     def _refresh(self) -> None:
-        self._session.installed.refresh()
+        self._local_models.refresh()
 
     def _job_changed(self, job: DownloadJob) -> None:
         for listener in self._listeners:

@@ -93,7 +93,8 @@ class Session:
         from app.controller.model_manager import ModelManager
         from app.core.models.hub import Hub
 
-        return ModelManager(self, Hub(token=self.secrets.cached(HUB_TOKEN_ID)))
+        return ModelManager(self.installed, self.saved_settings,
+                            Hub(token=self.secrets.cached(HUB_TOKEN_ID)))
 
     def default_router_name(self) -> str:
         """The settings' default, except on a set-up with no provider at all that never
