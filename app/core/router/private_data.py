@@ -147,22 +147,36 @@ _DIGIT_CLASSES = bytes(
 _LONG_NUMBER = re.compile(rb"0(?: {0,2}+0){7,}+")
 
 
-# Every scanner asks these of the same message one after another.
-@lru_cache(maxsize=1)
+# Every scanner asks these of the same message one after another, so the last answer is
+# kept, for that very string object: an identity check is free, where a cache keyed by
+# the text would hash all of it first (milliseconds for a long message). Each is kept
+# as one tuple, replaced whole, so threads scanning different messages never mix them.
+_last_latin1: tuple[str, bytes] = ("", b"")
+_last_numbers: tuple[str, tuple[tuple[int, int, int], ...]] = ("", ())
+
+
 def _latin1(text: str) -> bytes:
     """The message as one byte per character (others as '?'), so offsets stay those of
     text. The ASCII patterns run on it: the regex engine reads a byte string two to four
     times faster than a string holding any character past U+00FF."""
-    return text.encode("latin-1", "replace")
+    global _last_latin1
+    last = _last_latin1
+    if last[0] is not text:
+        last = _last_latin1 = (text, text.encode("latin-1", "replace"))
+    return last[1]
 
 
-@lru_cache(maxsize=1)
 def _long_numbers(text: str) -> tuple[tuple[int, int, int], ...]:
     """Where the long digit runs are, as (start, end, how many digits)."""
-    classes = _latin1(text).translate(_DIGIT_CLASSES)
-    return tuple(
-        (m.start(), m.end(), m.group().count(b"0")) for m in _LONG_NUMBER.finditer(classes)
-    )
+    global _last_numbers
+    last = _last_numbers
+    if last[0] is not text:
+        classes = _latin1(text).translate(_DIGIT_CLASSES)
+        runs = tuple(
+            (m.start(), m.end(), m.group().count(b"0")) for m in _LONG_NUMBER.finditer(classes)
+        )
+        last = _last_numbers = (text, runs)
+    return last[1]
 
 
 def _windows(text: str, before: int, after: int, digits: int) -> Iterator[tuple[int, int]]:
@@ -602,8 +616,7 @@ _KEY_40 = rb"(?<![A-Za-z0-9/+])(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
 _AWS_REACH = 100
 _KEY_AFTER_WORD = tuple(
     re.compile(word + rb"[^\n]{0,%d}?" % _AWS_REACH + _KEY_40)
-    # 'cret' first: 'c' is the rarest letter of 'secret'.
-    for word in (rb"cret(?<=secret)", rb"S(?:ecret|ECRET)")
+    for word in (rb"secret", rb"S(?:ecret|ECRET)")
 )
 _AWS_KEY_ID = re.compile(
     rb"A[KS]IA(?<![\w-]A[KS]IA)[0-9A-Z]{16}(?![0-9A-Za-z])"
@@ -616,9 +629,17 @@ def _aws_keys(text: str) -> Iterator[_Hit]:
     for m in _AWS_KEY_ID.finditer(raw):
         yield m.start(), m.start() + 20, "AWS access key ID found"
         yield from _aws_secret(text, m)
-    for word in _KEY_AFTER_WORD:
-        for m in word.finditer(raw):
-            yield from _aws_secret(text, m)
+    lower, upper = _KEY_AFTER_WORD
+    # Every letter of 'secret' is common: the pattern engine would stop at each 's' of
+    # the message, where bytes.find skips ahead several characters at a time.
+    at = raw.find(b"secret")
+    while at >= 0:
+        found = lower.match(raw, at)
+        if found is not None:
+            yield from _aws_secret(text, found)
+        at = raw.find(b"secret", found.end() if found else at + 1)
+    for m in upper.finditer(raw):
+        yield from _aws_secret(text, m)
 
 
 def _aws_secret(text: str, m: re.Match[bytes]) -> Iterator[_Hit]:
