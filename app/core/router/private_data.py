@@ -79,22 +79,46 @@ def find_private_spans(text: str, kinds: Iterable[str] = PRIVATE_KINDS) -> list[
     Where two findings overlap, the longer one wins (then the earlier, then the kind
     first in PRIVATE_KINDS): a phone-shaped slice of an IBAN is part of the IBAN.
     """
-    hits: list[tuple[int, int, int, str]] = []
+    hits: list[_Ranked] = []
     for rank, (kind, scanners) in enumerate(_scanners_for(tuple(kinds))):
         for scan in scanners:
             hits.extend((start, end, rank, kind) for start, end, _ in scan(text))
-    hits.sort(key=lambda h: (h[0] - h[1], h[0], h[2]))
-    starts: list[int] = []  # accepted spans, kept sorted by start
-    ends: list[int] = []
+    hits.sort()
+    # Findings that overlap nothing (nearly all) are taken as they are; only each group
+    # of overlapping ones is settled, so a message of a million addresses stays linear.
     found: list[Span] = []
-    for start, end, _, kind in hits:
+    group: list[_Ranked] = []
+    group_end = -1
+    for hit in hits:
+        if hit[0] >= group_end:
+            found += _longest_first(group)
+            group, group_end = [], hit[1]
+        group.append(hit)
+        group_end = max(group_end, hit[1])
+    found += _longest_first(group)
+    return found
+
+
+# start, end, rank of the kind in PRIVATE_KINDS, kind
+_Ranked = tuple[int, int, int, str]
+
+
+def _longest_first(group: list[_Ranked]) -> list[Span]:
+    """The findings of an overlapping group that survive, longest first, sorted by start."""
+    if len(group) == 1:
+        start, end, _, kind = group[0]
+        return [Span(kind, start, end)]
+    starts: list[int] = []  # accepted, kept sorted by start
+    ends: list[int] = []
+    kept: list[Span] = []
+    for start, end, _, kind in sorted(group, key=lambda h: (h[0] - h[1], h[0], h[2])):
         i = bisect.bisect_right(starts, start)
         if (i and ends[i - 1] > start) or (i < len(starts) and starts[i] < end):
             continue
         starts.insert(i, start)
         ends.insert(i, end)
-        found.insert(i, Span(kind, start, end))
-    return found
+        kept.insert(i, Span(kind, start, end))
+    return kept
 
 
 def private_kinds_in(text: str, kinds: Iterable[str] = PRIVATE_KINDS) -> frozenset[str]:
