@@ -410,11 +410,14 @@ class LocalLlamaProvider:
             raise ModelMissingError(f"Cannot load {name}: {exc}.", provider=LOCAL) from None
         self._close_embedder()  # one embedding model at a time: routers share one
         settings = self._settings_for(name)
+        threads = settings.n_threads or default_threads()
         try:
+            # A message is one batch, which llama-cpp-python would otherwise spread over
+            # every logical CPU (its n_threads_batch default): the physical cores are faster.
             llama = llama_cpp.Llama(
                 model_path=str(path), embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
                 n_ctx=EMBED_BATCH, n_batch=EMBED_BATCH, n_ubatch=EMBED_BATCH,
-                n_threads=settings.n_threads or default_threads(), n_gpu_layers=settings.n_gpu_layers,
+                n_threads=threads, n_threads_batch=threads, n_gpu_layers=settings.n_gpu_layers,
                 verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as exc:
