@@ -122,10 +122,14 @@ def classifier_messages(rules: Sequence[Rule], conversation: Sequence[Turn], con
 def message_text(conversation: Sequence[Turn], config: ClassifierConfig, counter: TokenCounter) -> str:
     """What the classifier reads: the message, after up to ``context_turns`` earlier
     turns, cut to ``max_message_tokens``."""
+    return _truncate(recent_text(conversation, config), config, counter)
+
+
+def recent_text(conversation: Sequence[Turn], config: ClassifierConfig) -> str:
+    """The message after up to ``context_turns`` earlier turns, not cut."""
     turns = [t for t in conversation if t.role in ("user", "assistant")]
     recent = turns[-(config.context_turns + 1):] if turns else []
-    text = "\n".join(f"{t.role}: {t.content}" if len(recent) > 1 else t.content for t in recent)
-    return _truncate(text, config, counter)
+    return "\n".join(f"{t.role}: {t.content}" if len(recent) > 1 else t.content for t in recent)
 
 
 def _truncate(text: str, config: ClassifierConfig, counter: TokenCounter) -> str:
@@ -147,7 +151,7 @@ async def classify(registry: ClassifierModels, rules: Sequence[Rule], conversati
     if not decides_by_examples(rules, config):
         return await _classify_llm(registry, rules, conversation, config, counter)
     started = time.perf_counter()
-    by_examples = await _classify_examples(registry, rules, conversation, config, counter,
+    by_examples = await _classify_examples(registry, rules, conversation, config,
                                            cache or EmbeddingCache.shared())
     if by_examples.rule is not None or config.decide_by == "examples":
         return by_examples
@@ -173,10 +177,11 @@ async def warm_examples(registry: ClassifierModels, router: Router,
 
 
 async def _classify_examples(registry: ClassifierModels, rules: Sequence[Rule], conversation: Sequence[Turn],
-                             config: ClassifierConfig, counter: TokenCounter,
-                             cache: EmbeddingCache) -> ClassifierAnswer:
+                             config: ClassifierConfig, cache: EmbeddingCache) -> ClassifierAnswer:
     model = embedding_target(config)
-    text = message_text(conversation, config, counter)
+    # Cut to max_message_tokens by the embedding model's own tokenizer (in embed), not by
+    # counting cl100k tokens here: loading that vocabulary would cost a cold process ~0.3 s.
+    text = recent_text(conversation, config)
     classifier = ExampleClassifier(registry.local, cache)
     started = time.perf_counter()
     try:
