@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.core.models.embedding_model import BUNDLED_EMBEDDER
 from app.core.router import Router, Turn, parse_router
+from app.core.router.example_classifier import TOP_K
 from app.core.router.schema import ClassifierConfig
 
 SMOLLM2 = "local:SmolLM2-135M-Instruct"
@@ -84,7 +85,7 @@ def bench_examples(dev: list[dict[str, str]], routes: dict[str, str]) -> dict[st
         router = examples_router(routes, model, threshold, margin)
         models[model] = {**asyncio.run(_bench_model(router, dev, offtopic)), **cold_route(router)}
     return {
-        "method": "cosine similarity, mean of the 2 closest examples per route, mean-pooled vectors",
+        "method": f"cosine similarity, mean of the {TOP_K} closest examples per route, mean-pooled vectors",
         "examples_per_route": {k: len(v) for k, v in examples.items()},
         "offtopic_messages": len(offtopic),
         "models": models,

@@ -5,9 +5,10 @@ cosine similarity of the message to its TOP_K closest examples. Measured with th
 bundled encoder on the development set (scripts/bench.py classifier, 30 examples per
 route), the mean of the 3 closest beat the 2 closest and the single closest (max): one
 odd example cannot carry a rule on its own, and off-topic messages, which land near
-one example by chance but not near three, are told apart best. The best rule wins if it scores at least the
-router's threshold and leads the runner-up by its margin; otherwise no rule is chosen
-and the caller decides what follows (the LLM classifier, or the fallback).
+one example by chance but not near three, are told apart best. The best rule wins if
+it scores at least the router's threshold and leads the runner-up by its margin;
+otherwise no rule is chosen and the caller decides what follows (the LLM classifier,
+or the fallback).
 
 The embedder is the bundled sentence encoder (models/embedding_model.py) unless the
 router names another: a chat model's vectors barely tell topics apart.
