@@ -17,6 +17,7 @@ from typing import Any
 
 from app.controller.availability import Availabilities
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed, Titled
+from app.controller.changes import Changes
 from app.controller.chat_privacy import ChatPrivacy, chat_privacy, protection_of
 from app.controller.egress import EgressGate, PrivacyRefused, Protection
 from app.controller.fixes import Fix, FixKind, fix_for_unavailable
@@ -112,6 +113,7 @@ class ChatController:
         routing: RoutingService | None = None,
         gate: EgressGate | None = None,
         lock_new_chats: Callable[[], bool] = lambda: False,
+        publish: Callable[[Changes], None] = lambda changes: None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -122,6 +124,7 @@ class ChatController:
         self.max_tokens = max_tokens  # per reply; None: until the model stops
         self.gate = gate or EgressGate(registry, store)  # the only way to a remote provider
         self._lock_new_chats = lock_new_chats
+        self._publish = publish  # the session's ChangeHub: faces refresh what a reply changed
         self.routing = routing or RoutingService(store, self.gate, pricing, availability, clock)
         self._running: dict[int, tuple[CancelToken, asyncio.Event]] = {}
 
@@ -197,6 +200,15 @@ class ChatController:
 
     async def _answer(self, cid: int, user_id: int, router: Router, images: tuple[ImagePart, ...] = (),
                       target: str | None = None) -> AsyncIterator[ChatEvent]:
+        try:
+            async for event in self._answer_routed(cid, user_id, router, images, target):
+                yield event
+        finally:  # however it ended, the chat, its messages and maybe its cost changed
+            self._publish(Changes(conversations=True, messages=frozenset({cid}), usage=True))
+
+    async def _answer_routed(self, cid: int, user_id: int, router: Router,
+                             images: tuple[ImagePart, ...],
+                             target: str | None) -> AsyncIterator[ChatEvent]:
         conversation, rows = self._conversation(cid)
         now = self.routing.clock()
         history = protection_of(self.store, cid, router, rows, skip=user_id)

@@ -65,7 +65,8 @@ class Session:
         self.routing = RoutingService(store, self.gate, self.pricing, self.availability)
         self.chat = ChatController(store, self.registry, self.pricing, self.availability,
                                    warm_key=secrets.get, routing=self.routing, gate=self.gate,
-                                   lock_new_chats=lambda: self.settings.lock_new_chats)
+                                   lock_new_chats=lambda: self.settings.lock_new_chats,
+                                   publish=self.changes.publish)
         self.conversations = Conversations(store, self.changes)
         self.provider_setup = ProviderSetup(self)
         self.preferences = Preferences(self)

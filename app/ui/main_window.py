@@ -61,7 +61,6 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.chat: ChatPane | None = None
         self.sidebar: ConversationList | None = None
-        self._background: set[asyncio.Task[Any]] = set()
         self.tasks = TaskRunner(self)  # the window's background work, by key ("load_model")
         self.changes: ChangeSignals | None = None  # built with the session, in attach
         self._closing: asyncio.Future[None] | None = None
@@ -135,7 +134,7 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self._set_session_actions_enabled(True)
         self._preload_local_model()
-        self._in_background(asyncio.to_thread(_warm_tokenizer))
+        self.tasks.run("tokenizer", asyncio.to_thread(_warm_tokenizer))
         self._prepare_router(session.default_router_name())
         self.sig_ready.emit()
 
@@ -184,12 +183,7 @@ class MainWindow(QMainWindow):
         assert self.session is not None
         router = self.session.router_or_none(name)
         if router is not None:  # a broken one: the chat pane says what is wrong when it is used
-            self._in_background(self.session.chat.prepare(router))
-
-    def _in_background(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+            self.tasks.run(f"prepare:{name}", self.session.chat.prepare(router))
 
     # ---- remembered state ----------------------------------------------------------------
 
@@ -504,8 +498,6 @@ class MainWindow(QMainWindow):
 
     async def _shutdown(self) -> None:
         self.tasks.cancel_all()
-        for task in list(self._background):
-            task.cancel()
         if self.session is not None:
             try:
                 await self.session.aclose()
