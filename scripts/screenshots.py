@@ -3,8 +3,11 @@
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py shots/
 
 Scenes: the first run; a conversation with code, a live reply from the bundled model and
-its route-trace popup; an error with the action that fixes it; the same conversation in
-a dark palette. Each runs on a throwaway data folder.
+its route-trace popup; an error with the action that fixes it; privacy (a chat kept on
+this computer with its reason, the unlock confirmation, a redacted send's trace and what
+was sent off this computer, with a loopback server as the cloud); the same conversation
+in a dark palette. Each runs on a throwaway data folder. ``--privacy`` takes the privacy
+scenes only.
 """
 
 from __future__ import annotations
@@ -103,28 +106,39 @@ def save(widget: Any, path: Path) -> None:
     print(json.dumps({"saved": str(path), "size": [shot.width(), shot.height()]}))
 
 
+async def open_window() -> Any:
+    """The main window on this run's data folder, once its local model is loaded."""
+    from app.ui.main_window import MainWindow
+
+    w = MainWindow()
+    w.move(0, 0)
+    w.resize(1280, 820)
+    w.show()
+    await w.start()
+    while "ready" not in w.status.model.text():
+        await asyncio.sleep(0.05)
+    await pause()
+    return w
+
+
+async def close_window(w: Any) -> None:
+    closed = asyncio.Event()
+    w.sig_closed.connect(closed.set)
+    w.close()
+    await closed.wait()
+
+
+async def until_idle(w: Any) -> None:
+    while w.chat.is_busy():
+        await asyncio.sleep(0.05)
+
+
 async def scenes(out: Path) -> None:
     from app.core.providers.config import ProviderConfig
     from app.core.router.library import user_routers_dir
     from app.core.settings import ProviderSettings, Settings
-    from app.ui.main_window import MainWindow
 
-    async def window() -> MainWindow:
-        w = MainWindow()
-        w.move(0, 0)
-        w.resize(1280, 820)
-        w.show()
-        await w.start()
-        while "ready" not in w.status.model.text():
-            await asyncio.sleep(0.05)
-        await pause()
-        return w
-
-    async def close(w: MainWindow) -> None:
-        closed = asyncio.Event()
-        w.sig_closed.connect(closed.set)
-        w.close()
-        await closed.wait()
+    window, close = open_window, close_window
 
     # 1. First run: nothing set up.
     w = await window()
@@ -245,7 +259,11 @@ async def scenes(out: Path) -> None:
     editor.close()
     await close(w)
 
-    # 7. Dark palette, as a dark desktop theme gives it.
+    # 7. Privacy (issue 18): the lock and its reason, unlocking, a redacted send's trace,
+    # and what was sent off this computer; one of them again in the dark palette.
+    await privacy_scenes(out)
+
+    # 8. Dark palette, as a dark desktop theme gives it.
     from PySide6.QtWidgets import QApplication
 
     QApplication.instance().setPalette(dark_palette())
@@ -258,7 +276,125 @@ async def scenes(out: Path) -> None:
     await close(w)
 
 
+PRIVATE_RULE = {"id": "private_stays_local", "title": "Private data stays local", "private": True,
+                "when": {"type": "pii"}, "route_to": "local:SmolLM2-135M-Instruct"}
+
+
+def save_privacy_routers() -> None:
+    """Two routers that send everything to the cloud but private messages: one keeps a
+    chat holding private data on this computer, the other sends it on with placeholders."""
+    from app.core.router.library import user_routers_dir
+
+    folder = user_routers_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, history in (("Careful", "local"), ("Careful with placeholders", "redact")):
+        data = {"schema": 1, "name": name, "fallback": ["openai:gpt-4o-mini"],
+                "rules": [PRIVATE_RULE], "privacy": {"history": history}}
+        (folder / f"{name.lower().replace(' ', '-')}.json").write_text(json.dumps(data))
+
+
+def cloud_reply(request: Any) -> Any:
+    """What the loopback "cloud" answers: a greeting that quotes the placeholder it was
+    sent, if any (the chat shows the real value in its place)."""
+    from tests.support.sse_server import sse, sse_reply
+
+    if b"[EMAIL_1]" in request.body:
+        texts = ("Here is a greeting, [EMAIL_1]:\n\n", "Good morning, team! ",
+                 "Coffee is on me today.")
+    else:
+        texts = ("I can help with writing, questions, code and plans. ", "What do you need?")
+    chunks = [sse(None, {"choices": [{"index": 0, "delta": {"content": t}, "finish_reason": None}]})
+              for t in texts]
+    return sse_reply(*chunks, sse(None, "[DONE]"))
+
+
+async def chat_with(w: Any, router: str, *messages: str) -> int:
+    w.new_chat()
+    w.chat.router_picker.setCurrentText(router)
+    for message in messages:
+        w.chat.send(message, [])
+        await until_idle(w)
+    await pause()
+    assert w.chat.conversation_id is not None
+    return int(w.chat.conversation_id)
+
+
+async def privacy_scenes(out: Path) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from app.core.providers.config import ProviderConfig
+    from app.core.settings import ProviderSettings, Settings
+    from app.ui.privacy.unlock_confirmation import UnlockConfirmation
+    from tests.support.sse_server import SSEServer
+
+    with SSEServer(cloud_reply) as cloud:
+        Settings(providers=(ProviderSettings(ProviderConfig(
+            "openai", "openai", cloud.url + "/v1", key_required=False)),)).save()
+        save_privacy_routers()
+        w = await open_window()
+        w.session.chat.max_tokens = 40
+        locked = await chat_with(w, "Careful", "My email is jane.doe@example.com, please "
+                                               "remember it for the newsletter.")
+        save(w, out / "12-privacy-lock.png")
+
+        warning = w.session.chat.privacy(locked, w.session.router("Careful")).unlock_warning
+        box = UnlockConfirmation(warning, w)
+        box.open()  # window-modal, but it does not block this coroutine
+        await pause()
+        box.move(w.x() + (w.width() - box.width()) // 2, w.y() + 300)  # below the reply
+        await pause()
+        save(w, out / "13-unlock-confirmation.png")
+        box.done(0)
+
+        redacted = await chat_with(w, "Careful with placeholders", "Hi! What can you help me with?",
+                                   "My email is jane.doe@example.com, note it down.",
+                                   "Write a two-line greeting for my team.")
+        save(w, out / "14-redacted-chat.png")  # the reply shows the email the cloud never saw
+        w.chat.show_trace(w.session.conversations.messages(redacted)[-1].id)
+        await pause()
+        dialog = w.chat._trace_dialogs[-1]
+        dialog.resize(720, 420)
+        dialog.move(w.x() + 380, w.y() + 140)
+        await pause()
+        save(dialog, out / "15-redacted-trace.png")  # without a frame, over the chat it misleads
+        dialog.close()
+
+        w.chat.open_sent_off()
+        view = w.chat.sent_off_view
+        view.move(80, 80)
+        view.resize(1100, 420)
+        await pause(0.6)
+        save(view, out / "16-sent-off.png")
+        view.all_chats.setChecked(True)
+        await pause()
+        save(view, out / "17-sent-off-all.png")
+        view.close()
+        await close_window(w)
+
+    # The locked chat and what left, in a dark palette.
+    app = QApplication.instance()
+    light = app.palette()
+    app.setPalette(dark_palette())
+    w = await open_window()
+    w.sidebar.refresh(select=locked)
+    w.chat.open_conversation(locked)
+    await pause()
+    save(w, out / "18-privacy-dark.png")
+    w.chat.open_sent_off()
+    view = w.chat.sent_off_view
+    view.all_chats.setChecked(True)
+    view.move(80, 80)
+    view.resize(1100, 420)
+    await pause(0.6)
+    save(view, out / "19-sent-off-dark.png")
+    view.close()
+    await close_window(w)
+    app.setPalette(light)
+
+
 def main(argv: list[str]) -> int:
+    only_privacy = "--privacy" in argv  # just the privacy scenes (issue 18), for a quick look
+    argv = [a for a in argv if a != "--privacy"]
     out = Path(argv[0] if argv else "shots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
@@ -271,7 +407,7 @@ def main(argv: list[str]) -> int:
     loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(scenes(out))
+        loop.run_until_complete(privacy_scenes(out) if only_privacy else scenes(out))
     return 0
 
 

@@ -8,6 +8,7 @@ private data is unlocked) and calls the controller.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from app.controller.chat_privacy import ChatPrivacy
@@ -121,8 +122,19 @@ class ChatLock(QWidget):
     # ---- colours -----------------------------------------------------------------------
 
     def _apply_icon(self) -> None:
-        colour = self.palette().color(self.button.foregroundRole())
+        palette = self.palette()
+        colour = palette.color(self.button.foregroundRole())
         self.button.setIcon(lock_icon(colour, self._closed, self.devicePixelRatioF() * 2))
+        # A pressed-in button alone reads as "being clicked" in many styles: a locked
+        # chat's button also takes a tint of the accent colour.
+        if self._closed:
+            tinted = QPalette(palette)
+            tinted.setColor(QPalette.ColorRole.Button, theme.mix(
+                palette.color(QPalette.ColorRole.Button), palette.color(QPalette.ColorRole.Highlight),
+                0.35 if theme.is_dark(palette) else 0.22))
+            self.button.setPalette(tinted)
+        else:
+            self.button.setPalette(palette)
 
     def _apply_colours(self) -> None:
         theme.set_foreground(self.reason, theme.muted_text(self.palette()))

@@ -15,6 +15,9 @@ class UnlockConfirmation(QMessageBox):
         self.setWindowTitle("Unlock this chat?")
         self.setText("Let this chat leave this computer?")
         self.setInformativeText(warning)
+        # QMessageBox wraps its text at about a third of this width: a long warning read
+        # as a narrow column. (An object name Qt gives the label; the rule sets no colour.)
+        self.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 440px; }")
         self.unlock_button = self.addButton("Unlock", QMessageBox.ButtonRole.AcceptRole)
         self.unlock_button.setAccessibleName("Unlock: cloud models may answer")
         self.keep_button = self.addButton("Keep local", QMessageBox.ButtonRole.RejectRole)
