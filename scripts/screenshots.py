@@ -369,6 +369,19 @@ async def privacy_scenes(out: Path) -> None:
         await pause()
         save(view, out / "17-sent-off-all.png")
         view.close()
+
+        w.open_router_editor()  # where the router's choice and a rule's private mark are set
+        editor = w.router_editor
+        editor.move(20, 20)
+        editor.resize(1360, 840)
+        editor.open_router("Careful with placeholders")
+        editor.settings_button.click()
+        await pause(0.6)
+        save(editor, out / "20-router-editor-privacy.png")
+        editor.rules.select(0)
+        await pause(0.4)
+        save(editor, out / "21-rule-private.png")
+        editor.close()
         await close_window(w)
 
     # The locked chat and what left, in a dark palette.
