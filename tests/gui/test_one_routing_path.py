@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
-from app.__main__ import main
 from app.controller.events import Routed
 from app.controller.route_preview import RoutePreview
 from app.core.providers.config import config_from_preset
@@ -56,7 +57,7 @@ def summary(decision: Decision | dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.model
-async def test_chat_test_panel_and_route_command_decide_alike(qtbot, session, capsys):
+async def test_chat_test_panel_and_route_command_decide_alike(qtbot, session):
     await session.provider_setup.save(ProviderSettings(config_from_preset("openai")))  # no key
     user_routers_dir().mkdir(parents=True, exist_ok=True)
     (user_routers_dir() / "one-path.json").write_text(json.dumps(ROUTER))
@@ -78,10 +79,12 @@ async def test_chat_test_panel_and_route_command_decide_alike(qtbot, session, ca
     await until(lambda: not panel.is_asking(), 180, "the classifier")
     shown = panel.decision()
 
-    # In a thread: the command runs its own asyncio loop, which cannot nest in this one.
-    code = await asyncio.to_thread(main, ["route", "--router", "One path", "--message", MESSAGE, "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
+    # Its own process, as a user runs it: the same data folder, settings and keyring.
+    proc = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "app", "route", "--router", "One path", "--message",
+                         MESSAGE, "--json"], capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
 
     assert summary(chat) == summary(shown) == summary(json.loads(out))
     assert chat.rule in ("cooking", "travel") or chat.rule is None
