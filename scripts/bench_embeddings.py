@@ -153,8 +153,11 @@ async def _bench_model(router: Router, dev: list[dict[str, str]], offtopic: list
 def sweep(raw: list[tuple[str | None, Any]]) -> list[dict[str, float]]:
     """Dev accuracy and off-topic rate for a grid of thresholds and margins."""
     rows = []
-    for threshold in np.arange(0.30, 0.86, 0.05):
-        for margin in (0.0, 0.01, 0.02, 0.04):
+    # Fine steps where the bundled encoder's on- and off-topic scores meet, coarse above
+    # (a chat model's scores all sit near 0.8).
+    thresholds = [*np.arange(0.15, 0.35, 0.01), 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85]
+    for threshold in thresholds:
+        for margin in (0.0, 0.01, 0.02, 0.03, 0.04):
             right = off_none = n_dev = n_off = 0
             for truth, scores in raw:
                 ranked = list(scores.scores.items())
