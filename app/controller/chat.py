@@ -32,7 +32,7 @@ from app.core.providers.base import (
     TextDelta,
     Usage,
 )
-from app.core.providers.errors import AuthError, ProviderError, RateLimitedError
+from app.core.providers.errors import AuthError, ProviderError, RateLimitedError, UnavailableError
 from app.core.providers.registry import ProviderRegistry
 from app.core.redaction import Redactor
 from app.core.router import (
@@ -49,6 +49,15 @@ from app.core.router.targets import is_local
 from app.core.store import EgressRow, MessageRow, Store
 
 CHECKPOINT_S = 1.0
+# A cloud model that has not started to answer in this long is left for the next target
+# (the HTTP read timeout alone is a minute, retried: three minutes of nothing).
+FIRST_TOKEN_TIMEOUT_S = 20.0
+
+
+class FirstTokenTimeout(UnavailableError):
+    """Connected, but no answer began in time; not retried, the next target is tried."""
+
+    retryable = False
 TITLE_CHARS = 48
 
 
@@ -114,6 +123,7 @@ class ChatController:
         gate: EgressGate | None = None,
         lock_new_chats: Callable[[], bool] = lambda: False,
         publish: Callable[[Changes], None] = lambda changes: None,
+        first_token_timeout_s: float | None = FIRST_TOKEN_TIMEOUT_S,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -125,6 +135,7 @@ class ChatController:
         self.gate = gate or EgressGate(registry, store)  # the only way to a remote provider
         self._lock_new_chats = lock_new_chats
         self._publish = publish  # the session's ChangeHub: faces refresh what a reply changed
+        self.first_token_timeout_s = first_token_timeout_s  # remote targets; None: wait on
         self.routing = routing or RoutingService(store, self.gate, pricing, availability, clock)
         self._running: dict[int, tuple[CancelToken, asyncio.Event]] = {}
 
@@ -335,8 +346,11 @@ class ChatController:
             answer.cancel.on_cancel(cancel.cancel)
             try:
                 request = ChatRequest(target, messages, max_tokens=self.max_tokens, cancel=cancel)
+                # A remote target's first word comes in seconds or not at all; a local one
+                # may read a long conversation first (its progress is its own).
+                first_token_s = None if is_local(target) else self.first_token_timeout_s
                 async for text in self._consume(gate.stream(target, request), stream, answer.stopped,
-                                                answer.reply_id):
+                                                answer.reply_id, first_token_s):
                     yield text
                 return
             except ProviderError as error:
@@ -345,18 +359,24 @@ class ChatController:
                 await asyncio.sleep(self.retry.delay(attempt, error))
 
     async def _consume(self, events: AsyncIterator[Any], stream: _Stream, stopped: asyncio.Event,
-                       reply_id: int) -> AsyncIterator[str]:
-        """Read a provider's events; Stop ends the wait at once, even on a stalled stream."""
-        checkpoint = time.monotonic()
+                       reply_id: int, first_token_s: float | None = None) -> AsyncIterator[str]:
+        """Read a provider's events; Stop ends the wait at once, even on a stalled stream.
+        ``first_token_s``: how long to wait for the first word before giving up on it."""
+        checkpoint = started = time.monotonic()
         stop_wait = asyncio.ensure_future(stopped.wait())
         try:
             while True:
                 next_event = asyncio.ensure_future(events.__anext__())
-                done, _ = await asyncio.wait({next_event, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+                wait = None if first_token_s is None or stream.first_token_at is not None \
+                    else max(0.0, first_token_s - (time.monotonic() - started))
+                done, _ = await asyncio.wait({next_event, stop_wait}, timeout=wait,
+                                             return_when=asyncio.FIRST_COMPLETED)
                 if next_event not in done:
                     next_event.cancel()  # ends the provider's wait, closing its response
                     with contextlib.suppress(BaseException):
                         await next_event
+                    if stop_wait not in done:
+                        raise FirstTokenTimeout(f"no answer within {first_token_s:g} s")
                     stream.finish = "cancelled"
                     return
                 try:

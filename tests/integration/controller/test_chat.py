@@ -272,3 +272,19 @@ async def test_a_local_failure_falls_back_to_an_answer_not_an_empty_stop(make_co
             done = events[-1]
             assert isinstance(done, Done) and done.status == "complete" and done.text == "from the cloud"
     assert len(cloud.requests) == 5
+
+
+async def test_a_server_silent_after_its_headers_is_left_for_the_fallback(make_controller):
+    with SSEServer(lambda r: sse_reply(30.0, chunk("too late"))) as silent, \
+            SSEServer(lambda r: ok("from ", "backup")) as good:
+        controller = make_controller([config("a", silent), config("b", good)])
+        controller.first_token_timeout_s = 1.0  # the default is 20 s; the server stalls 30 s
+        cid = controller.new_conversation()
+        started = asyncio.get_running_loop().time()
+        events = await run(controller, cid, "hi", router("a:m", "b:m"))
+        elapsed = asyncio.get_running_loop().time() - started
+    fallback = next(e for e in events if isinstance(e, FallbackUsed))
+    assert fallback.failed == "a:m" and "no answer within 1 s" in fallback.reason
+    assert isinstance(events[-1], Done) and events[-1].text == "from backup"
+    assert len(silent.requests) == 1  # not retried: a silent server stays silent
+    assert elapsed < 25  # well before the stall ends, on any machine
