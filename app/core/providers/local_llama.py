@@ -414,9 +414,10 @@ class LocalLlamaProvider:
         try:
             # A message is one batch, which llama-cpp-python would otherwise spread over
             # every logical CPU (its n_threads_batch default): the physical cores are faster.
+            # Flash attention: the same vectors (cosine 0.999999) ~15% sooner at 256 tokens.
             llama = llama_cpp.Llama(
                 model_path=str(path), embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                n_ctx=EMBED_BATCH, n_batch=EMBED_BATCH, n_ubatch=EMBED_BATCH,
+                n_ctx=EMBED_BATCH, n_batch=EMBED_BATCH, n_ubatch=EMBED_BATCH, flash_attn=True,
                 n_threads=threads, n_threads_batch=threads, n_gpu_layers=settings.n_gpu_layers,
                 verbose=False,
             )
