@@ -20,8 +20,16 @@ NO_DISPLAY = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from app.cli import ask, egress, export, history, models, providers, route
+# Which module holds each command: a command imports only its own module, so `route`
+# does not pay for the model hub's client or the download queue (half a second cold).
+COMMAND_MODULES = {"route": "route", "ask": "ask", "providers": "providers", "keys": "providers",
+                   "history": "history", "usage": "history", "export": "export",
+                   "egress": "egress", "models": "models"}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for ``command`` alone when it is known, else for every command (help)."""
+    import importlib
 
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     parser.add_argument("--version", action="version", version=f"Switchboard {__version__}")
@@ -29,13 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start the app offscreen, answer one message with the bundled "
                              "model, print a JSON report and exit (0 when all is well)")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    route.add_parser(commands)
-    ask.add_parser(commands)
-    providers.add_parsers(commands)
-    history.add_parsers(commands)
-    export.add_parser(commands)
-    egress.add_parser(commands)
-    models.add_parser(commands)
+    wanted = [COMMAND_MODULES[command]] if command in COMMAND_MODULES \
+        else list(dict.fromkeys(COMMAND_MODULES.values()))
+    for name in wanted:
+        module = importlib.import_module(f"app.cli.{name}")
+        add = getattr(module, "add_parser", None) or module.add_parsers
+        add(commands)
     return parser
 
 
@@ -66,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return open_window()
     from app.cli.errors import UsageError
 
-    parser = build_parser()
+    parser = build_parser(argv[0])
     args = parser.parse_args(argv)
     if args.self_test:
         return self_test()

@@ -35,7 +35,6 @@ from app.core.router.classifier import ClassifierAnswer, apply_answer, classify
 from app.core.router.privacy import PrivateMark, private_mark
 from app.core.router.targets import is_local
 from app.core.store import Store
-from app.core.tokens import default_counter
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +70,10 @@ class RoutingService:
                 offline: bool | None, conversation_id: int | None,
                 protection: Protection) -> tuple[Decision, PrivateMark | None, Protection]:
         base = self.availability if offline is None else self.availability.with_offline(offline)
-        ctx = RouteContext(conversation, now or self.clock(), base, default_counter())
+        ctx = RouteContext(conversation, now or self.clock(), base)
         mark, protection = self.protect(router, ctx, protection)
         if not protection.allows_remote:
-            ctx = RouteContext(conversation, ctx.now, kept_local(base, protection), default_counter())
+            ctx = RouteContext(conversation, ctx.now, kept_local(base, protection))
         sticky = self._store.sticky(conversation_id) if conversation_id is not None else None
         decision = decide(router, ctx, sticky)
         if not protection.allows_remote:
@@ -86,7 +85,7 @@ class RoutingService:
         """The routed message's private mark, and the protection with it: a private
         message never leaves this computer, whatever the history policy says."""
         ctx = conversation if isinstance(conversation, RouteContext) else \
-            RouteContext(conversation, self.clock(), counter=default_counter())
+            RouteContext(conversation, self.clock())
         mark = private_mark(router, ctx)
         if mark is None:
             return None, protection
@@ -102,7 +101,8 @@ class RoutingService:
             return RouteResult(decision, protection=protection)
         rules = [router.rule(rule_id) for rule_id in decision.needs_classifier]
         models = self._gate.bind(protection, conversation_id, "classifier")
-        answer = await classify(models, rules, conversation, router.classifier, default_counter())
+        # No counter: the vocabulary loads only if the classifier model must be asked.
+        answer = await classify(models, rules, conversation, router.classifier)
         if conversation_id is not None and answer.tokens_in:
             self._store.add_usage(conversation_id=conversation_id, message_id=None, target=answer.model,
                                   kind="classifier", tokens_in=answer.tokens_in,

@@ -74,3 +74,4 @@ class TokenCounter:
 def default_counter() -> TokenCounter:
     """The process-wide counter, loaded on first use (about 0.3 s) and then shared."""
     return TokenCounter(load_cl100k())
+

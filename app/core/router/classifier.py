@@ -45,7 +45,7 @@ from app.core.router.example_classifier import (
 from app.core.router.schema import ClassifierConfig, Router, Rule
 from app.core.router.targets import is_local, model_of
 from app.core.router.trace import TraceEntry, TraceKind
-from app.core.tokens import TokenCounter
+from app.core.tokens import TokenCounter, default_counter
 
 NONE = "none"
 INSTRUCTIONS = (
@@ -143,11 +143,13 @@ def _truncate(text: str, config: ClassifierConfig, counter: TokenCounter) -> str
 
 
 async def classify(registry: ClassifierModels, rules: Sequence[Rule], conversation: Sequence[Turn],
-                   config: ClassifierConfig, counter: TokenCounter,
+                   config: ClassifierConfig, counter: TokenCounter | None = None,
                    cache: EmbeddingCache | None = None) -> ClassifierAnswer:
     """Decide between ``rules`` as the router's ``decide_by`` says; never raises.
 
-    ``cache`` holds the examples' vectors (default: the one in the data directory)."""
+    ``counter`` counts tokens for the classifier model's prompt (default: the shared
+    cl100k one, loaded only if the model is asked); ``cache`` holds the examples'
+    vectors (default: the one in the data directory)."""
     if not decides_by_examples(rules, config):
         return await _classify_llm(registry, rules, conversation, config, counter)
     started = time.perf_counter()
@@ -204,7 +206,7 @@ async def _classify_examples(registry: ClassifierModels, rules: Sequence[Rule], 
 
 
 async def _classify_llm(registry: ClassifierModels, rules: Sequence[Rule], conversation: Sequence[Turn],
-                        config: ClassifierConfig, counter: TokenCounter) -> ClassifierAnswer:
+                        config: ClassifierConfig, counter: TokenCounter | None) -> ClassifierAnswer:
     """One call to the classifier model deciding between ``rules``; never raises."""
     started = time.perf_counter()
 
@@ -215,7 +217,7 @@ async def _classify_llm(registry: ClassifierModels, rules: Sequence[Rule], conve
     words = (*labels, NONE)
     cancel = CancelToken()
     try:
-        messages = classifier_messages(rules, conversation, config, counter)
+        messages = classifier_messages(rules, conversation, config, counter or default_counter())
         scores = await asyncio.wait_for(_ask(registry, config, messages, words, cancel),
                                         timeout=config.timeout_s)
     except TimeoutError:

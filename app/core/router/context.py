@@ -123,6 +123,15 @@ class RouteContext:
         return self._conversation_tokens
 
     @property
+    def message_bytes(self) -> int:
+        """The routed message's UTF-8 length: an upper bound on its token count."""
+        return len(self.current.content.encode("utf-8", "surrogatepass"))
+
+    @property
+    def conversation_bytes(self) -> int:
+        return sum(len(t.content.encode("utf-8", "surrogatepass")) for t in self.conversation)
+
+    @property
     def message_count(self) -> int:
         convo = self.conversation
         if isinstance(convo, Conversation):

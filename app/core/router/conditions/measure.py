@@ -18,6 +18,13 @@ QUANTITIES: dict[str, tuple[str, Callable[[RouteContext], int]]] = {
     "message_chars": ("message {} characters", lambda c: len(c.message)),
 }
 OPS = ("<", "<=", ">", ">=", "between")
+# A cl100k token stands for at least one UTF-8 byte, so a text's byte length bounds its
+# token count from above: "more than 4,000 tokens?" is answered "no" for a short message
+# without loading the vocabulary (0.3 s on a cold start) or encoding anything.
+TOKEN_BOUNDS: dict[str, Callable[[RouteContext], int]] = {
+    "message_tokens": lambda c: c.message_bytes,
+    "conversation_tokens": lambda c: c.conversation_bytes,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,19 +49,32 @@ class Measure(Condition):
         return self.value <= n <= self.upper
 
     def test(self, ctx: RouteContext) -> bool:
+        if self._too_small(ctx) is not None:
+            return False
         return self.holds(QUANTITIES[self.quantity][1](ctx))
 
     def evaluate(self, ctx: RouteContext) -> Match:
+        at_most = self._too_small(ctx)
+        if at_most is not None:
+            return Match(False, lambda: self._detail(f"at most {_num(at_most)}", False))
         n = QUANTITIES[self.quantity][1](ctx)
         ok = self.holds(n)
-        return Match(ok, lambda: self._detail(n, ok))
+        return Match(ok, lambda: self._detail(_num(n), ok))
 
-    def _detail(self, n: float, ok: bool) -> str:
+    def _too_small(self, ctx: RouteContext) -> int | None:
+        """The token count's upper bound when that alone says "no" to a lower limit."""
+        bound_of = TOKEN_BOUNDS.get(self.quantity)
+        if bound_of is None or self.op in ("<", "<="):
+            return None
+        bound = bound_of(ctx)
+        return bound if bound < self.value or (self.op == ">" and bound == self.value) else None
+
+    def _detail(self, n: str, ok: bool) -> str:
         if self.op == "between":
             bound = f"between {_num(self.value)} and {_num(self.upper)}"
         else:
             bound = f"{self.op} {_num(self.value)}"
-        return f"{QUANTITIES[self.quantity][0].format(_num(n))} {'' if ok else 'not '}{bound}"
+        return f"{QUANTITIES[self.quantity][0].format(n)} {'' if ok else 'not '}{bound}"
 
     def to_dict(self) -> dict[str, Any]:
         value: Any = [self.value, self.upper] if self.op == "between" else self.value
