@@ -11,6 +11,9 @@ import builtins
 from app.controller.changes import ChangeHub, Changes
 from app.core.store import ConversationRow, MessageRow, Store
 
+# The rows are part of this surface: the UI reads them from here, never from the store.
+__all__ = ["ConversationRow", "Conversations", "MessageRow"]
+
 
 class Conversations:
     def __init__(self, store: Store, changes: ChangeHub | None = None) -> None:

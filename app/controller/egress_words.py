@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from app.core.store import EgressRow
 
-__all__ = ["count", "kind_words", "line", "privacy_words", "redaction_words"]
+__all__ = ["EgressRow", "count", "kind_words", "line", "privacy_words", "redaction_words"]
 
 # The kinds the gate redacts (app/core/redaction.py), as a person says them.
 _NOUNS = {"email": ("email", "emails"), "phone": ("phone number", "phone numbers"),

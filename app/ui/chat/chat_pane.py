@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.controller.conversations import MessageRow
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed, Titled
 from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
 from app.core.router import Router
 from app.core.router.fields import RouterFormatError
-from app.core.store import MessageRow
 from app.ui.chat.composer import Composer
 from app.ui.chat.empty_state import EmptyState
 from app.ui.chat.error_actions import action_for

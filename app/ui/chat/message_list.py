@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from app.core.store import MessageRow
+from app.controller.conversations import MessageRow
 
 BATCH = 30
 MAX_BUILT = 2 * BATCH  # widgets kept at once: layout cost grows with every one of them

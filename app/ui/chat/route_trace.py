@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.controller.conversations import MessageRow
 from app.core.router.targets import is_local, model_of, provider_of
-from app.core.store import MessageRow
 from app.ui.chat.route_receipt import cost_text, tokens_per_second
 from app.ui.chat.trace_view import TraceView, trace_lines
 

@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.egress_words import count, kind_words, privacy_words, redaction_words
+from app.controller.egress_words import EgressRow, count, kind_words, privacy_words, redaction_words
 from app.core.byte_size import format_bytes
 from app.core.router.targets import model_of, provider_of
-from app.core.store import EgressRow
 from app.ui import theme
 from app.ui.tool_window import ToolWindow
 

@@ -64,8 +64,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from app.controller.conversations import Conversations
-    from app.core.store import ConversationRow
+    from app.controller.conversations import ConversationRow, Conversations
 
 __all__ = ["ConversationList", "relative_time"]
 
