@@ -15,7 +15,7 @@ from typing import Any
 import qasync
 
 
-class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc, valid-type]
+class AppEventLoop(qasync.QEventLoop):  # type: ignore[misc]
     _saved_asyncgen_hooks: Any = None
 
     def _before_run_forever(self) -> None:

@@ -35,7 +35,7 @@ class KeyDialog(QDialog):
         super().__init__(parent)
         self._setup = setup
         self._runner = TaskRunner(self)
-        self._runner.sig_busy_changed.connect(lambda _key, busy: self.buttons.setEnabled(not busy))
+        self._runner.sig_busy_changed.connect(self._on_busy)
         self.provider_id = provider_id
         label = provider_label(provider_id)
         self.setWindowTitle(f"API key for {label}")
@@ -44,7 +44,9 @@ class KeyDialog(QDialog):
         self.key.setEchoMode(QLineEdit.EchoMode.Password)
         self.key.setAccessibleName(f"API key for {label}")
         self.key.setPlaceholderText("Paste the key")
-        self.reveal = QToolButton(text="Reveal", checkable=True)
+        self.reveal = QToolButton()
+        self.reveal.setText("Reveal")
+        self.reveal.setCheckable(True)
         self.reveal.setAccessibleName("Reveal the key")
         self.reveal.toggled.connect(self._on_reveal)
         row = QHBoxLayout()
@@ -63,6 +65,9 @@ class KeyDialog(QDialog):
         layout.addWidget(self.where)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+
+    def _on_busy(self, _key: str, busy: bool) -> None:
+        self.buttons.setEnabled(not busy)
 
     def _on_reveal(self, shown: bool) -> None:
         self.key.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.chat.sig_busy_changed.connect(self._on_busy)
         self.chat.sig_action_requested.connect(self.run_action)
         placeholder = self.splitter.widget(0)
+        assert placeholder is not None  # the start-up label, until now
         placeholder.setParent(None)  # out of the splitter now, or it keeps a share of the sizes
         placeholder.deleteLater()
         self.splitter.addWidget(self.sidebar)
@@ -145,7 +146,8 @@ class MainWindow(QMainWindow):
         message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         old = self.splitter.widget(0)
         self.splitter.replaceWidget(0, message)
-        old.deleteLater()
+        if old is not None:
+            old.deleteLater()
         self.status.showMessage("Start-up failed")
 
     def _preload_local_model(self) -> None:
@@ -196,9 +198,9 @@ class MainWindow(QMainWindow):
         if isinstance(sizes, list) and len(sizes) == 2:
             self.splitter.setSizes([int(s) for s in sizes])
         last = self.session.recall("last_conversation")
-        known = isinstance(last, int) and self.session.conversations.get(last) is not None
-        self.sidebar.refresh(select=last if known else None)
-        self.chat.open_conversation(last if known else None)
+        chosen = last if isinstance(last, int) and self.session.conversations.get(last) else None
+        self.sidebar.refresh(select=chosen)
+        self.chat.open_conversation(chosen)
 
     def _save_state(self) -> None:
         if self.session is None or self.chat is None:

@@ -246,9 +246,9 @@ class ChatPane(QWidget):
         self._start(self.session.chat.regenerate(self.conversation_id, router), None)
 
     def edit_last(self) -> None:
-        users = [w for w in self._widgets() if w.role == "user" and w.message_id is not None]
-        if users and not self.is_busy():
-            self.edit(users[-1].message_id)
+        ids = [w.message_id for w in self._widgets() if w.role == "user" and w.message_id is not None]
+        if ids and not self.is_busy():
+            self.edit(ids[-1])
 
     def edit(self, message_id: int) -> None:
         widget = next((w for w in self._widgets() if w.message_id == message_id), None)
@@ -263,6 +263,7 @@ class ChatPane(QWidget):
     def _resend_edit(self, text: str, router: Router) -> None:
         assert self._editing is not None and self.conversation_id is not None
         message_id = self._editing.message_id
+        assert message_id is not None  # only stored messages can be edited
         self.messages.remove_from(self._editing)
         self._editing = None
         self.cancel_edit_action.setEnabled(False)

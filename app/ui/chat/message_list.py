@@ -94,8 +94,8 @@ class MessageList(QScrollArea):
         self._insert(self._layout.count() - 1, widget)
 
     def message_widgets(self) -> list[QWidget]:
-        return [w for i in range(self._layout.count() - 1)
-                if (w := self._layout.itemAt(i).widget()) is not None]
+        items = (self._layout.itemAt(i) for i in range(self._layout.count() - 1))
+        return [w for item in items if item is not None and (w := item.widget()) is not None]
 
     def remove_from(self, widget: QWidget) -> None:
         """Drop ``widget`` and everything after it (regenerate, edit-and-resend)."""

@@ -3,6 +3,8 @@ every rule checked, fallback attempts, the classifier's answer, tokens, cost, la
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
@@ -77,7 +79,7 @@ class RouteTraceDialog(QDialog):
                           "router sends messages like it there next time")
         menu = QMenu(button)
         for rule_id, label in teach:
-            menu.addAction(label, lambda r=rule_id: self._teach(on_teach, r))
+            menu.addAction(label, functools.partial(self._teach, on_teach, rule_id))
         button.setMenu(menu)
         return button
 

@@ -34,7 +34,7 @@ class TraceView(QTreeWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(WHY, QHeaderView.ResizeMode.Stretch)
         # QTreeView sizes rows from one line of text: each row is given its wrapped height.
-        header.sectionResized.connect(lambda column, _old, _new: column == WHY and self._fit_rows())
+        header.sectionResized.connect(self._on_section_resized)
 
     def set_entries(self, entries: Sequence[TraceEntry]) -> None:
         self.clear()
@@ -46,6 +46,10 @@ class TraceView(QTreeWidget):
             self.addTopLevelItem(item)
         self._fit_rows()
 
+    def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column == WHY:
+            self._fit_rows()
+
     def _fit_rows(self) -> None:
         width = self.header().sectionSize(WHY) - 8  # the delegate's text margins
         if width <= 0:
@@ -53,6 +57,8 @@ class TraceView(QTreeWidget):
         metrics = self.fontMetrics()
         for row in range(self.topLevelItemCount()):
             item = self.topLevelItem(row)
+            if item is None:
+                continue
             text = item.text(WHY)
             height = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap,
                                           text).height()

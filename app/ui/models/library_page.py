@@ -165,9 +165,9 @@ class LibraryPage(QWidget):
                 self.table.setItem(row, 1, problem)
                 self.table.setSpan(row, 1, 1, 4)
                 for column in range(len(COLUMNS)):
-                    item = self.table.item(row, column)
-                    if item is not None:
-                        item.setBackground(theme.error_background(self.palette()))
+                    shown = self.table.item(row, column)
+                    if shown is not None:
+                        shown.setBackground(theme.error_background(self.palette()))
             if selected is not None and entry.name == selected.name:
                 self.table.selectRow(row)
         self._update_buttons()
