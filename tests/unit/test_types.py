@@ -1,4 +1,4 @@
-"""mypy --strict over the core, the controller and the CLI (config in pyproject.toml)."""
+"""mypy --strict over the whole app: core, controller, CLI and UI (config in pyproject.toml)."""
 
 import subprocess
 import sys
