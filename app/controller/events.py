@@ -34,6 +34,16 @@ class Delta:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """The answering local model is reading the conversation: ``done`` of ``total``
+    prompt tokens, before its first word."""
+
+    message_id: int
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
 class Titled:
     """A new chat was named after its first message."""
 
@@ -100,4 +110,4 @@ class Failed:
     message: MessageRow | None = None  # the reply's row as stored, when there is one
 
 
-ChatEvent = Routed | Titled | FallbackUsed | Delta | Done | Failed
+ChatEvent = Routed | Titled | FallbackUsed | Reading | Delta | Done | Failed

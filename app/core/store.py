@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from app.core.chat_settings import ChatSettings
 from app.core.file_modes import create_private_file, private_dir
 from app.core.paths import data_dir
 from app.core.router.engine import StickyState
@@ -139,6 +140,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX egress_by_conversation ON egress(conversation_id)",
     ),
+    # v6: a chat keeps its own settings (system prompt, sampling, reply length, context
+    # policy, one model instead of its router) and the summary of its older turns that
+    # the "summarize" context policy made (reused until the chat outgrows it).
+    (
+        "ALTER TABLE conversations ADD COLUMN settings TEXT",
+        "ALTER TABLE conversations ADD COLUMN summary TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -181,6 +189,16 @@ class MessageRow:
     error: str | None
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSummary:
+    """What the summarize policy wrote about a chat's turns up to message ``through``."""
+
+    through: int  # the id of the last message it covers
+    text: str
+    model: str  # the local model that wrote it
+    private: bool  # it covers a private message: it is private too
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +314,15 @@ def _sticky_state(data: object) -> StickyState | None:
                            int(data.get("messages_since", 0)))
     except (KeyError, TypeError, ValueError):
         return None  # a damaged state only means the next message is routed afresh
+
+
+def _summary(data: object) -> StoredSummary | None:
+    if not isinstance(data, dict):
+        return None
+    through, text, model = data.get("through"), data.get("text"), data.get("model")
+    if not (isinstance(through, int) and isinstance(text, str) and isinstance(model, str)):
+        return None
+    return StoredSummary(through, text, model, bool(data.get("private")))
 
 
 def _egress_row(row: sqlite3.Row) -> EgressRow:
@@ -528,6 +555,26 @@ class Store:
 
     def set_lock(self, cid: int, lock: bool | None) -> None:
         self._update_conversation(cid, "lock", None if lock is None else int(lock))
+
+    def chat_settings(self, cid: int) -> ChatSettings:
+        """The chat's own settings (defaults when none were set, or unreadable)."""
+        row = self._conn.execute("SELECT settings FROM conversations WHERE id = ?", (cid,)).fetchone()
+        return ChatSettings() if row is None else ChatSettings.from_json(_from_json(row["settings"]))
+
+    def set_chat_settings(self, cid: int, settings: ChatSettings) -> None:
+        data = settings.to_json()
+        self._update_conversation(cid, "settings", _to_json(data) if data else None)
+
+    def summary(self, cid: int) -> StoredSummary | None:
+        """The summary of the chat's older turns, made by the summarize policy."""
+        row = self._conn.execute("SELECT summary FROM conversations WHERE id = ?", (cid,)).fetchone()
+        return None if row is None or row["summary"] is None else _summary(_from_json(row["summary"]))
+
+    def set_summary(self, cid: int, summary: StoredSummary | None) -> None:
+        value = None if summary is None else _to_json({
+            "through": summary.through, "text": summary.text, "model": summary.model,
+            "private": summary.private})
+        self._update_conversation(cid, "summary", value)
 
     def _update_conversation(self, cid: int, column: str, value: str | int | None) -> None:
         # Not an activity: renaming a chat should not move it to the top of the list.

@@ -111,7 +111,16 @@ class Finish:
     reason: FinishReason
 
 
-StreamEvent = TextDelta | Usage | Finish
+@dataclass(frozen=True, slots=True)
+class PromptProgress:
+    """A local model is reading the prompt: ``done`` of ``total`` tokens evaluated (before
+    any text; a long conversation can take minutes on a CPU)."""
+
+    done: int
+    total: int
+
+
+StreamEvent = TextDelta | Usage | Finish | PromptProgress
 
 
 @dataclass(frozen=True, slots=True)
