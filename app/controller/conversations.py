@@ -9,10 +9,11 @@ from __future__ import annotations
 import builtins
 
 from app.controller.changes import ChangeHub, Changes
+from app.core.chat_settings import ChatSettings
 from app.core.store import ConversationRow, MessageRow, Store
 
 # The rows are part of this surface: the UI reads them from here, never from the store.
-__all__ = ["ConversationRow", "Conversations", "MessageRow"]
+__all__ = ["ChatSettings", "ConversationRow", "Conversations", "MessageRow"]
 
 
 class Conversations:
@@ -43,4 +44,13 @@ class Conversations:
 
     def set_router(self, cid: int, router: str | None) -> None:
         self._store.set_conversation_router(cid, router)
+        self._changes.publish(Changes(conversations=True))
+
+    def chat_settings(self, cid: int) -> ChatSettings:
+        """The chat's own settings: system prompt, sampling, reply length, context policy,
+        one model instead of its router (defaults where nothing was set)."""
+        return self._store.chat_settings(cid)
+
+    def set_chat_settings(self, cid: int, settings: ChatSettings) -> None:
+        self._store.set_chat_settings(cid, settings)
         self._changes.publish(Changes(conversations=True))
