@@ -4,7 +4,8 @@
 on it (load, generate, tokenize, close); the event loop only ever awaits that thread.
 Tokens cross back with ``loop.call_soon_threadsafe``. Stop is a flag checked after
 every token, and also llama.cpp's abort callback, which interrupts a long prompt
-evaluation that no per-token check would reach.
+evaluation that no per-token check would reach. A long prompt is read in n_batch
+chunks before generation starts, so the stream can say how far the reading has got.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from app.core.providers.base import (
     Finish,
     FinishReason,
     Health,
+    PromptProgress,
     StreamEvent,
     TextDelta,
     Usage,
@@ -139,6 +141,7 @@ class LocalLlamaProvider:
         self._loaded: LoadedModel | None = None
         self._abort_flag = ctypes.create_string_buffer(2)  # [flag, NUL]; see native_abort_callback
         self._formatter: Jinja2ChatFormatter | None = None  # compiling the template takes ~5 ms
+        self._overheads: tuple[int, int] | None = None  # the loaded template's; see _overheads_sync
         # A second llama.cpp context in embedding mode, so embedding a message never
         # unloads the chat model (nor its prompt prefix cache).
         self._embedder: tuple[str, llama_cpp.Llama] | None = None
@@ -223,7 +226,7 @@ class LocalLlamaProvider:
     def _unload_sync(self) -> None:
         if self._llama is not None:
             self._llama.close()
-        self._llama, self._loaded, self._formatter = None, None, None
+        self._llama, self._loaded, self._formatter, self._overheads = None, None, None, None
 
     @contextlib.contextmanager
     def _abortable(self, cancel: CancelToken) -> Iterator[None]:
@@ -272,25 +275,27 @@ class LocalLlamaProvider:
         finally:
             emit(_DONE)
 
-    def _generate_events(self, request: ChatRequest) -> Any:
+    def _generate_events(self, request: ChatRequest) -> Iterator[StreamEvent]:
         llama = self._llama
         assert llama is not None
         if any(m.images for m in request.messages):
             raise BadRequestError(f"{request.model} cannot read images; pick a vision model for them.",
                                   provider=LOCAL)
+        tokens = self._chat_tokens(llama, request.messages)
+        self._check_fits(request.model, llama, len(tokens))
         s = request.sampling
         options: dict[str, Any] = {"temperature": s.temperature, "top_p": s.top_p, "top_k": s.top_k,
                                    "seed": s.seed, "max_tokens": request.max_tokens}
         finish: FinishReason = "stop"
-        prompt_tokens: int | None = None
+        started = False
         try:
             with self._abortable(request.cancel):
+                yield from self._read_prompt(llama, tokens, request.cancel)
                 stream = llama.create_chat_completion(
                     messages=[_message(m) for m in request.messages], stream=True,
                     stop=list(s.stop) or None, **{k: v for k, v in options.items() if v is not None})
                 for chunk in _closing(stream):
-                    if prompt_tokens is None:
-                        prompt_tokens = llama.n_tokens  # the prompt is evaluated, nothing generated yet
+                    started = True
                     if request.cancel.cancelled:
                         finish = "cancelled"
                         break
@@ -307,9 +312,49 @@ class LocalLlamaProvider:
             raise
         except GenerationCancelled:
             finish = "cancelled"
-        if prompt_tokens is not None:
-            yield Usage(prompt_tokens, max(0, llama.n_tokens - prompt_tokens))
+        if started:  # the prompt is in the KV cache; what came after it was generated
+            yield Usage(len(tokens), max(0, llama.n_tokens - len(tokens)))
         yield Finish(finish)
+
+    def _check_fits(self, model: str, llama: llama_cpp.Llama, needed: int) -> None:
+        """Refuse, before reading any of it, a prompt that leaves no room for a reply
+        (llama-cpp-python refuses ``len(prompt) >= n_ctx`` too, but only after our reading)."""
+        n_ctx = llama.n_ctx()
+        if needed < n_ctx:
+            return
+        file_ctx = self._loaded.info.context_length if self._loaded else None
+        raise_it = (f" (its file supports {file_ctx:,}: raise it in Settings → Local models)"
+                    if file_ctx and file_ctx > n_ctx else "")
+        raise ContextTooLongError(f"The conversation needs {needed:,} tokens; {model} reads at most "
+                                  f"{n_ctx:,}, its reply included{raise_it}.", provider=LOCAL)
+
+    def _read_prompt(self, llama: llama_cpp.Llama, tokens: list[int],
+                     cancel: CancelToken) -> Iterator[PromptProgress]:
+        """Evaluate all of the prompt but its last token, one n_batch at a time, saying how
+        far it got: before the first chunk (the cached prefix counts as done) and after each.
+
+        create_chat_completion then finds those tokens in the KV cache (``Llama.generate``
+        keeps the longest prefix of ``_input_ids`` that matches its prompt) and evaluates
+        only the last one, which gives the logits of the first reply token. A prompt whose
+        unread part fits in one batch is left to it: one decode says nothing worth showing.
+        """
+        total, n_batch = len(tokens), llama.n_batch
+        reuse = min(_common_prefix(llama._input_ids.tolist(), tokens), total - 1)
+        if total - reuse <= n_batch:
+            return
+        if reuse and not llama._ctx.kv_cache_seq_rm(-1, reuse, -1):
+            reuse = 0  # a recurrent model cannot drop a suffix of its state: start over
+            llama.reset()  # type: ignore[no-untyped-call]
+        llama.n_tokens = reuse
+        yield PromptProgress(reuse, total)
+        for start in range(reuse, total - 1, n_batch):
+            if cancel.cancelled:
+                raise GenerationCancelled(provider=LOCAL)
+            chunk = tokens[start:min(start + n_batch, total - 1)]
+            llama.eval(chunk)
+            yield PromptProgress(start + len(chunk), total)
+        if cancel.cancelled:
+            raise GenerationCancelled(provider=LOCAL)
 
     async def score_next_token(self, model: str, messages: Sequence[ChatMessage], labels: Sequence[str],
                                cancel: CancelToken | None = None) -> LabelScores:
@@ -441,9 +486,43 @@ class LocalLlamaProvider:
         return await self._on_worker(self._count_sync, model, text)
 
     def _count_sync(self, model: str, text: str) -> int:
+        return self._count_many_sync(model, (text,))[0]
+
+    async def count_tokens_many(self, model: str, texts: Sequence[str]) -> list[int]:
+        """``count_tokens`` of each text, in one trip to the llama.cpp thread."""
+        return await self._on_worker(self._count_many_sync, model, tuple(texts))
+
+    def _count_many_sync(self, model: str, texts: tuple[str, ...]) -> list[int]:
         self._load_sync(model, self._settings_for(model))
-        assert self._llama is not None
-        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        llama = self._llama
+        assert llama is not None
+        return [len(llama.tokenize(t.encode("utf-8"), add_bos=False, special=False)) for t in texts]
+
+    async def message_overhead(self, model: str) -> int:
+        """Tokens the model's chat template adds around each message (role markers,
+        separators), beyond the message's own ``count_tokens``."""
+        return (await self._on_worker(self._overheads_sync, model))[0]
+
+    async def prompt_overhead(self, model: str) -> int:
+        """Tokens the chat template adds once per conversation: BOS, the prompt that opens
+        the reply, and a default system prompt where the template has one (SmolLM2's, ~20
+        tokens, which a conversation with its own system message does without)."""
+        return (await self._on_worker(self._overheads_sync, model))[1]
+
+    def _overheads_sync(self, model: str) -> tuple[int, int]:
+        """(per message, per conversation), measured on the loaded template: one message,
+        then two, whose difference less the second's own tokens is one message's frame."""
+        self._load_sync(model, self._settings_for(model))
+        llama = self._llama
+        assert llama is not None
+        if self._overheads is None:
+            text = "Hello there"
+            own = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+            one = self._chat_tokens(llama, (ChatMessage("user", text),))
+            two = self._chat_tokens(llama, (ChatMessage("user", text), ChatMessage("assistant", text)))
+            per_message = max(0, len(two) - len(one) - own)
+            self._overheads = (per_message, max(0, len(one) - own - per_message))
+        return self._overheads
 
     async def list_models(self) -> list[str]:
         return [m.name for m in self._models()]
