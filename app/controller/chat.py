@@ -16,12 +16,24 @@ from datetime import datetime
 from typing import Any
 
 from app.controller.availability import Availabilities
-from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed, Titled
 from app.controller.changes import Changes
 from app.controller.chat_privacy import ChatPrivacy, chat_privacy, protection_of
-from app.controller.egress import EgressGate, PrivacyRefused, Protection
+from app.controller.context_use import ContextUse
+from app.controller.conversation_fit import ConversationFitter, FitRequest
+from app.controller.egress import OPEN, EgressGate, PrivacyRefused, Protection
+from app.controller.events import (
+    ChatEvent,
+    Delta,
+    Done,
+    Failed,
+    FallbackUsed,
+    Reading,
+    Routed,
+    Titled,
+)
 from app.controller.fixes import Fix, FixKind, fix_for_unavailable
 from app.controller.routing import RoutingService, kept_local
+from app.core.chat_settings import ChatSettings
 from app.core.pricing import Pricing
 from app.core.providers.base import (
     CancelToken,
@@ -29,6 +41,8 @@ from app.core.providers.base import (
     ChatRequest,
     Finish,
     ImagePart,
+    PromptProgress,
+    Sampling,
     TextDelta,
     Usage,
 )
@@ -37,6 +51,7 @@ from app.core.providers.registry import ProviderRegistry
 from app.core.redaction import Redactor
 from app.core.router import (
     AvailabilityCheck,
+    AvailabilityCode,
     Conversation,
     Decision,
     Router,
@@ -45,7 +60,7 @@ from app.core.router import (
     Turn,
 )
 from app.core.router.classifier import warm_examples
-from app.core.router.targets import is_local
+from app.core.router.targets import is_local, model_of
 from app.core.store import EgressRow, MessageRow, Store
 
 CHECKPOINT_S = 1.0
@@ -87,6 +102,9 @@ class _Answer:
     protection: Protection
     cancel: CancelToken
     stopped: asyncio.Event
+    rows: list[MessageRow]  # the stored messages, one for one with the attempt's messages
+    conversation: Conversation  # the same, as the router sees it
+    settings: ChatSettings  # the chat's own: system prompt, sampling, reply length, policy
 
 
 def _why_kept(protection: Protection) -> str:
@@ -124,6 +142,7 @@ class ChatController:
         lock_new_chats: Callable[[], bool] = lambda: False,
         publish: Callable[[Changes], None] = lambda changes: None,
         first_token_timeout_s: float | None = FIRST_TOKEN_TIMEOUT_S,
+        fitter: ConversationFitter | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -137,6 +156,7 @@ class ChatController:
         self._publish = publish  # the session's ChangeHub: faces refresh what a reply changed
         self.first_token_timeout_s = first_token_timeout_s  # remote targets; None: wait on
         self.routing = routing or RoutingService(store, self.gate, pricing, availability, clock)
+        self.fitter = fitter  # None: conversations are sent whole (tests of other parts)
         self._running: dict[int, tuple[CancelToken, asyncio.Event]] = {}
 
     # ---- public operations ---------------------------------------------------------
@@ -173,6 +193,36 @@ class ChatController:
         if running:
             running[0].cancel()
             running[1].set()
+
+    async def context_use(self, conversation_id: int | None, router: Router) -> ContextUse | None:
+        """How full the chat's context is for the model that would answer it next (the
+        chat's meter); None when this controller does not fit conversations."""
+        if self.fitter is None:
+            return None
+        settings = self.store.chat_settings(conversation_id) if conversation_id else ChatSettings()
+        conversation, rows = self._conversation(conversation_id) if conversation_id else (Conversation(), [])
+        target = self._next_target(router, conversation, rows, settings)
+        policy = self.fitter.policy(settings)
+        if target is None:
+            return ContextUse(0, 0, None, policy, total=len(rows))
+        window = self.fitter.facts.window(target).tokens
+        try:
+            plan, _ = await self.fitter.plan(FitRequest(conversation_id or 0, target, rows,
+                                                        _messages(conversation, ()), OPEN, settings))
+        except ProviderError:  # it does not fit (stop), or the local model cannot count now
+            return ContextUse(self.routing.needs(conversation, settings).whole, window, target, policy,
+                              total=len(rows))
+        return ContextUse(plan.tokens, window, target, policy, plan.left_out, plan.total, plan.summarized)
+
+    def _next_target(self, router: Router, conversation: Conversation, rows: list[MessageRow],
+                     settings: ChatSettings) -> str | None:
+        """The chat's own model, else the one that answered it last, else the router's."""
+        if settings.target is not None:
+            return settings.target
+        answered = next((m.target for m in reversed(rows) if m.role == "assistant" and m.target), None)
+        if answered is not None:
+            return answered
+        return self.routing.decide(router, conversation, settings=settings).target
 
     async def send(self, conversation_id: int, text: str, router: Router,
                    images: Sequence[ImagePart] = ()) -> AsyncIterator[ChatEvent]:
@@ -221,14 +271,15 @@ class ChatController:
                              images: tuple[ImagePart, ...],
                              target: str | None) -> AsyncIterator[ChatEvent]:
         conversation, rows = self._conversation(cid)
+        settings = self.store.chat_settings(cid)
         now = self.routing.clock()
         history = protection_of(self.store, cid, router, rows, skip=user_id)
-        if target is not None:  # the user asked for this model: no routing
+        if target is not None or settings.target is not None:  # one model, as asked: no routing
             mark, protection = self.routing.protect(router, conversation, history)
-            decision = Decision(target, None, f"Answered again by {target}, as asked.", [])
+            decision = _chosen(target, settings)
         else:
             result = await self.routing.route(router, conversation, now=now, conversation_id=cid,
-                                              protection=history)
+                                              protection=history, settings=settings)
             decision, mark, protection = result.decision, result.mark, result.protection
         self.store.mark_private(user_id, mark)
         if mark is not None:
@@ -247,7 +298,8 @@ class ChatController:
         cancel, stopped = CancelToken(), asyncio.Event()
         self._running[cid] = (cancel, stopped)
         try:
-            answer = _Answer(cid, reply_id, router, decision, trace, protection, cancel, stopped)
+            answer = _Answer(cid, reply_id, router, decision, trace, protection, cancel, stopped, rows,
+                             conversation, settings)
             async for event in self._through_chain(answer, _messages(conversation, images)):
                 yield event
         finally:
@@ -259,25 +311,35 @@ class ChatController:
                 if m.role in ("user", "system") or (m.role == "assistant" and m.status == "complete")]
         return Conversation([Turn(m.role, m.content, len(m.attachments or ())) for m in rows]), rows
 
-    def _chain(self, router: Router, decision: Decision) -> list[str]:
-        assert decision.target is not None
-        rest = [t for t in router.fallback if t != decision.target]
-        return [decision.target, *rest]
+    def _chain(self, answer: _Answer) -> list[str]:
+        """The decision's target, then the router's fallbacks; for a message with an
+        image, the fallbacks that can see it first."""
+        first = answer.decision.target
+        assert first is not None
+        rest = [t for t in answer.router.fallback if t != first]
+        facts = self.routing.facts
+        if facts is not None and answer.conversation and answer.conversation[-1].images:
+            rest.sort(key=lambda t: not facts.vision(t))
+        return [first, *rest]
 
     async def _through_chain(self, answer: _Answer,
                              messages: tuple[ChatMessage, ...]) -> AsyncIterator[ChatEvent]:
-        chain = self._chain(answer.router, answer.decision)
-        available = self._chain_availability(answer.protection)
+        chain = self._chain(answer)
+        available = self._chain_availability(answer)
         started = time.monotonic()
         last_error: ProviderError | None = None
         trace, reply_id = answer.trace, answer.reply_id
         for position, target in enumerate(chain):
-            if position > 0 and not available(target).ok:
+            if position > 0 and not (state := available(target)).ok:
+                if state.code in (AvailabilityCode.TOO_LONG, AvailabilityCode.NO_VISION):
+                    trace.append(TraceEntry(None, False, f"{target} skipped: {state.reason}",
+                                            TraceKind.ATTEMPT, target=target))
                 continue
             stream = _Stream()
             try:
-                async for text in self._attempt(answer, target, messages, stream):
-                    yield Delta(text)
+                async for item in self._attempt(answer, target, messages, stream):
+                    yield Reading(reply_id, item.done, item.total) if isinstance(item, PromptProgress) \
+                        else Delta(item)
             except ProviderError as error:
                 if not isinstance(error, PrivacyRefused):  # the target itself is fine
                     self.availability.health.failed(target)
@@ -303,10 +365,12 @@ class ChatController:
             return
         yield self._nothing_answered(answer, chain, available, last_error)
 
-    def _chain_availability(self, protection: Protection) -> AvailabilityCheck:
+    def _chain_availability(self, answer: _Answer) -> AvailabilityCheck:
         """Fallback never crosses the line: a conversation that must stay here falls back
-        to local targets only."""
-        return self.availability if protection.allows_remote else kept_local(self.availability, protection)
+        to local targets only; and never to a target that cannot hold it."""
+        protection = answer.protection
+        base = self.availability if protection.allows_remote else kept_local(self.availability, protection)
+        return self.routing.holding(base, answer.conversation, answer.settings)
 
     def _nothing_answered(self, answer: _Answer, chain: list[str], available: AvailabilityCheck,
                           last_error: ProviderError | None) -> Failed:
@@ -329,10 +393,13 @@ class ChatController:
         return fix_for_unavailable(router.targets(), self.availability)
 
     async def _attempt(self, answer: _Answer, target: str, messages: tuple[ChatMessage, ...],
-                       stream: _Stream) -> AsyncIterator[str]:
-        """One target, with bounded retries while nothing has streamed yet. Everything goes
-        through the egress gate, which shapes (or refuses) what a remote target receives."""
-        gate = self.gate.bind(answer.protection, answer.cid)
+                       stream: _Stream) -> AsyncIterator[str | PromptProgress]:
+        """One target, with bounded retries while nothing has streamed yet: the conversation
+        made to fit the target's window, then the egress gate, which shapes (or refuses)
+        what a remote target receives."""
+        messages, protection = await self._fitted(answer, target, messages)
+        messages, notice = self._seen(answer, target, messages)
+        gate = self.gate.bind(protection, answer.cid)
         note = gate.outgoing(target, messages).note  # raises PrivacyRefused before any send
         if note:
             answer.trace.append(TraceEntry(None, True, f"sent to {target}: {note}", TraceKind.PRIVACY,
@@ -345,21 +412,55 @@ class ChatController:
             cancel = CancelToken()
             answer.cancel.on_cancel(cancel.cancel)
             try:
-                request = ChatRequest(target, messages, max_tokens=self.max_tokens, cancel=cancel)
+                request = ChatRequest(target, messages, _sampling(answer.settings),
+                                      max_tokens=answer.settings.max_tokens or self.max_tokens,
+                                      cancel=cancel)
                 # A remote target's first word comes in seconds or not at all; a local one
                 # may read a long conversation first (its progress is its own).
                 first_token_s = None if is_local(target) else self.first_token_timeout_s
-                async for text in self._consume(gate.stream(target, request), stream, answer.stopped,
+                async for item in self._consume(gate.stream(target, request), stream, answer.stopped,
                                                 answer.reply_id, first_token_s):
-                    yield text
+                    if notice and isinstance(item, str):  # said once the target has answered
+                        stream.parts.insert(0, notice)
+                        item, notice = notice + item, ""
+                    yield item
                 return
             except ProviderError as error:
                 if stream.parts or not error.retryable or attempt == self.retry.attempts:
                     raise
                 await asyncio.sleep(self.retry.delay(attempt, error))
 
+    async def _fitted(self, answer: _Answer, target: str,
+                      messages: tuple[ChatMessage, ...]) -> tuple[tuple[ChatMessage, ...], Protection]:
+        """The messages ``target`` can hold, with the protection that follows them; the
+        trace says what was sent. ContextTooLongError when nothing the policy allows fits."""
+        if self.fitter is None:
+            head = (ChatMessage("system", answer.settings.system_prompt),) \
+                if answer.settings.system_prompt else ()
+            return (*head, *messages), answer.protection
+        cancel = CancelToken()  # a summary being written stops with the reply
+        answer.cancel.on_cancel(cancel.cancel)
+        fitted = await self.fitter.fitted(FitRequest(answer.cid, target, answer.rows, messages,
+                                                     answer.protection, answer.settings), cancel)
+        answer.trace.append(TraceEntry(None, True, f"sent to {target}: {fitted.note}", TraceKind.CONTEXT,
+                                       target=target))
+        return fitted.messages, fitted.protection
+
+    def _seen(self, answer: _Answer, target: str,
+              messages: tuple[ChatMessage, ...]) -> tuple[tuple[ChatMessage, ...], str]:
+        """Images go only to a target that can see them; for one that cannot, they are
+        left out and the reply begins by saying so (never dropped in silence)."""
+        facts = self.routing.facts
+        if facts is None or facts.vision(target) or not any(m.images for m in messages):
+            return messages, ""
+        answer.trace.append(TraceEntry(None, False, f"image not sent: {target} reads text only",
+                                       TraceKind.ATTEMPT, target=target))
+        text_only = tuple(replace(m, images=()) for m in messages)
+        return text_only, f"*(The image was not shown to {model_of(target)}: it reads text only.)*\n\n"
+
     async def _consume(self, events: AsyncIterator[Any], stream: _Stream, stopped: asyncio.Event,
-                       reply_id: int, first_token_s: float | None = None) -> AsyncIterator[str]:
+                       reply_id: int, first_token_s: float | None = None,
+                       ) -> AsyncIterator[str | PromptProgress]:
         """Read a provider's events; Stop ends the wait at once, even on a stalled stream.
         ``first_token_s``: how long to wait for the first word before giving up on it."""
         checkpoint = started = time.monotonic()
@@ -390,6 +491,8 @@ class ChatController:
                     if time.monotonic() - checkpoint >= CHECKPOINT_S:
                         self.store.update_message(reply_id, content=stream.text)
                         checkpoint = time.monotonic()
+                elif isinstance(event, PromptProgress):
+                    yield event
                 elif isinstance(event, Usage):
                     stream.usage = event
                 elif isinstance(event, Finish):
@@ -437,3 +540,16 @@ def _messages(conversation: Conversation, images: tuple[ImagePart, ...]) -> tupl
     if images and last_user is not None:
         out[last_user] = ChatMessage("user", out[last_user].text, images)
     return tuple(out)
+
+
+def _chosen(again: str | None, settings: ChatSettings) -> Decision:
+    """The decision when routing is bypassed: an answer again by the same model, or the
+    one model the chat's settings name."""
+    if again is not None:
+        return Decision(again, None, f"Answered again by {again}, as asked.", [])
+    assert settings.target is not None
+    return Decision(settings.target, None, f"{settings.target} answers this chat (Chat settings).", [])
+
+
+def _sampling(settings: ChatSettings) -> Sampling:
+    return Sampling(temperature=settings.temperature, top_p=settings.top_p)

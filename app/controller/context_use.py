@@ -30,6 +30,8 @@ class ContextUse:
 def _short(tokens: int) -> str:
     if tokens < 1000:
         return str(tokens)
+    if tokens % 1024 == 0:  # windows come in binary thousands: 4,096 is "4k", as models say
+        return f"{tokens // 1024}k"
     thousands = tokens / 1000
     # 4,096 → "4k", 3,100 → "3.1k", 128,000 → "128k"
     text = f"{thousands:.1f}" if thousands < 10 else f"{thousands:.0f}"

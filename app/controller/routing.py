@@ -14,9 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.controller.availability import Availabilities
 from app.controller.egress import OPEN, EgressGate, Protection
+from app.controller.fit_availability import Needs, fitting
+from app.core.chat_settings import DEFAULT_POLICY, ChatSettings, ContextPolicy
 from app.core.pricing import Pricing
 from app.core.router import (
     Availability,
@@ -25,6 +28,7 @@ from app.core.router import (
     Decision,
     RouteContext,
     Router,
+    StickyState,
     TraceEntry,
     TraceKind,
     Turn,
@@ -35,6 +39,9 @@ from app.core.router.classifier import ClassifierAnswer, apply_answer, classify
 from app.core.router.privacy import PrivateMark, private_mark
 from app.core.router.targets import is_local
 from app.core.store import Store
+
+if TYPE_CHECKING:
+    from app.controller.target_facts import TargetFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,34 +58,67 @@ def local_now() -> datetime:
 
 class RoutingService:
     def __init__(self, store: Store, gate: EgressGate, pricing: Pricing,
-                 availability: Availabilities, clock: Callable[[], datetime] = local_now) -> None:
+                 availability: Availabilities, clock: Callable[[], datetime] = local_now, *,
+                 facts: TargetFacts | None = None,
+                 default_policy: Callable[[], ContextPolicy] = lambda: DEFAULT_POLICY) -> None:
         self._store = store
         self._gate = gate
         self._pricing = pricing
         self.availability = availability
         self.clock = clock
+        self.facts = facts  # None: every target is taken to hold any conversation
+        self._default_policy = default_policy
 
     def decide(self, router: Router, conversation: Sequence[Turn], *, now: datetime | None = None,
                offline: bool | None = None, conversation_id: int | None = None,
-               protection: Protection = OPEN) -> Decision:
+               protection: Protection = OPEN, settings: ChatSettings | None = None) -> Decision:
         """The calculated part, at once: rules, sticky, fallback. ``offline`` overrides the
         setting (the test panel's switch); ``conversation_id`` brings its sticky state;
-        ``protection`` the privacy of the conversation so far."""
-        return self._decide(router, conversation, now, offline, conversation_id, protection)[0]
+        ``protection`` the privacy of the conversation so far; ``settings`` the chat's own
+        (its system prompt and context policy decide what must fit)."""
+        return self._decide(router, conversation, now, offline, conversation_id, protection,
+                            settings)[0]
 
     def _decide(self, router: Router, conversation: Sequence[Turn], now: datetime | None,
-                offline: bool | None, conversation_id: int | None,
-                protection: Protection) -> tuple[Decision, PrivateMark | None, Protection]:
+                offline: bool | None, conversation_id: int | None, protection: Protection,
+                settings: ChatSettings | None = None) -> tuple[Decision, PrivateMark | None, Protection]:
         base = self.availability if offline is None else self.availability.with_offline(offline)
         ctx = RouteContext(conversation, now or self.clock(), base)
         mark, protection = self.protect(router, ctx, protection)
         if not protection.allows_remote:
             ctx = RouteContext(conversation, ctx.now, kept_local(base, protection))
         sticky = self._store.sticky(conversation_id) if conversation_id is not None else None
-        decision = decide(router, ctx, sticky)
+        decision = self._fitting(router, ctx, sticky, settings or ChatSettings())
         if not protection.allows_remote:
             decision = _noting(decision, TraceEntry(None, True, _why_local(protection), TraceKind.PRIVACY))
         return decision, mark, protection
+
+    def _fitting(self, router: Router, ctx: RouteContext, sticky: StickyState | None,
+                 settings: ChatSettings) -> Decision:
+        """The decision among targets that hold the whole conversation, else among those
+        that hold what the context policy would send (see fit_availability)."""
+        if self.facts is None:
+            return decide(router, ctx, sticky)
+        needs = self.needs(ctx.conversation, settings)
+        decision: Decision | None = None
+        for preferred in (True, False):
+            check = fitting(ctx.availability, self.facts, needs, preferred=preferred)
+            decision = decide(router, RouteContext(ctx.conversation, ctx.now, check), sticky)
+            if decision.target is not None:
+                break
+        assert decision is not None
+        return decision
+
+    def needs(self, conversation: Sequence[Turn], settings: ChatSettings) -> Needs:
+        return Needs.of(conversation, settings, settings.policy(self._default_policy()))
+
+    def holding(self, availability: AvailabilityCheck, conversation: Sequence[Turn],
+                settings: ChatSettings) -> AvailabilityCheck:
+        """``availability`` with the targets closed that cannot hold what the context
+        policy would send (a fallback chain skips them, saying why)."""
+        if self.facts is None:
+            return availability
+        return fitting(availability, self.facts, self.needs(conversation, settings), preferred=False)
 
     def protect(self, router: Router, conversation: Sequence[Turn] | RouteContext,
                 protection: Protection) -> tuple[PrivateMark | None, Protection]:
@@ -113,10 +153,11 @@ class RoutingService:
 
     async def route(self, router: Router, conversation: Sequence[Turn], *,
                     now: datetime | None = None, offline: bool | None = None,
-                    conversation_id: int | None = None, protection: Protection = OPEN) -> RouteResult:
+                    conversation_id: int | None = None, protection: Protection = OPEN,
+                    settings: ChatSettings | None = None) -> RouteResult:
         """The whole decision: calculated rules, then the classifier if it is needed."""
         decision, mark, protection = self._decide(router, conversation, now, offline,
-                                                  conversation_id, protection)
+                                                  conversation_id, protection, settings)
         result = await self.classify(router, decision, conversation,
                                      conversation_id=conversation_id, protection=protection)
         return replace(result, mark=mark)

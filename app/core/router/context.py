@@ -31,6 +31,8 @@ class AvailabilityCode(StrEnum):
     NO_KEY = "no_key"  # its provider needs an API key and has none
     COOLING = "cooling"  # failed repeatedly a moment ago
     PRIVATE = "private"  # remote, and the conversation must stay on this computer
+    TOO_LONG = "too_long"  # its context window cannot hold what would be sent
+    NO_VISION = "no_vision"  # the message has an image and this target reads text only
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ class TraceKind(StrEnum):
     FALLBACK = "fallback"  # no rule chose: the fallback chain's pick
     ATTEMPT = "attempt"  # a target failed before answering, or a fallback target answered
     PRIVACY = "privacy"  # what privacy did: kept local, redacted, left turns out
+    CONTEXT = "context"  # what of the conversation was sent, when it outgrew the window
 
 
 # Traces stored before kinds existed named their special lines by a pseudo rule id.
