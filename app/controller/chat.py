@@ -61,12 +61,10 @@ from app.core.router import (
 )
 from app.core.router.classifier import warm_examples
 from app.core.router.targets import is_local, model_of
+from app.core.settings import FIRST_TOKEN_TIMEOUT_S
 from app.core.store import EgressRow, MessageRow, Store
 
 CHECKPOINT_S = 1.0
-# A cloud model that has not started to answer in this long is left for the next target
-# (the HTTP read timeout alone is a minute, retried: three minutes of nothing).
-FIRST_TOKEN_TIMEOUT_S = 20.0
 
 
 class FirstTokenTimeout(UnavailableError):

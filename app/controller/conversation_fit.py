@@ -96,6 +96,7 @@ class ConversationFitter:
                     request.cid, request.rows, plan.start, writer, self.facts.window(writer).tokens,
                     summary_budget(budget.window)), cancel)
                 summary_text, summary_private = summary.text, summary.private
+                plan = replace(plan, unread=_unread(request.rows, summary.since))
         head = [ChatMessage("system", request.settings.system_prompt)] if request.settings.system_prompt \
             else []
         if summary_text:
@@ -114,6 +115,11 @@ def too_long(target: str, error: ContextTooLong) -> ContextTooLongError:
     else:
         sentence = f"The message is too long for {target}: it {error.sentence}."
     return ContextTooLongError(sentence, provider=provider_of(target))
+
+
+def _unread(rows: Sequence[MessageRow], since: int | None) -> int:
+    """How many of the oldest rows a summary starting at message ``since`` never read."""
+    return next((i for i, row in enumerate(rows) if row.id == since), 0) if since is not None else 0
 
 
 def _rolled(plan: Fit) -> Fit:

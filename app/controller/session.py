@@ -10,23 +10,30 @@ import asyncio
 import functools
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.controller.availability import Availabilities, TargetHealth
 from app.controller.changes import ChangeHub
 from app.controller.chat import ChatController
+from app.controller.conversation_fit import ConversationFitter
 from app.controller.conversations import Conversations
 from app.controller.egress import EgressGate
 from app.controller.local_models import LocalModels
+from app.controller.message_counts import MessageCounts
 from app.controller.preferences import Preferences
 from app.controller.provider_setup import ProviderSetup
 from app.controller.router_catalog import RouterCatalog
 from app.controller.routing import RoutingService
 from app.controller.saved_settings import SavedSettings
+from app.controller.summaries import Summaries
+from app.controller.target_facts import TargetFacts
 from app.controller.usage import UsageSummary, usage_lines, usage_report
 from app.core.file_modes import secure_data_folder
+from app.core.model_catalog import ModelCatalog
 from app.core.pricing import Pricing
 from app.core.providers.local_llama import LocalLlamaProvider
+from app.core.providers.local_settings import LOCAL
 from app.core.providers.registry import ProviderRegistry
 from app.core.router import Router, library
 from app.core.router.fields import RouterFormatError
@@ -47,7 +54,8 @@ class Session:
         self.changes = ChangeHub()  # what operations changed; the window re-emits it as signals
         self.saved_settings = SavedSettings(settings, self.changes)  # the one writer
         # One Pricing object: the chat, usage and the prices page share it (set_overrides).
-        self.pricing = Pricing.load(settings.pricing_overrides)
+        catalog = ModelCatalog.load()
+        self.pricing = Pricing.load(settings.pricing_overrides, catalog=catalog)
         # One list of installed models, which the provider and availability both read.
         self.installed = LocalModels(self.saved_settings, self.changes,
                                      load=lambda name: self.registry.local.load(name))
@@ -62,11 +70,22 @@ class Session:
             health=TargetHealth(),
         )
         self.gate = EgressGate(self.registry, store)  # the only way to a remote provider
-        self.routing = RoutingService(store, self.gate, self.pricing, self.availability)
+        # What each target can hold and see: the local model's settings and file, the
+        # shipped catalog, the user's overrides, what providers' model lists report.
+        self.facts = TargetFacts(catalog, overrides=lambda: self.settings.model_overrides,
+                                 local_settings=lambda name: self.settings.local,
+                                 local_path=self._local_path)
+        self.routing = RoutingService(store, self.gate, self.pricing, self.availability,
+                                      facts=self.facts, default_policy=lambda: self.settings.context_policy)
+        counts = MessageCounts(local)
+        fitter = ConversationFitter(self.facts, counts, Summaries(store, local, counts),
+                                    default_policy=lambda: self.settings.context_policy,
+                                    summarizer=self._summarizer)
         self.chat = ChatController(store, self.registry, self.pricing, self.availability,
                                    warm_key=secrets.get, routing=self.routing, gate=self.gate,
                                    lock_new_chats=lambda: self.settings.lock_new_chats,
-                                   publish=self.changes.publish)
+                                   publish=self.changes.publish, fitter=fitter,
+                                   first_token_timeout_s=settings.first_token_timeout_s)
         self.conversations = Conversations(store, self.changes)
         self.provider_setup = ProviderSetup(self)
         self.preferences = Preferences(self)
@@ -84,6 +103,17 @@ class Session:
         store = Store(default_db_path(), recover_interrupted=primary)
         secure_data_folder()  # files from before this check may be readable by others
         return cls(settings, store, secrets)
+
+    def _local_path(self, name: str) -> Path | None:
+        return next((m.path for m in self.installed.models() if m.name == name), None)
+
+    def _summarizer(self) -> str | None:
+        """The local model that writes the summarize policy's summaries for a chat a
+        remote model answers: the default local model, else any installed one."""
+        names = self.installed.names()
+        name = self.settings.default_local_model if self.settings.default_local_model in names \
+            else next(iter(names), None)
+        return f"{LOCAL}:{name}" if name else None
 
     def router(self, spec: str | None = None) -> Router:
         return self.routers.find(spec or self.default_router_name())

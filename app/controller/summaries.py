@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.controller.message_counts import MessageCounts
 from app.core.context_fit import reply_reserve
@@ -19,11 +20,13 @@ from app.core.providers.base import (
     CancelToken,
     ChatMessage,
     ChatRequest,
-    Provider,
     Sampling,
     TextDelta,
 )
 from app.core.store import MessageRow, Store, StoredSummary
+
+if TYPE_CHECKING:  # typed as the in-process provider: a summary never leaves the computer
+    from app.core.providers.local_llama import LocalLlamaProvider
 
 INSTRUCTIONS = (
     "You keep notes on a conversation so that it can go on after its older messages are "
@@ -32,6 +35,10 @@ INSTRUCTIONS = (
     "Answer with the summary only."
 )
 TEMPERATURE = 0.2  # notes, not prose
+# A turn reads at most this many runs of older messages into the summary: a long chat
+# switched to summarize answers after about two summary steps, not after re-reading all
+# of it; the oldest messages of such a backlog are left out, and the trace says so.
+RUNS_PER_TURN = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +52,7 @@ class SummaryRequest:
 
 
 class Summaries:
-    def __init__(self, store: Store, local: Provider, counts: MessageCounts) -> None:
+    def __init__(self, store: Store, local: LocalLlamaProvider, counts: MessageCounts) -> None:
         self._store = store
         self._local = local
         self._counts = counts
@@ -67,10 +74,18 @@ class Summaries:
             return summary
         text = summary.text if summary is not None else ""
         private = summary.private if summary is not None else False
-        for chunk in await self._chunks(request, covered, text):
+        since = summary.since if summary is not None else None
+        chunks = await self._chunks(request, covered, text)
+        if len(chunks) > RUNS_PER_TURN:
+            chunks = chunks[-RUNS_PER_TURN:]
+            if summary is None:
+                since = chunks[0][0].id
+            # else: the stored text stays, the gap is the model's to bridge (rare: the
+            # cut moves by a few messages a turn)
+        for chunk in chunks:
             text = await self._extend(request, text, chunk, cancel) or text
             private = private or any(row.private is not None for row in chunk)
-        result = StoredSummary(request.rows[request.upto - 1].id, text, request.model, private)
+        result = StoredSummary(request.rows[request.upto - 1].id, text, request.model, private, since)
         if not cancel.cancelled:
             self._store.set_summary(request.cid, result)
         return result

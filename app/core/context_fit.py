@@ -71,6 +71,7 @@ class Fit:
     total: int  # messages in the conversation
     window: int
     policy: ContextPolicy
+    unread: int = 0  # of the summarized messages, the oldest ones its summary never read
 
     @property
     def sent(self) -> int:
@@ -91,7 +92,11 @@ class Fit:
         if not self.trimmed:
             n = self.total
             return f"{'the' if n == 1 else 'all'} {n} message{'s' if n != 1 else ''}, {share}"
-        older = f"{self.start} older {'summarized' if self.summarized else 'left out'}"
+        if self.summarized and self.unread:
+            older = (f"{self.start} older: {self.start - self.unread} summarized, "
+                     f"{self.unread} left out")
+        else:
+            older = f"{self.start} older {'summarized' if self.summarized else 'left out'}"
         return f"last {self.sent} of {self.total} messages, {share}; {older}"
 
 

@@ -1,33 +1,23 @@
 """What a message costs: per-model prices in US dollars per million tokens.
 
-Prices ship in ``resources/pricing.json`` (keyed by target, ``"openai:gpt-4o"``) and the
-user can override any target in Settings. Local models are always free.
-
-A target is priced by its exact name, or by the same provider's model with a dated
-snapshot suffix or "-latest" removed ("anthropic:claude-sonnet-4-5-20250929" →
-"anthropic:claude-sonnet-4-5"), because that is how the providers' model lists name
-the models we ship prices for. A *different* provider id is never matched by model name:
-"myopenai:gpt-4o" may be Azure, a proxy or a local server with other prices (or none),
-and an unknown price ("cost unknown") is better than a confident wrong one. The user can
-price such a target with an override.
+Prices ship in the model catalog, ``resources/model_catalog.json`` (keyed by target,
+``"openai:gpt-4o"``), and the user can override any target in Settings. Local models are
+always free. A snapshot of a listed model has its price; another provider's model of the
+same name has none ("cost unknown"), see ``model_catalog``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
 
-from app.core.paths import resources_dir
-from app.core.router.targets import is_local, is_target, model_of, provider_of
+from app.core.model_catalog import CatalogError, ModelCatalog, base_target
+from app.core.router.targets import is_local, is_target
 
 _PER = 1_000_000
-_SNAPSHOT = re.compile(r"-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest)$")
 
 
 class PricingError(Exception):
@@ -47,10 +37,6 @@ class Price:
 FREE = Price(0.0, 0.0)
 
 
-def pricing_file() -> Path:
-    return resources_dir() / "pricing.json"
-
-
 class Pricing:
     """Prices by target: shipped ones, with the user's overrides on top."""
 
@@ -62,17 +48,21 @@ class Pricing:
 
     @classmethod
     def load(cls, overrides: Mapping[str, Mapping[str, float]] | None = None,
-             path: Path | None = None) -> Pricing:
-        """The shipped prices from ``path`` plus ``overrides`` ({"target": {"input", "output"}}).
+             path: Path | None = None, catalog: ModelCatalog | None = None) -> Pricing:
+        """The catalog's prices (``catalog``, or the one in ``path``, default the shipped
+        one) plus ``overrides`` ({"target": {"input", "output"}}).
 
         Raises PricingError naming the file and the entry that is wrong.
         """
-        path = path or pricing_file()
-        document = _read_document(path)
-        prices = _parse_prices(document.get("prices"), str(path))
+        try:
+            catalog = catalog or ModelCatalog.load(path)
+        except CatalogError as exc:
+            raise PricingError(str(exc)) from None
+        source = str(catalog.path)
+        prices = {target: parse_price(target, entry.price, source)
+                  for target, entry in catalog.entries.items() if entry.price is not None}
         prices.update(_parse_prices(overrides or {}, "price override"))
-        updated = document.get("updated")
-        return cls(prices, updated if isinstance(updated, str) else None, path)
+        return cls(prices, catalog.updated, catalog.path)
 
     def set_overrides(self, overrides: Mapping[str, Mapping[str, float]]) -> None:
         """Apply the user's new overrides to the shipped prices, in place: the session,
@@ -92,7 +82,7 @@ class Pricing:
         exact = self._prices.get(target)
         if exact is not None:
             return exact
-        return self._prices.get(_base_target(target))
+        return self._prices.get(base_target(target))
 
     def cost(self, target: str, tokens_in: int, tokens_out: int) -> float | None:
         """US dollars for one call, or None when the target's price is unknown."""
@@ -114,26 +104,6 @@ class Pricing:
             if price is not None and (best is None or price.both_per_mtok > best[0]):
                 best = (price.both_per_mtok, target)
         return best[1] if best else None
-
-
-def _base_target(target: str) -> str:
-    # Gemini's API names models "models/x"; snapshots end in a date or "-latest".
-    model = model_of(target).removeprefix("models/")
-    return f"{provider_of(target)}:{_SNAPSHOT.sub('', model)}"
-
-
-def _read_document(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PricingError(f"The pricing file {path} is missing.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PricingError(f"The pricing file {path} cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise PricingError(f"The pricing file {path} is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise PricingError(f"The pricing file {path} must hold a JSON object.")
-    return document
 
 
 def _parse_prices(entries: object, source: str) -> dict[str, Price]:

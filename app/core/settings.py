@@ -21,7 +21,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args
 
+from app.core.chat_settings import DEFAULT_POLICY, ContextPolicy
 from app.core.file_modes import private_dir
+from app.core.model_catalog import CatalogError, ModelEntry, parse_entry
 from app.core.paths import data_dir
 from app.core.pricing import PricingError, parse_price
 from app.core.providers.config import Kind, ProviderConfig
@@ -33,6 +35,9 @@ T = TypeVar("T")
 
 SCHEMA = 1
 BUNDLED_MODEL = "SmolLM2-135M-Instruct"
+# A remote target silent this long after its request is left for the fallback: seconds,
+# not the minutes of three read timeouts.
+FIRST_TOKEN_TIMEOUT_S = 20.0
 KINDS: tuple[str, ...] = get_args(Kind)
 _PROVIDER_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the part of a target before ":"
 
@@ -66,6 +71,10 @@ class Settings:
     pricing_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     local: LocalModelSettings = field(default_factory=LocalModelSettings)
     default_local_model: str = BUNDLED_MODEL
+    context_policy: ContextPolicy = DEFAULT_POLICY  # for chats that do not set their own
+    first_token_timeout_s: float = FIRST_TOKEN_TIMEOUT_S
+    # The user's figures for a target (window, longest reply, vision), over the catalog's.
+    model_overrides: Mapping[str, ModelEntry] = field(default_factory=dict)
     problem: str | None = field(default=None, compare=False)  # what loading had to fix
 
     @classmethod
@@ -109,6 +118,9 @@ class Settings:
             "pricing_overrides": {t: dict(p) for t, p in self.pricing_overrides.items()},
             "local": {**{f.name: getattr(self.local, f.name) for f in fields(self.local)},
                       "default_model": self.default_local_model},
+            "context_policy": self.context_policy.value,
+            "first_token_timeout_s": self.first_token_timeout_s,
+            "model_overrides": {t: _entry_json(e) for t, e in self.model_overrides.items()},
         }
 
     def provider_configs(self) -> list[ProviderConfig]:
@@ -165,6 +177,10 @@ def _parse(raw: bytes) -> tuple[Settings, list[str]]:
         offline=field_or_default("offline", _flag, defaults.offline),
         lock_new_chats=field_or_default("lock_new_chats", _flag, defaults.lock_new_chats),
         pricing_overrides=overrides, local=local, default_local_model=local_model,
+        context_policy=field_or_default("context_policy", _policy, defaults.context_policy),
+        first_token_timeout_s=field_or_default("first_token_timeout_s", _seconds,
+                                               defaults.first_token_timeout_s),
+        model_overrides=_parse_model_overrides(document.get("model_overrides", {}), problems),
     )
     return settings, problems
 
@@ -232,6 +248,34 @@ def _parse_overrides(value: object, problems: list[str]) -> dict[str, dict[str, 
     return overrides
 
 
+def _parse_model_overrides(value: object, problems: list[str]) -> dict[str, ModelEntry]:
+    if not isinstance(value, dict):
+        problems.append("model_overrides: expected an object")
+        return {}
+    overrides: dict[str, ModelEntry] = {}
+    for target, entry in value.items():
+        try:
+            if isinstance(entry, dict) and "price" in entry:
+                raise CatalogError(f'model override "{target}": prices are set in pricing_overrides.')
+            overrides[target] = parse_entry(target, entry, "model override")
+        except CatalogError as exc:
+            problems.append(str(exc))
+    return overrides
+
+
+def _policy(value: object) -> ContextPolicy:
+    try:
+        return ContextPolicy(str(value)) if isinstance(value, str) else ContextPolicy("")
+    except ValueError:
+        raise _Invalid(f"expected one of {', '.join(p.value for p in ContextPolicy)}") from None
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 600:
+        raise _Invalid("expected a number of seconds from 1 to 600")
+    return float(value)
+
+
 _LOCAL_CHECKS: dict[str, Callable[[Any], bool]] = {
     "n_ctx": lambda v: _is_int(v) and v >= 256,
     "n_threads": lambda v: v is None or (_is_int(v) and v >= 1),
@@ -293,6 +337,11 @@ def _provider_json(provider: ProviderSettings) -> dict[str, Any]:
     return {"id": config.id, "kind": config.kind, "base_url": config.base_url,
             "default_model": config.default_model, "key_required": config.key_required,
             "enabled_models": list(provider.enabled_models)}
+
+
+def _entry_json(entry: ModelEntry) -> dict[str, Any]:
+    return {name: value for name in ("context", "max_output", "vision", "tools")
+            if (value := getattr(entry, name)) is not None}
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -199,6 +199,7 @@ class StoredSummary:
     text: str
     model: str  # the local model that wrote it
     private: bool  # it covers a private message: it is private too
+    since: int | None = None  # the first message it read; older ones were left out unread
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +323,9 @@ def _summary(data: object) -> StoredSummary | None:
     through, text, model = data.get("through"), data.get("text"), data.get("model")
     if not (isinstance(through, int) and isinstance(text, str) and isinstance(model, str)):
         return None
-    return StoredSummary(through, text, model, bool(data.get("private")))
+    since = data.get("since")
+    return StoredSummary(through, text, model, bool(data.get("private")),
+                         since if isinstance(since, int) else None)
 
 
 def _egress_row(row: sqlite3.Row) -> EgressRow:
@@ -573,7 +576,7 @@ class Store:
     def set_summary(self, cid: int, summary: StoredSummary | None) -> None:
         value = None if summary is None else _to_json({
             "through": summary.through, "text": summary.text, "model": summary.model,
-            "private": summary.private})
+            "private": summary.private, "since": summary.since})
         self._update_conversation(cid, "summary", value)
 
     def _update_conversation(self, cid: int, column: str, value: str | int | None) -> None:

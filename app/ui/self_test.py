@@ -69,7 +69,7 @@ async def _exercise(window: MainWindow, report: dict[str, Any]) -> None:
         return
     resources = resources_dir()
     report["resources"] = str(resources)
-    checks["resources_found"] = (resources / "routers").is_dir() and (resources / "pricing.json").is_file()
+    checks["resources_found"] = (resources / "routers").is_dir() and (resources / "model_catalog.json").is_file()
     checks["tokenizer_loads"] = default_counter().count("hello world") > 0
     report["keyring_backend"] = session.secrets.backend_name
     report["keyring_secure"] = session.secrets.secure

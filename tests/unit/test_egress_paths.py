@@ -13,7 +13,8 @@ import ast
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
-CHAT_CALLERS = {"controller/egress.py", "core/router/classifier.py"}
+# summaries.py calls the in-process LocalLlamaProvider (its type says so): nothing leaves.
+CHAT_CALLERS = {"controller/egress.py", "core/router/classifier.py", "controller/summaries.py"}
 REGISTRY_RESOLVERS = {"controller/egress.py"}
 REGISTRY_BUILDERS = {"controller/session.py", "controller/provider_setup.py", "cli/providers.py"}
 
@@ -69,3 +70,8 @@ async def test_the_session_hands_the_chat_and_the_classifier_the_gate(switchboar
         assert session.routing._gate is session.gate
     finally:
         await session.aclose()
+
+
+def test_summaries_are_written_only_by_the_local_provider():
+    source = (APP / "controller" / "summaries.py").read_text(encoding="utf-8")
+    assert "local: LocalLlamaProvider" in source

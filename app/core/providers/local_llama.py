@@ -220,6 +220,10 @@ class LocalLlamaProvider:
         llama_cpp.llama_set_abort_callback(llama.ctx, NATIVE_ABORT, ctypes.cast(self._abort_flag, ctypes.c_void_p))
         self._llama = llama
         self._formatter = compile_chat_template(llama)
+        # One formatter builds every prompt, so the tokens _read_prompt evaluates are the
+        # ones create_chat_completion asks for (llama-cpp-python's own "chatml" adds an
+        # empty system block ours has not, and the read-ahead would then be wasted).
+        llama.chat_handler = self._formatter.to_chat_handler()
         self._loaded = LoadedModel(name, path, settings, info, time.perf_counter() - started, tuple(warnings))
         return self._loaded
 
@@ -251,15 +255,19 @@ class LocalLlamaProvider:
             loop.call_soon_threadsafe(events.put_nowait, item)
 
         job = self._worker.submit(self._generate_sync, request, emit)
+        finished = False
         try:
             while (item := await events.get()) is not _DONE:
                 if isinstance(item, BaseException):
+                    finished = True  # the worker emits _DONE and stops after it
                     raise item
                 yield item  # type: ignore[misc]
+            finished = True
         finally:
             # The consumer may stop early (Stop, closed window): the worker must not
-            # keep generating for nobody.
-            if not job.done():
+            # keep generating for nobody. A stream that ended is left alone: its worker
+            # may not have returned yet, and the token may be shared with what follows.
+            if not finished and not job.done():
                 request.cancel.cancel()
 
     def _generate_sync(self, request: ChatRequest, emit: Callable[[object], None]) -> None:
@@ -551,6 +559,7 @@ def compile_chat_template(llama: llama_cpp.Llama) -> Jinja2ChatFormatter:
         template=llama.metadata.get("tokenizer.chat_template") or _CHATML,
         eos_token=llama._model.token_get_text(eos) if eos != -1 else "",
         bos_token=llama._model.token_get_text(bos) if bos != -1 else "",
+        stop_token_ids=[eos] if eos != -1 else None,  # as llama-cpp-python's own template handler
     )
 
 

@@ -27,8 +27,8 @@ SONNET = "anthropic:claude-sonnet-4-5"  # Save money's most expensive target
 
 
 def price(target: str) -> tuple[float, float]:
-    prices = json.loads((REPO / "resources" / "pricing.json").read_text())["prices"]
-    entry = prices[target]
+    models = json.loads((REPO / "resources" / "model_catalog.json").read_text())["models"]
+    entry = models[target]["price"]
     return entry["input"], entry["output"]
 
 

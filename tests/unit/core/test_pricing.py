@@ -1,4 +1,4 @@
-"""Pricing: shipped prices, user overrides, what a call costs, and clear errors."""
+"""Pricing: the catalog's prices, user overrides, what a call costs, and clear errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.pricing import Price, Pricing, PricingError, pricing_file
+from app.core.model_catalog import catalog_file
+from app.core.pricing import Price, Pricing, PricingError
 
 SHIPPED = ["openai:gpt-4o", "openai:gpt-4o-mini", "openai:gpt-4.1", "openai:gpt-4.1-mini",
            "openai:o4-mini", "anthropic:claude-sonnet-4-5", "anthropic:claude-haiku-4-5",
@@ -21,9 +22,14 @@ def pricing() -> Pricing:
 
 
 def write(tmp_path: Path, document: object) -> Path:
-    path = tmp_path / "pricing.json"
+    path = tmp_path / "model_catalog.json"
     path.write_text(json.dumps(document) if not isinstance(document, str) else document)
     return path
+
+
+def priced(prices: dict[str, object]) -> dict[str, object]:
+    """A catalog holding only these prices."""
+    return {"models": {target: {"price": price} for target, price in prices.items()}}
 
 
 # ---- the shipped file --------------------------------------------------------------------
@@ -39,7 +45,7 @@ def test_the_shipped_file_prices_the_common_models(pricing):
 
 def test_the_shipped_file_says_when_it_was_updated(pricing):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", pricing.updated or "")
-    assert "_comment" in json.loads(pricing_file().read_text())
+    assert "_comment" in json.loads(catalog_file().read_text())
 
 
 def test_known_prices(pricing):
@@ -141,24 +147,24 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 
 def test_a_file_that_is_not_json_is_a_clear_error(tmp_path):
     with pytest.raises(PricingError, match="not valid JSON"):
-        Pricing.load(path=write(tmp_path, "{ prices: "))
+        Pricing.load(path=write(tmp_path, "{ models: "))
 
 
-@pytest.mark.parametrize("document", [[], {"updated": "2025-01-01"}, {"prices": []}])
+@pytest.mark.parametrize("document", [[], {"updated": "2025-01-01"}, {"models": []}, priced({"openai:x": [1, 2]})])
 def test_a_file_of_the_wrong_shape_is_a_clear_error(tmp_path, document):
-    with pytest.raises(PricingError, match="pricing.json"):
+    with pytest.raises(PricingError, match="model_catalog.json"):
         Pricing.load(path=write(tmp_path, document))
 
 
 def test_a_bad_entry_in_the_file_is_named(tmp_path):
-    path = write(tmp_path, {"prices": {"openai:ok": {"input": 1, "output": 1},
-                                       "openai:broken": {"input": 1, "output": "x"}}})
-    with pytest.raises(PricingError, match=r'pricing\.json "openai:broken": output price'):
+    path = write(tmp_path, priced({"openai:ok": {"input": 1, "output": 1},
+                                    "openai:broken": {"input": 1, "output": "x"}}))
+    with pytest.raises(PricingError, match=r'model_catalog\.json "openai:broken": output price'):
         Pricing.load(path=path)
 
 
 def test_json_nan_in_the_file_is_refused(tmp_path):
     # Python's json reads NaN; a NaN price would poison every sum.
-    path = write(tmp_path, '{"prices": {"openai:x": {"input": NaN, "output": 1}}}')
+    path = write(tmp_path, '{"models": {"openai:x": {"price": {"input": NaN, "output": 1}}}}')
     with pytest.raises(PricingError, match="openai:x"):
         Pricing.load(path=path)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from app.core.chat_settings import ContextPolicy
+from app.core.model_catalog import ModelEntry
 from app.core.providers.config import ProviderConfig, config_from_preset
 from app.core.providers.local_settings import LocalModelSettings
 from app.core.router.library import DEFAULT_ROUTER
@@ -36,6 +38,9 @@ def sample() -> Settings:
         pricing_overrides={"home:llama3:8b": {"input": 0.0, "output": 0.0}},
         local=LocalModelSettings(n_ctx=8192, n_threads=4, n_batch=256, n_gpu_layers=-1),
         default_local_model="Qwen2.5-0.5B-Instruct",
+        context_policy=ContextPolicy.SUMMARIZE,
+        first_token_timeout_s=45.0,
+        model_overrides={"home:llama3:8b": ModelEntry(context=8192, vision=False)},
     )
 
 
@@ -195,6 +200,33 @@ def test_a_bad_price_override_is_dropped_and_named():
     settings = Settings.load()
     assert settings.pricing_overrides == sample().pricing_overrides
     assert "openai:gpt-4o" in (settings.problem or "")
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("context_policy", "forget"), ("first_token_timeout_s", 0), ("first_token_timeout_s", "soon"),
+    ("first_token_timeout_s", True),
+])
+def test_a_bad_conversation_setting_costs_only_itself(name, value):
+    document = sample().to_json()
+    document[name] = value
+    write(document)
+    settings = Settings.load()
+    assert getattr(settings, name) == getattr(Settings(), name)
+    assert settings.model_overrides == sample().model_overrides
+    assert name in (settings.problem or "")
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    ({"context": -5}, "context must be"), ({"vision": "maybe"}, "vision must be"),
+    ({"price": {"input": 1, "output": 1}}, "pricing_overrides"), ([4096], "expected an object"),
+])
+def test_a_bad_model_override_is_dropped_and_named(entry, words):
+    document = sample().to_json()
+    document["model_overrides"]["openai:gpt-4o"] = entry
+    write(document)
+    settings = Settings.load()
+    assert settings.model_overrides == sample().model_overrides
+    assert "openai:gpt-4o" in (settings.problem or "") and words in (settings.problem or "")
 
 
 def test_a_newer_schema_is_read_but_kept_aside():
