@@ -1,7 +1,12 @@
 """``python -m app ask "text"``: route, stream and save a message, headless.
 
-The reply goes to stdout as it streams; the route line and anything that went wrong go
-to stderr, so ``ask ... > answer.txt`` keeps just the answer.
+The reply goes to stdout as it streams; the route line, reading progress and anything
+that went wrong go to stderr, so ``ask ... > answer.txt`` keeps just the answer. The
+chat-setting options (system prompt, sampling, reply length, one model, context policy)
+are stored with the conversation, as the window's Chat settings are.
+
+Exit codes: 0 answered, 1 nothing answered (every target in the chain failed), 2 bad
+input, 130 stopped with Ctrl+C (the partial reply is kept).
 """
 
 from __future__ import annotations
@@ -10,15 +15,19 @@ import argparse
 import asyncio
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import TextIO
 
 from app.cli.errors import UsageError
-from app.controller.events import Delta, Done, Failed, FallbackUsed, Routed
+from app.controller.events import Delta, Done, Failed, FallbackUsed, Reading, Routed
 from app.controller.session import Session
+from app.core.chat_settings import ChatSettings, ChatSettingsError, ContextPolicy
 from app.core.providers.base import ImagePart
 from app.core.router import Decision, Router, RouterFormatError
 
 EXIT_NO_ANSWER = 1
+EXIT_STOPPED = 130  # the shell's code for Ctrl+C
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
                ".gif": "image/gif"}
 
@@ -29,8 +38,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--router", help="router file or name (default: the one in settings)")
     p.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
     p.add_argument("--offline", action="store_true", help="use no remote provider")
-    p.add_argument("--max-tokens", type=int, metavar="N",
-                   help="end the reply after N tokens (default: when the model stops)")
+    chat = p.add_argument_group("chat settings (stored with the conversation)")
+    chat.add_argument("--system", metavar="TEXT", help="system prompt for this conversation")
+    chat.add_argument("--temperature", type=float, metavar="T", help="sampling temperature, 0 to 2")
+    chat.add_argument("--top-p", type=float, metavar="P", help="nucleus sampling, 0 to 1")
+    chat.add_argument("--max-tokens", type=int, metavar="N",
+                      help="end each reply after N tokens (default: when the model stops)")
+    chat.add_argument("--model", metavar="PROVIDER:MODEL",
+                      help="one model answers this conversation instead of its router")
+    chat.add_argument("--context-policy", choices=[p.value for p in ContextPolicy],
+                      help="when the chat outgrows the model's window: drop the oldest turns "
+                           "(rolling), summarize them locally (summarize), or stop")
     p.add_argument("--local-only", action="store_true",
                    help="lock this conversation to models on this computer (kept for later messages)")
     p.add_argument("--image", type=Path, action="append", default=[], metavar="PATH",
@@ -46,6 +64,8 @@ def route_line(decision: Decision) -> str:
             why = f"kept from rule {title}"
         else:
             why = f"rule {title}: {entry.detail}" if entry else f"rule {title}"
+    elif not decision.trace and decision.reason:  # routing bypassed: the chat's one model
+        why = decision.reason.rstrip(".")
     else:
         why = "no rule matched, fallback"
         if decision.needs_classifier:
@@ -67,10 +87,7 @@ async def _ask(args: argparse.Namespace) -> int:
         cid = args.conversation or session.chat.new_conversation(router)
         if session.store.conversation(cid) is None:
             raise UsageError(f"there is no conversation {cid} (see: python -m app history)")
-        if args.max_tokens is not None:
-            if args.max_tokens < 1:
-                raise UsageError("--max-tokens: give a whole number of at least 1")
-            session.chat.max_tokens = args.max_tokens
+        _store_chat_settings(session, cid, args)
         if args.local_only:
             session.chat.set_lock(cid, True)
         loop = asyncio.get_running_loop()
@@ -79,6 +96,21 @@ async def _ask(args: argparse.Namespace) -> int:
         return await _stream(session, cid, args.text, router, images)
     finally:
         await session.aclose()
+
+
+def _store_chat_settings(session: Session, cid: int, args: argparse.Namespace) -> None:
+    given = {name: value for name, value in (
+        ("system_prompt", args.system), ("temperature", args.temperature), ("top_p", args.top_p),
+        ("max_tokens", args.max_tokens), ("target", args.model),
+        ("context_policy", ContextPolicy(args.context_policy) if args.context_policy else None),
+    ) if value is not None}
+    if not given:
+        return
+    try:
+        settings = replace(session.conversations.chat_settings(cid), **given)
+    except ChatSettingsError as exc:
+        raise UsageError(str(exc)) from None
+    session.conversations.set_chat_settings(cid, settings)
 
 
 def read_image(path: Path) -> ImagePart:
@@ -93,7 +125,12 @@ def read_image(path: Path) -> ImagePart:
 
 async def _stream(session: Session, cid: int, text: str, router: Router, images: list[ImagePart]) -> int:
     code = 0
+    progress = _Progress(sys.stderr)
     async for event in session.chat.send(cid, text, router, images):
+        if isinstance(event, Reading):
+            progress.show(event)
+            continue
+        progress.clear()
         if isinstance(event, Routed):
             print(route_line(event.decision), file=sys.stderr, flush=True)
         elif isinstance(event, FallbackUsed):
@@ -107,9 +144,32 @@ async def _stream(session: Session, cid: int, text: str, router: Router, images:
             note = " · stopped" if event.status == "incomplete" else ""
             print(f"  {event.target} · {event.tokens_out} tokens · {event.latency_ms:,.0f} ms"
                   f" · conversation {cid}{note}", file=sys.stderr)
+            if event.status == "incomplete":
+                code = EXIT_STOPPED
         elif isinstance(event, Failed):
             if event.partial:
                 print()
             print(f"error: {event.reason}", file=sys.stderr)
             code = EXIT_NO_ANSWER
     return code
+
+
+class _Progress:
+    """"Reading the conversation… 1,800 of 3,900 tokens" on one line of a terminal;
+    nothing when stderr is a file or a pipe (a log wants the outcome, not a meter)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._tty = out.isatty()
+        self._shown = False
+
+    def show(self, event: Reading) -> None:
+        if self._tty and event.total:
+            print(f"\rReading the conversation… {event.done:,} of {event.total:,} tokens",
+                  end="", file=self._out, flush=True)
+            self._shown = True
+
+    def clear(self) -> None:
+        if self._shown:
+            print("\r\033[K", end="", file=self._out, flush=True)
+            self._shown = False
