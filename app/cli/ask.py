@@ -17,7 +17,7 @@ import signal
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from app.cli.errors import UsageError
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Reading, Routed
@@ -99,7 +99,7 @@ async def _ask(args: argparse.Namespace) -> int:
 
 
 def _store_chat_settings(session: Session, cid: int, args: argparse.Namespace) -> None:
-    given = {name: value for name, value in (
+    given: dict[str, Any] = {name: value for name, value in (
         ("system_prompt", args.system), ("temperature", args.temperature), ("top_p", args.top_p),
         ("max_tokens", args.max_tokens), ("target", args.model),
         ("context_policy", ContextPolicy(args.context_policy) if args.context_policy else None),

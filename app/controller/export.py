@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from app.controller.conversations import Conversations
 from app.core.byte_size import format_bytes
+from app.core.chat_settings import ChatSettings
 from app.core.router.trace import trace_to_json
 from app.core.store import ConversationRow, MessageRow
 
@@ -42,14 +43,16 @@ def export_conversation(conversations: Conversations, cid: int, fmt: Format,
     if conversation is None:
         raise ExportError(f"there is no conversation {cid}")
     messages = conversations.messages(cid)
+    settings = conversations.chat_settings(cid)
     if fmt == "json":
-        return conversation_json(conversation, messages)
-    return conversation_markdown(conversation, messages, words)
+        return conversation_json(conversation, messages, settings)
+    return conversation_markdown(conversation, messages, words, settings)
 
 
 def conversation_markdown(conversation: ConversationRow, messages: Sequence[MessageRow],
-                          words: RouteWords = route_words) -> str:
+                          words: RouteWords = route_words, settings: ChatSettings | None = None) -> str:
     lines = [f"# {conversation.title}", ""]
+    lines += _settings_lines(settings or ChatSettings())
     for message in messages:
         who = "You" if message.role == "user" else f"Assistant ({words(message)})"
         if message.status != "complete":
@@ -64,13 +67,31 @@ def conversation_markdown(conversation: ConversationRow, messages: Sequence[Mess
     return "\n".join(lines)
 
 
-def conversation_json(conversation: ConversationRow, messages: Sequence[MessageRow]) -> str:
+def _settings_lines(settings: ChatSettings) -> list[str]:
+    """The chat's own settings under the title, so a reader knows what shaped the replies."""
+    shown = settings.to_json()
+    if not shown:
+        return []
+    names = {"system_prompt": "System prompt", "temperature": "Temperature", "top_p": "Top-p",
+             "max_tokens": "Longest reply (tokens)", "context_policy": "Long chats", "target": "Model"}
+    lines = ["**Chat settings:**", ""]
+    for key, value in shown.items():
+        if key == "system_prompt":
+            lines += [f"- {names[key]}:", "", *(f"  > {line}" for line in str(value).splitlines()), ""]
+        else:
+            lines.append(f"- {names.get(key, key)}: {value}")
+    return [*lines, ""]
+
+
+def conversation_json(conversation: ConversationRow, messages: Sequence[MessageRow],
+                      settings: ChatSettings | None = None) -> str:
     document = {
         "schema": JSON_SCHEMA,
         "conversation": {"id": conversation.id, "title": conversation.title,
                          "router": conversation.router,
                          "created_at": conversation.created_at.isoformat(),
-                         "updated_at": conversation.updated_at.isoformat()},
+                         "updated_at": conversation.updated_at.isoformat(),
+                         "settings": (settings or ChatSettings()).to_json()},
         "messages": [_message_json(m) for m in messages],
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

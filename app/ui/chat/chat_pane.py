@@ -16,19 +16,25 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.controller.conversations import MessageRow
-from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed, Titled
+from app.controller.context_use import ContextUse
+from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Reading, Routed, Titled
+from app.core.chat_settings import ChatSettings
 from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
 from app.core.router import Router
 from app.core.router.fields import RouterFormatError
+from app.ui.chat.chat_settings_dialog import ChatSettingsDialog
 from app.ui.chat.composer import Composer
+from app.ui.chat.context_meter import ContextMeter
 from app.ui.chat.empty_state import EmptyState
 from app.ui.chat.error_actions import action_for
 from app.ui.chat.message_list import MessageList
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
     from app.controller.session import Session
 
 REPLY = "reply"
+METER = "meter"
 
 
 class ChatPane(QWidget):
@@ -69,6 +76,7 @@ class ChatPane(QWidget):
         # A new chat's own lock choice, made before its first message created it
         # (None: as the "Lock new chats" setting says).
         self._new_chat_lock: bool | None = None
+        self._new_chat_settings: ChatSettings | None = None  # likewise, from Chat settings
         self.sent_off_view: SentOffView | None = None
         self.coalescer = StreamCoalescer(self)
 
@@ -86,6 +94,18 @@ class ChatPane(QWidget):
         header = QHBoxLayout()
         header.setContentsMargins(16, 10, 16, 6)
         header.addWidget(self.title, 1)
+        self.meter = ContextMeter()
+        self.meter.sig_clicked.connect(self.open_chat_settings)
+        header.addWidget(self.meter)
+        header.addSpacing(12)
+        self.settings_button = QToolButton()
+        self.settings_button.setText("Chat settings")
+        self.settings_button.setAccessibleName("Chat settings")
+        self.settings_button.setToolTip("This chat's system prompt, model, sampling and what happens "
+                                        "when it outgrows the model's context")
+        self.settings_button.setAutoRaise(True)
+        self.settings_button.clicked.connect(self.open_chat_settings)
+        header.addWidget(self.settings_button)
         self.lock = ChatLock()
         self.lock.sig_lock_requested.connect(self._on_lock_requested)
         self.lock.sig_sent_off_requested.connect(self.open_sent_off)
@@ -167,6 +187,7 @@ class ChatPane(QWidget):
         if self.conversation_id is not None:
             self.session.conversations.set_router(self.conversation_id, name)
         self.refresh_privacy()  # the router says what a chat holding private data does
+        self.refresh_meter()
 
     def _router(self) -> Router | None:
         try:
@@ -193,7 +214,9 @@ class ChatPane(QWidget):
         self.messages.show_messages(rows)
         self._show_empty(not rows)
         self._new_chat_lock = None
+        self._new_chat_settings = None
         self.refresh_privacy()
+        self.refresh_meter()
         if self.sent_off_view is not None:
             self.sent_off_view.show_chat(self.conversation_id)
         self.composer.focus_input()
@@ -224,6 +247,9 @@ class ChatPane(QWidget):
         if self.conversation_id is None:
             self.conversation_id = self.session.chat.new_conversation(router)
             self._apply_new_chat_lock(self.conversation_id)
+            if self._new_chat_settings is not None:
+                self.session.conversations.set_chat_settings(self.conversation_id, self._new_chat_settings)
+                self._new_chat_settings = None
         cid = self.conversation_id
         user = self._add_message("user", text)
         user.set_attachments([(f"{i.mime} · {format_bytes(len(i.data))}", _thumbnail(i)) for i in images])
@@ -317,6 +343,8 @@ class ChatPane(QWidget):
     def _on_event(self, event: ChatEvent, user: MessageWidget | None, reply: MessageWidget) -> None:
         if isinstance(event, Delta):
             self.coalescer.push(event.text)
+        elif isinstance(event, Reading):
+            reply.set_progress(f"Reading the conversation… {event.done:,} of {event.total:,} tokens")
         elif isinstance(event, Routed):
             if user is not None:
                 user.set_message_id(event.user_message_id)
@@ -417,6 +445,41 @@ class ChatPane(QWidget):
         if dialog in self._trace_dialogs:
             self._trace_dialogs.remove(dialog)
 
+    # ---- context and chat settings -----------------------------------------------------------
+
+    def refresh_meter(self) -> None:
+        """Measure the open chat for the model that would answer it next (after opening a
+        chat, each reply, a router or settings change)."""
+        router = self.session.router_or_none(self._router_name)
+        if self.conversation_id is None or router is None:
+            self.meter.show_use(None)
+            return
+        self._runner.run(METER, self.session.chat.context_use(self.conversation_id, router),
+                         on_success=self._show_use, on_failure=lambda _error: self.meter.show_use(None))
+
+    def _show_use(self, use: ContextUse | None) -> None:
+        self.meter.show_use(use)
+
+    def chat_settings(self) -> ChatSettings:
+        if self.conversation_id is None:
+            return self._new_chat_settings or ChatSettings()
+        return self.session.conversations.chat_settings(self.conversation_id)
+
+    def open_chat_settings(self) -> None:
+        dialog = ChatSettingsDialog(self.chat_settings(), self.session.settings.context_policy,
+                                    self.session.routers.target_choices(), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and (chosen := dialog.chosen()) is not None:
+            self.apply_chat_settings(chosen)
+        self.composer.focus_input()
+
+    def apply_chat_settings(self, chosen: ChatSettings) -> None:
+        """Keep the chat's settings (a new chat's until its first message creates it)."""
+        if self.conversation_id is None:
+            self._new_chat_settings = chosen
+        else:
+            self.session.conversations.set_chat_settings(self.conversation_id, chosen)
+        self.refresh_meter()
+
     # ---- privacy ---------------------------------------------------------------------------
 
     def refresh_privacy(self) -> None:
@@ -460,6 +523,7 @@ class ChatPane(QWidget):
 
     def _after_reply(self) -> None:
         self.refresh_privacy()  # the message just answered may have made the chat private
+        self.refresh_meter()
         if self.sent_off_view is not None and self.sent_off_view.isVisible():
             self.sent_off_view.show_chat(self.conversation_id)  # the first reply created it
 

@@ -203,6 +203,13 @@ class MessageWidget(QFrame):
             self._typing_timer.setInterval(_TYPING_MS)
             self._typing_timer.timeout.connect(self._next_typing_frame)
             layout.addWidget(self._typing)
+            # "Reading the conversation… 1,800 of 3,900 tokens": before the first word of
+            # a long chat, the local model's progress instead of a dot for minutes.
+            self._progress = QLabel()
+            self._progress.setObjectName("readingProgress")
+            self._progress.setAccessibleName("Reading progress")
+            self._progress.hide()
+            layout.addWidget(self._progress)
             return
         self._bubble = _Panel(theme.user_bubble)
         # The label's size hint is a pleasant bubble width (at most ~80 characters); the
@@ -329,8 +336,16 @@ class MessageWidget(QFrame):
         if not self.is_assistant:
             self._user_label.setText(text)
         else:
+            self._progress.setVisible(False)
             self._update_segments(split_segments(text))
         self._sync_buttons()
+
+    def set_progress(self, text: str | None) -> None:
+        """Show what happens before the reply's first word; None hides it."""
+        if not self.is_assistant:
+            return
+        self._progress.setText(text or "")
+        self._progress.setVisible(bool(text) and not self._text and self._status == "streaming")
 
     def segment_widgets(self) -> list[QWidget]:
         """The prose labels and :class:`CodeBlock` widgets of a reply, in order."""
@@ -361,6 +376,8 @@ class MessageWidget(QFrame):
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
         self._status = status
         self._set_typing(status == "streaming")
+        if self.is_assistant and status != "streaming":
+            self._progress.hide()
         problem = status in ("incomplete", "failed")
         if status == "incomplete":
             message = "Stopped — this reply is incomplete."
@@ -486,7 +503,7 @@ class MessageWidget(QFrame):
         quiet: list[QWidget] = [self._stats, self._badge, self._copy_button,
                                 self._edit_button, self._regenerate_button, *self._chips]
         if self.is_assistant:
-            quiet.append(self._typing)
+            quiet += [self._typing, self._progress]
         for widget in quiet:
             theme.set_foreground(widget, muted)
 

@@ -14,6 +14,7 @@ from app.controller.export import (
     export_conversation,
     suggested_file_name,
 )
+from app.core.chat_settings import ChatSettings, ContextPolicy
 from app.core.router.trace import TraceEntry
 from app.core.store import Store, default_db_path
 
@@ -85,3 +86,20 @@ def test_file_names_come_from_the_title(store: Store) -> None:
     empty = store.conversation(store.create_conversation("///"))
     assert empty is not None
     assert suggested_file_name(empty, "json") == "Chat.json"
+
+
+def test_the_chats_own_settings_are_exported_with_it(store: Store, chat: int) -> None:
+    conversations = Conversations(store)
+    conversations.set_chat_settings(chat, ChatSettings(system_prompt="Be brief.\nUse French.",
+                                                       temperature=0.2, context_policy=ContextPolicy.SUMMARIZE))
+    document = json.loads(export_conversation(conversations, chat, "json"))
+    assert document["conversation"]["settings"] == {"system_prompt": "Be brief.\nUse French.",
+                                                    "temperature": 0.2, "context_policy": "summarize"}
+    text = export_conversation(conversations, chat, "md")
+    assert "**Chat settings:**" in text and "  > Be brief.\n  > Use French." in text
+    assert "- Temperature: 0.2" in text and "- Long chats: summarize" in text
+    assert text.index("Chat settings") < text.index("**You:**")
+
+
+def test_a_chat_without_settings_exports_none(store: Store, chat: int) -> None:
+    assert "Chat settings" not in export_conversation(Conversations(store), chat, "md")
