@@ -6,8 +6,9 @@ Scenes: the first run; a conversation with code, a live reply from the bundled m
 its route-trace popup; an error with the action that fixes it; privacy (a chat kept on
 this computer with its reason, the unlock confirmation, a redacted send's trace and what
 was sent off this computer, with a loopback server as the cloud); the same conversation
-in a dark palette. Each runs on a throwaway data folder. ``--privacy`` takes the privacy
-scenes only.
+in a dark palette; a long chat's context meter, its reading progress and the Chat
+settings panel. Each runs on a throwaway data folder. ``--privacy`` takes the privacy
+scenes only, ``--context`` the long-chat ones.
 """
 
 from __future__ import annotations
@@ -405,9 +406,62 @@ async def privacy_scenes(out: Path) -> None:
     app.setPalette(light)
 
 
+async def context_scenes(out: Path) -> None:
+    """A 120-message chat at a 2,048-token local window: the meter, the reading progress
+    before the first word, and the Chat settings panel over it."""
+    from PySide6.QtCore import QTimer
+
+    from app.core.providers.local_settings import LocalModelSettings
+
+    w = await open_window()
+    await w.session.preferences.save_local(LocalModelSettings(n_ctx=2048), w.session.settings.default_local_model)
+    store = w.session.store
+    cid = store.create_conversation("Planning the garden")
+    topics = ["tomatoes", "the shed", "compost", "roses", "watering", "the pond"]
+    for i in range(120):
+        topic = topics[i % len(topics)]
+        if i % 2 == 0:
+            store.add_message(cid, "user", f"What should I know about {topic} this spring?")
+        else:
+            store.add_message(cid, "assistant", f"For {topic}: start early, keep notes, and check "
+                              "the soil each week. " * 3, target="local:SmolLM2-135M-Instruct")
+    w.sidebar.refresh(select=cid)
+    w.chat.open_conversation(cid)
+    w.session.chat.max_tokens = 24
+    while not w.chat.meter.isVisible():
+        await asyncio.sleep(0.05)
+    await pause()
+    save(w, out / "20-context-meter.png")
+    w.chat.send("And what about the pond in May?", [])
+    reply = w.chat._streaming
+    while reply is not None and not reply._progress.text().startswith("Reading the conversation… 1,"):
+        await asyncio.sleep(0.02)
+    await pause(0.3)
+    save(w, out / "21-reading-progress.png")
+    await until_idle(w)
+    await pause()
+
+    def shoot_dialog() -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from app.ui.chat.chat_settings_dialog import ChatSettingsDialog
+
+        dialog = next(d for d in QApplication.topLevelWidgets() if isinstance(d, ChatSettingsDialog))
+        dialog.system_prompt.setPlainText("You are a patient gardening coach. Answer in short lists.")
+        dialog.temperature.setValue(0.4)
+        save(dialog, out / "22-chat-settings.png")
+        dialog.reject()
+
+    QTimer.singleShot(700, shoot_dialog)
+    w.chat.open_chat_settings()
+    await pause()
+    await close_window(w)
+
+
 def main(argv: list[str]) -> int:
     only_privacy = "--privacy" in argv  # just the privacy scenes (issue 18), for a quick look
-    argv = [a for a in argv if a != "--privacy"]
+    only_context = "--context" in argv  # just the long-chat scenes (issue 19)
+    argv = [a for a in argv if a not in ("--privacy", "--context")]
     out = Path(argv[0] if argv else "shots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
@@ -420,7 +474,8 @@ def main(argv: list[str]) -> int:
     loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(privacy_scenes(out) if only_privacy else scenes(out))
+        loop.run_until_complete(privacy_scenes(out) if only_privacy
+                                else context_scenes(out) if only_context else scenes(out))
     return 0
 
 

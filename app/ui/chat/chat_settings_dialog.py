@@ -77,6 +77,8 @@ class ChatSettingsDialog(QDialog):
         self.max_tokens.setSpecialValueText(MODEL_DEFAULT)
         self.max_tokens.setSingleStep(64)
         self.max_tokens.setValue(settings.max_tokens or 0)
+        for box in (self.temperature, self.top_p, self.max_tokens):
+            box.setMinimumWidth(box.fontMetrics().horizontalAdvance(MODEL_DEFAULT) + 48)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)

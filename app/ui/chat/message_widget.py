@@ -336,7 +336,9 @@ class MessageWidget(QFrame):
         if not self.is_assistant:
             self._user_label.setText(text)
         else:
-            self._progress.setVisible(False)
+            if self._progress.isVisibleTo(self):
+                self._progress.hide()
+                self._set_typing(self._status == "streaming")
             self._update_segments(split_segments(text))
         self._sync_buttons()
 
@@ -345,7 +347,9 @@ class MessageWidget(QFrame):
         if not self.is_assistant:
             return
         self._progress.setText(text or "")
-        self._progress.setVisible(bool(text) and not self._text and self._status == "streaming")
+        showing = bool(text) and not self._text and self._status == "streaming"
+        self._progress.setVisible(showing)
+        self._set_typing(self._status == "streaming" and not showing)  # one sign of life, not two
 
     def segment_widgets(self) -> list[QWidget]:
         """The prose labels and :class:`CodeBlock` widgets of a reply, in order."""
