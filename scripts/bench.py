@@ -330,7 +330,7 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bench", choices=["router", "local", "classifier", "ui", "download", "frozen",
-                                              "private"])
+                                              "private", "context"])
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
     parser.add_argument("--iterations", type=int, default=5000, help="router: decisions to time")
     parser.add_argument("--rounds", type=int, default=8, help="local: runs of each side")
@@ -356,6 +356,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench_private import bench_private
 
         result = bench_private()
+    elif args.bench == "context":
+        from bench_context import bench_context
+
+        result = bench_context(args.runs if args.runs != 5 else 200)
     elif args.bench == "download":
         from bench_download import bench_download
 
