@@ -152,9 +152,8 @@ class LibraryPage(QWidget):
                      cell("Bundled" if entry.bundled else "Models folder", where)]
             if entry.info is not None:
                 info = entry.info
-                context = f"{info.context_length:,}" if info.context_length else "unknown"
                 items[1:5] = [cell(info.architecture), cell(info.quantization or "unknown"),
-                              cell(context, align_right=True),
+                              context_cell(info.context_length, self._preferences.local.n_ctx),
                               cell("yes" if info.chat_template else "no",
                                    "The file carries its own chat template" if info.chat_template
                                    else "No chat template in the file: replies may be poor")]
@@ -264,3 +263,17 @@ class LibraryPage(QWidget):
     def _chosen(self, name: str) -> None:
         self.message.set_message(f"{name} is now the default local model for chat.", "ok")
         self.refresh()
+
+
+def context_cell(trained: int | None, n_ctx: int) -> QTableWidgetItem:
+    """The file's own context, and what chats use of it when the settings ask for less:
+    "8,192 (chats use 4,096)", so the two numbers a user meets never seem to disagree."""
+    if not trained:
+        return cell(f"unknown (chats use {n_ctx:,})", "The file does not say how long a context it "
+                    f"was trained for; chats use {n_ctx:,} tokens (Settings → Local model).", align_right=True)
+    used = min(trained, n_ctx)
+    if used == trained:
+        return cell(f"{trained:,}", f"Chats use all {trained:,} tokens.", align_right=True)
+    return cell(f"{trained:,} (chats use {used:,})",
+                f"The model can hold {trained:,} tokens; chats use {used:,} (Settings → Local model → "
+                "Context). A larger context needs more memory.", align_right=True)

@@ -270,3 +270,12 @@ async def test_downloading_or_choosing_a_model_updates_the_status_bar(
     window.sig_closed.connect(lambda: closed.append(True))
     window.close()
     await until(lambda: closed, 30, "the window to close")
+
+
+async def test_the_library_shows_what_chats_use_of_a_models_context(qtbot: QtBot, session: Any) -> None:
+    window = open_window(qtbot, session)
+    library = window.library
+    row = next(i for i, e in enumerate(library.entries()) if e.name == "SmolLM2-135M-Instruct")
+    column = 3  # Context
+    assert library.table.item(row, column).text() == "8,192 (chats use 4,096)"
+    assert "Settings → Local model" in library.table.item(row, column).toolTip()
