@@ -60,19 +60,23 @@ class TargetFacts:
         model nobody describes is trusted to, and its server says so when it cannot."""
         if is_local(target):
             return False
-        for entry in (self._overrides().get(target), self._catalog.entry(target)):
-            if entry is not None and entry.vision is not None:
-                return entry.vision
-        return True
+        sees = self._described(target, "vision")
+        return True if sees is None else bool(sees)
 
     def max_output(self, target: str) -> int | None:
         """The longest reply the target writes, when known; None for local models (their
         window is the bound)."""
         if is_local(target):
             return None
+        longest = self._described(target, "max_output")
+        return None if longest is None else int(longest)
+
+    def _described(self, target: str, name: str) -> int | bool | None:
+        """A remote target's figure: the user's override, else the catalog's."""
         for entry in (self._overrides().get(target), self._catalog.entry(target)):
-            if entry is not None and entry.max_output is not None:
-                return entry.max_output
+            value = getattr(entry, name, None)
+            if value is not None:
+                return value  # type: ignore[no-any-return]
         return None
 
     def learn(self, provider_id: str, windows: Mapping[str, int]) -> None:
