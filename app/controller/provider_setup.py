@@ -15,6 +15,7 @@ from app.controller.changes import Changes
 from app.core.providers.base import Health
 from app.core.providers.config import PRESETS, ProviderConfig, config_from_preset
 from app.core.providers.registry import ProviderRegistry
+from app.core.providers.remote import RemoteProvider
 from app.core.secrets import SecretsError
 from app.core.settings import ProviderSettings, provider_id_problem
 
@@ -161,6 +162,9 @@ class ProviderSetup:
             provider = registry.get(config.id)
             health = await provider.health()
             models = await provider.list_models() if want_models and health.ok else []
+            # What the list said about windows beats the shipped catalog for this session.
+            if isinstance(provider, RemoteProvider):
+                self._session.facts.learn(config.id, provider.reported_windows)
         finally:
             await registry.aclose()
         return ModelList(health, tuple(models))

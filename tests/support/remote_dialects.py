@@ -216,6 +216,7 @@ def gemini_models(request: RecordedRequest) -> Reply:
                     {
                         "name": "models/gemini-c",
                         "supportedGenerationMethods": ["generateContent", "countTokens"],
+                        "inputTokenLimit": 1048576, "outputTokenLimit": 65536,
                     },
                 ]
             }

@@ -38,7 +38,11 @@ class GeminiProvider(RemoteProvider):
     async def list_models(self) -> list[str]:
         """Models that can chat (generateContent), without the "models/" prefix."""
         pages = await self._get_pages("/v1beta/models", {"pageSize": "1000"}, _next_page)
-        return [_model_id(m) for page in pages for m in as_list(page.get("models")) if _can_chat(m)]
+        models = [m for page in pages for m in as_list(page.get("models")) if _can_chat(m)]
+        limits = {_model_id(m): as_dict(m).get("inputTokenLimit") for m in models}
+        self.reported_windows = {model: limit for model, limit in limits.items()
+                                 if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0}
+        return [_model_id(m) for m in models]
 
     def _headers(self, key: str) -> dict[str, str]:
         return {"x-goog-api-key": key, "content-type": "application/json"}

@@ -47,9 +47,11 @@ class OpenAICompatProvider(RemoteProvider):
     async def list_models(self) -> list[str]:
         [page] = await self._get_pages("/models", None)
         try:
-            return sorted(str(m["id"]) for m in page["data"])
+            models = {str(m["id"]): _window(m) for m in page["data"]}
         except (KeyError, TypeError):
             raise unreadable(self.id, "a model list") from None
+        self.reported_windows = {model: tokens for model, tokens in models.items() if tokens}
+        return sorted(models)
 
     def _headers(self, key: str | None = None) -> dict[str, str]:
         """``key`` is looked up here when not given; a server that needs none gets no header."""
@@ -143,3 +145,16 @@ def _message(message: ChatMessage) -> dict[str, Any]:
         {"type": "image_url", "image_url": {"url": image.data_url()}} for image in message.images
     ]
     return {"role": message.role, "content": parts}
+
+
+# Where OpenAI-compatible servers put a model's context window in their model list:
+# OpenRouter and Together, LM Studio, vLLM. OpenAI itself reports none.
+_WINDOW_FIELDS = ("context_length", "max_context_length", "max_model_len")
+
+
+def _window(model: dict[str, Any]) -> int | None:
+    for name in _WINDOW_FIELDS:
+        value = model.get(name)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000_000:
+            return value
+    return None

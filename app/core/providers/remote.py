@@ -50,6 +50,8 @@ class RemoteProvider(ABC):
         self._key_required = key_required
         self._owns_client = client is None
         self._client = client or httpx.AsyncClient(timeout=timeout or DEFAULT_TIMEOUT)
+        # Context windows the last model list reported, where the API says ({"model": tokens}).
+        self.reported_windows: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(id={self.id!r}, base_url={self.base_url!r})"

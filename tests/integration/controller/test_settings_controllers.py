@@ -21,7 +21,7 @@ def models_server():
     def answer(request):
         if request.headers.get("authorization") != f"Bearer {SENTINEL}":
             return json_reply({"error": {"message": "invalid key"}}, 401)
-        return json_reply({"data": [{"id": "m1"}, {"id": "m2"}]})
+        return json_reply({"data": [{"id": "m1"}, {"id": "m2", "context_length": 12_000}]})
     return SSEServer(answer)
 
 
@@ -31,6 +31,9 @@ async def test_a_provider_is_saved_with_its_key_in_the_keyring_only(session):
         config = ProviderConfig("mine", "openai", server.url + "/v1", default_model="m2")
         listed = await setup.list_models(config, SENTINEL)
         assert listed.health.ok and listed.models == ("m1", "m2")
+        # The window the list reported is what routing and fitting use from now on.
+        assert session.facts.window("mine:m2").tokens == 12_000
+        assert session.facts.window("mine:m1").source == "assumed"
         assert not (await setup.test(config, "wrong")).ok
         saved = await setup.save(ProviderSettings(config, ("m1", "m2")), key=SENTINEL)
     assert saved.provider_id == "mine" and saved.warning is None

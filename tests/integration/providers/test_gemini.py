@@ -405,7 +405,9 @@ async def test_list_models_follows_pages_and_keeps_chat_models(
 ) -> None:
     server = serve(models_pages)
 
-    assert await provider_for(server).list_models() == ["gemini-a", "gemini-b", "gemini-c"]
+    provider = provider_for(server)
+    assert await provider.list_models() == ["gemini-a", "gemini-b", "gemini-c"]
+    assert provider.reported_windows == {"gemini-c": 1048576}  # the models that say
     assert [(r.method, r.route) for r in server.requests] == [("GET", "/v1beta/models")] * 2
     assert [r.query.get("pageToken") for r in server.requests] == [None, ["page-2"]]
     assert all(r.headers["x-goog-api-key"] == KEY and KEY not in r.path for r in server.requests)

@@ -149,6 +149,17 @@ async def test_local_server_needs_no_key():
     assert "authorization" not in server.requests[0].headers
 
 
+async def test_list_models_keeps_the_windows_servers_report():
+    listing = {"data": [{"id": "router-model", "context_length": 200_000},  # OpenRouter
+                        {"id": "studio-model", "max_context_length": 32_768},  # LM Studio
+                        {"id": "vllm-model", "max_model_len": 16_384},  # vLLM
+                        {"id": "plain"}, {"id": "odd", "context_length": "big"}]}
+    with SSEServer(lambda r: json_reply(listing)) as server:
+        provider = make(server)
+        assert await provider.list_models() == ["odd", "plain", "router-model", "studio-model", "vllm-model"]
+    assert provider.reported_windows == {"router-model": 200_000, "studio-model": 32_768, "vllm-model": 16_384}
+
+
 async def test_list_models_and_repr():
     with SSEServer(lambda r: json_reply({"data": [{"id": "b"}, {"id": "a"}]})) as server:
         provider = make(server)
