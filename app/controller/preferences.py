@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from app.controller.changes import Changes
+from app.core.chat_settings import ContextPolicy
 from app.core.pricing import Price, Pricing, parse_price
 from app.core.providers.local_llama import LlamaBuild, gpu_offload_supported, llama_build
 from app.core.providers.local_settings import LocalModelSettings, default_threads
@@ -57,6 +58,13 @@ class Preferences:
     async def choose_chat_model(self, name: str) -> None:
         """Make ``name`` the model local chat uses ("Use for chat"); publishes local_models."""
         await self.save_local(self.local, name)
+
+    def save_chat_defaults(self, policy: ContextPolicy, first_token_timeout_s: float) -> None:
+        """What chats do when they outgrow a model's window (those without their own
+        policy), and how long a cloud model may stay silent before its fallback answers.
+        Raises SettingsError when settings.json cannot be written (nothing changes then)."""
+        self._session.saved_settings.update(context_policy=policy, first_token_timeout_s=first_token_timeout_s)
+        self._session.chat.first_token_timeout_s = first_token_timeout_s
 
     def set_offline(self, offline: bool) -> None:
         """Offline mode on or off (see ``Session.set_offline``)."""

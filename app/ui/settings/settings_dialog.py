@@ -16,7 +16,7 @@ from app.ui.tool_window import ToolWindow
 if TYPE_CHECKING:
     from app.controller.session import Session
 
-PAGES = ("providers", "local", "prices", "privacy")
+PAGES = ("providers", "local", "chats", "prices", "privacy")
 
 
 class SettingsDialog(ToolWindow):
@@ -26,6 +26,7 @@ class SettingsDialog(ToolWindow):
     def __init__(self, session: Session, set_offline: Callable[[bool], None],
                  parent: QWidget | None = None, changes: ChangeSignals | None = None) -> None:
         """``changes``: the window's adapter; on its own (tests) the dialog makes one."""
+        from app.ui.settings.chats_page import ChatsPage
         from app.ui.settings.local_models_page import LocalModelsPage
         from app.ui.settings.pricing_page import PricingPage
         from app.ui.settings.privacy_page import PrivacyPage
@@ -37,14 +38,16 @@ class SettingsDialog(ToolWindow):
         self.resize(860, 580)
         self.providers = ProvidersPage(session.provider_setup)
         self.local = LocalModelsPage(session.preferences, lambda: session.settings.offline, set_offline)
+        self.chats = ChatsPage(session.preferences, lambda: session.settings)
         self.prices = PricingPage(session.preferences)
         self.privacy = PrivacyPage(session.saved_settings)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.providers, "Providers and keys")
         self.tabs.addTab(self.local, "Local models")
+        self.tabs.addTab(self.chats, "Chats")
         self.tabs.addTab(self.prices, "Prices")
         self.tabs.addTab(self.privacy, "Privacy")
-        for page in (self.providers, self.local, self.prices, self.privacy):
+        for page in (self.providers, self.local, self.chats, self.prices, self.privacy):
             page.sig_changed.connect(self.sig_changed)
         self.changes = changes or ChangeSignals(session.changes, self)
         self.changes.sig_providers_changed.connect(self.providers.follow_saved)
