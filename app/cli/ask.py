@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -107,7 +106,7 @@ def _store_chat_settings(session: Session, cid: int, args: argparse.Namespace) -
     if not given:
         return
     try:
-        settings = replace(session.conversations.chat_settings(cid), **given)
+        settings = session.conversations.chat_settings(cid).updated(**given)
     except ChatSettingsError as exc:
         raise UsageError(str(exc)) from None
     session.conversations.set_chat_settings(cid, settings)

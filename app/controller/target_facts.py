@@ -82,9 +82,7 @@ class TargetFacts:
     def learn(self, provider_id: str, windows: Mapping[str, int]) -> None:
         """Windows a provider's model list reported (``{"model": tokens}``): they beat the
         catalog, which may be older than the provider's change."""
-        for model, tokens in windows.items():
-            if isinstance(tokens, int) and tokens > 0:
-                self._reported[f"{provider_id}:{model}"] = tokens
+        self._reported.update({f"{provider_id}:{model}": tokens for model, tokens in windows.items()})
 
     def _local_window(self, name: str) -> Window:
         n_ctx = self._local_settings(name).n_ctx

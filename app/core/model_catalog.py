@@ -22,11 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from app.core.paths import resources_dir
 from app.core.router.targets import is_local, is_target, model_of, provider_of
 
+T = TypeVar("T")
 _SNAPSHOT = re.compile(r"-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest)$")
 _FIELDS = {"context", "max_output", "vision", "tools", "price"}
 
@@ -57,6 +58,12 @@ def base_target(target: str) -> str:
     return f"{provider_of(target)}:{_SNAPSHOT.sub('', model)}"
 
 
+def find(table: Mapping[str, T], target: str) -> T | None:
+    """``table``'s entry for ``target``: its own, else its model's without the snapshot."""
+    exact = table.get(target)
+    return exact if exact is not None else table.get(base_target(target))
+
+
 class ModelCatalog:
     """The shipped figures by target, read once."""
 
@@ -84,9 +91,7 @@ class ModelCatalog:
 
     def entry(self, target: str) -> ModelEntry | None:
         """The target's entry, a snapshot's included; None for local and unknown models."""
-        if is_local(target):
-            return None
-        return self._entries.get(target) or self._entries.get(base_target(target))
+        return None if is_local(target) else find(self._entries, target)
 
 
 def parse_entry(target: object, value: object, source: str) -> ModelEntry:

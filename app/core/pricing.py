@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from app.core.model_catalog import CatalogError, ModelCatalog, base_target
+from app.core.model_catalog import CatalogError, ModelCatalog, find
 from app.core.router.targets import is_local, is_target
 
 _PER = 1_000_000
@@ -41,10 +41,10 @@ class Pricing:
     """Prices by target: shipped ones, with the user's overrides on top."""
 
     def __init__(self, prices: Mapping[str, Price], updated: str | None = None,
-                 path: Path | None = None) -> None:
+                 catalog: ModelCatalog | None = None) -> None:
         self._prices = dict(prices)
-        self.updated = updated  # the shipped file's date, for "prices as of …"
-        self._path = path  # the shipped file it was read from, to apply new overrides to
+        self.updated = updated  # the catalog's date, for "prices as of …"
+        self._catalog = catalog  # what the prices were read from, to apply new overrides to
 
     @classmethod
     def load(cls, overrides: Mapping[str, Mapping[str, float]] | None = None,
@@ -62,13 +62,13 @@ class Pricing:
         prices = {target: parse_price(target, entry.price, source)
                   for target, entry in catalog.entries.items() if entry.price is not None}
         prices.update(_parse_prices(overrides or {}, "price override"))
-        return cls(prices, catalog.updated, catalog.path)
+        return cls(prices, catalog.updated, catalog)
 
     def set_overrides(self, overrides: Mapping[str, Mapping[str, float]]) -> None:
         """Apply the user's new overrides to the shipped prices, in place: the session,
         the chat and the usage report share this one object, so nobody syncs copies.
         Raises PricingError (and changes nothing) when an entry is wrong."""
-        fresh = Pricing.load(overrides, self._path)
+        fresh = Pricing.load(overrides, catalog=self._catalog)
         self._prices, self.updated = fresh._prices, fresh.updated
 
     @property
@@ -77,12 +77,7 @@ class Pricing:
 
     def price(self, target: str) -> Price | None:
         """The price of a target: free when local, None when nobody knows it."""
-        if is_local(target):
-            return FREE
-        exact = self._prices.get(target)
-        if exact is not None:
-            return exact
-        return self._prices.get(base_target(target))
+        return FREE if is_local(target) else find(self._prices, target)
 
     def cost(self, target: str, tokens_in: int, tokens_out: int) -> float | None:
         """US dollars for one call, or None when the target's price is unknown."""

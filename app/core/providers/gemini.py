@@ -17,7 +17,7 @@ import httpx
 
 from app.core.providers.base import ChatMessage, ChatRequest
 from app.core.providers.errors import BadRequestError
-from app.core.providers.remote import CountedReply, RemoteProvider, as_dict, as_list
+from app.core.providers.remote import CountedReply, RemoteProvider, as_dict, as_list, reported_tokens
 
 
 class GeminiProvider(RemoteProvider):
@@ -39,9 +39,8 @@ class GeminiProvider(RemoteProvider):
         """Models that can chat (generateContent), without the "models/" prefix."""
         pages = await self._get_pages("/v1beta/models", {"pageSize": "1000"}, _next_page)
         models = [m for page in pages for m in as_list(page.get("models")) if _can_chat(m)]
-        limits = {_model_id(m): as_dict(m).get("inputTokenLimit") for m in models}
-        self.reported_windows = {model: limit for model, limit in limits.items()
-                                 if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0}
+        limits = {_model_id(m): reported_tokens(as_dict(m).get("inputTokenLimit")) for m in models}
+        self.reported_windows = {model: limit for model, limit in limits.items() if limit}
         return [_model_id(m) for m in models]
 
     def _headers(self, key: str) -> dict[str, str]:

@@ -25,7 +25,7 @@ from app.core.providers.base import (
     choice_schema,
 )
 from app.core.providers.errors import UnavailableError
-from app.core.providers.remote import RemoteProvider, Reply, unreadable
+from app.core.providers.remote import RemoteProvider, Reply, reported_tokens, unreadable
 from app.core.tokens import default_counter
 
 
@@ -153,8 +153,4 @@ _WINDOW_FIELDS = ("context_length", "max_context_length", "max_model_len")
 
 
 def _window(model: dict[str, Any]) -> int | None:
-    for name in _WINDOW_FIELDS:
-        value = model.get(name)
-        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000_000:
-            return value
-    return None
+    return next((n for name in _WINDOW_FIELDS if (n := reported_tokens(model.get(name)))), None)

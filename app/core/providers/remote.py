@@ -29,6 +29,14 @@ REDACTED = "[redacted]"
 MODEL_PAGES = 5  # of up to 1000 models each: more than enough, and bounded
 
 
+def reported_tokens(value: object) -> int | None:
+    """A token count from a provider's model list, when it is one (JSON has no int type
+    of its own: true, 1.5 or a string is no window)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= 100_000_000:
+        return value
+    return None
+
+
 class RemoteProvider(ABC):
     def __init__(
         self,

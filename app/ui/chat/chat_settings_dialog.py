@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.target_choices import TargetChoice
-from app.core.chat_settings import SYSTEM_PROMPT_CHARS, ChatSettings, ChatSettingsError, ContextPolicy
+from app.core.chat_settings import ChatSettings, ChatSettingsError, ContextPolicy
 
 MODEL_DEFAULT = "Model default"
 POLICY_WORDS = {
@@ -112,15 +112,10 @@ class ChatSettingsDialog(QDialog):
         return self._result
 
     def _save(self) -> None:
-        text = self.system_prompt.toPlainText()
-        if len(text) > SYSTEM_PROMPT_CHARS:
-            self._show_error(f"The system prompt is limited to {SYSTEM_PROMPT_CHARS:,} characters "
-                             f"(it has {len(text):,}).")
-            return
         policy = self.policy.currentData()
         try:
             self._result = ChatSettings(
-                system_prompt=text.strip(),
+                system_prompt=self.system_prompt.toPlainText().strip(),
                 temperature=_value(self.temperature), top_p=_value(self.top_p),
                 max_tokens=self.max_tokens.value() or None,
                 context_policy=ContextPolicy(policy) if policy else None,

@@ -31,6 +31,13 @@ def meter_tooltip(use: ContextUse) -> str:
     return "\n".join(lines)
 
 
+def meter_text(use: ContextUse) -> str:
+    """ "3.1k of 4k tokens · 28 not sent" """
+    if not use.left_out:
+        return use.label()
+    return f"{use.label()} · {use.left_out} {'summarized' if use.summarized else 'not sent'}"
+
+
 class ContextMeter(QWidget):
     sig_clicked = Signal()
     """The person wants Chat settings (where the policy is chosen)."""
@@ -57,8 +64,7 @@ class ContextMeter(QWidget):
         if use is None or use.target is None or not use.window:
             self.hide()
             return
-        self.label.setText(use.label() + (f" · {use.left_out} not sent" if use.left_out and not use.summarized
-                                          else f" · {use.left_out} summarized" if use.left_out else ""))
+        self.label.setText(meter_text(use))
         self.bar.setValue(round(use.fraction * 1000))
         tip = meter_tooltip(use)
         self.setToolTip(tip)
