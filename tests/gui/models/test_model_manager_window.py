@@ -207,6 +207,9 @@ async def test_import_remove_and_use_for_chat(qtbot: QtBot, session: Any, hub_en
     qtbot.mouseClick(library.folder_button, Qt.MouseButton.LeftButton)
     assert opened == [QUrl.fromLocalFile(str(models_dir()))]
 
+    # The import's change is published before its task ends; "Use for chat" is enabled
+    # only then (a click on it while disabled does nothing, and this waited in vain).
+    await until(lambda: library.use_button.isEnabled(), what="the import to finish")
     qtbot.mouseClick(library.use_button, Qt.MouseButton.LeftButton)
     await until(lambda: session.settings.default_local_model == "Mine", what="the default model")
     await until(lambda: library.use_button.isEnabled(), what="the save to finish")
