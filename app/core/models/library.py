@@ -28,6 +28,8 @@ def installed_models() -> list[LocalModel]:
     found: dict[str, LocalModel] = {}
     for folder, bundled in ((models_dir(), False), (bundled_models_dir(), True)):
         if folder.is_dir():
-            for path in sorted(folder.glob("*.gguf")):
+            # is_file: a FIFO or a folder named *.gguf is not a model (llama.cpp would
+            # block opening a FIFO forever).
+            for path in sorted(p for p in folder.glob("*.gguf") if p.is_file()):
                 found.setdefault(model_name(path), LocalModel(model_name(path), path, bundled))
     return list(found.values())
