@@ -21,14 +21,14 @@ from typing import Any, TextIO
 from app.cli.errors import UsageError
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Reading, Routed
 from app.controller.session import Session
+from app.core.byte_size import format_bytes
 from app.core.chat_settings import ChatSettings, ChatSettingsError, ContextPolicy
+from app.core.images import ACCEPTED_FORMATS, MAX_IMAGE_BYTES, ImageError, image_file
 from app.core.providers.base import ImagePart
 from app.core.router import Decision, Router, RouterFormatError
 
 EXIT_NO_ANSWER = 1
 EXIT_STOPPED = 130  # the shell's code for Ctrl+C
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-               ".gif": "image/gif"}
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +51,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--local-only", action="store_true",
                    help="lock this conversation to models on this computer (kept for later messages)")
     p.add_argument("--image", type=Path, action="append", default=[], metavar="PATH",
-                   help="attach an image (PNG, JPEG, WebP or GIF); may be repeated")
+                   help=f"attach an image ({ACCEPTED_FORMATS}, at most {format_bytes(MAX_IMAGE_BYTES)}); "
+                        "may be repeated")
     p.set_defaults(run=run)
 
 
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _ask(args: argparse.Namespace) -> int:
+    # Refused before the store is opened: a bad image leaves no empty chat behind.
+    images = [read_image(path) for path in args.image]
     session = await Session.open(offline=True if args.offline else None, primary=False)
     try:
         try:
@@ -91,7 +94,6 @@ async def _ask(args: argparse.Namespace) -> int:
             session.chat.set_lock(cid, True)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, session.chat.stop, cid)  # Ctrl+C stops, keeps the text
-        images = [read_image(path) for path in args.image]
         return await _stream(session, cid, args.text, router, images)
     finally:
         await session.aclose()
@@ -113,13 +115,12 @@ def _store_chat_settings(session: Session, cid: int, args: argparse.Namespace) -
 
 
 def read_image(path: Path) -> ImagePart:
-    mime = IMAGE_TYPES.get(path.suffix.lower())
-    if mime is None:
-        raise UsageError(f"--image {path}: not a PNG, JPEG, WebP or GIF file")
+    """The image at ``path``, refused (exit 2) before anything is stored or sent when it is
+    not a PNG, JPEG, GIF or WebP file within the limit: its content decides, not its name."""
     try:
-        return ImagePart(mime, path.read_bytes())
-    except OSError as exc:
-        raise UsageError(f"--image {path}: {exc.strerror or exc}") from None
+        return image_file(path)
+    except ImageError as exc:
+        raise UsageError(f"--image: {exc}") from None
 
 
 async def _stream(session: Session, cid: int, text: str, router: Router, images: list[ImagePart]) -> int:

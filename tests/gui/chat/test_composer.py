@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -290,7 +291,7 @@ def test_text_file_named_png_is_refused_inline(composer: Composer, tmp_path: Pat
     composer.attach_files([str(fake)])
     assert composer.images() == []
     assert not thumbnails_shown(composer)
-    assert error_text(composer) == "notes.png is not an image (PNG, JPEG, GIF or WebP)"
+    assert error_text(composer) == "notes.png is not an image (it holds text)"
 
 
 def test_text_file_is_refused_and_the_error_clears_on_success(composer: Composer,
@@ -298,7 +299,7 @@ def test_text_file_is_refused_and_the_error_clears_on_success(composer: Composer
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
     composer.attach_files([str(notes)])
-    assert error_text(composer) == "notes.txt is not an image (PNG, JPEG, GIF or WebP)"
+    assert error_text(composer) == "notes.txt is not an image (it holds text)"
     composer.attach_files([str(make_png(tmp_path))])
     assert error_text(composer) == ""
     assert len(composer.images()) == 1
@@ -330,8 +331,25 @@ def test_a_mixed_drop_keeps_the_good_files(composer: Composer, tmp_path: Path) -
     composer.attach_files([str(notes), str(good), str(tmp_path / "gone.png")])
     assert composer.images() == [ImagePart("image/png", good.read_bytes())]
     assert error_text(composer).splitlines() == [
-        "notes.txt is not an image (PNG, JPEG, GIF or WebP)",
-        "gone.png no longer exists",
+        "notes.txt is not an image (it holds text)",
+        "gone.png does not exist",
+    ]
+
+
+def test_a_pipe_or_a_device_dropped_is_refused_inline_without_blocking(composer: Composer,
+                                                                       tmp_path: Path) -> None:
+    # Before the shared reader, opening the pipe froze the window until something wrote to
+    # it, and a link to /dev/zero named .png was read up to the limit.
+    fifo = tmp_path / "camera.png"
+    os.mkfifo(fifo)
+    endless = tmp_path / "zero.png"
+    endless.symlink_to("/dev/zero")
+    good = make_png(tmp_path)
+    composer.attach_files([str(fifo), str(endless), str(good)])
+    assert composer.images() == [ImagePart("image/png", good.read_bytes())]
+    assert error_text(composer).splitlines() == [
+        "camera.png is a named pipe, not a file",
+        "zero.png is a device, not a file",
     ]
 
 
@@ -457,7 +475,7 @@ def test_dropping_a_non_image_shows_the_error(composer: Composer, tmp_path: Path
     notes.write_text("hello")
     _drop(composer, _file_urls(notes))
     assert composer.images() == []
-    assert error_text(composer) == "notes.txt is not an image (PNG, JPEG, GIF or WebP)"
+    assert error_text(composer) == "notes.txt is not an image (it holds text)"
 
 
 def test_plain_text_is_not_dropped_on_the_frame(composer: Composer) -> None:
@@ -498,7 +516,7 @@ def test_jpeg_is_detected_whatever_its_name(tmp_path: Path) -> None:
 def test_a_folder_is_not_an_image(tmp_path: Path) -> None:
     folder = tmp_path / "holiday"
     folder.mkdir()
-    with pytest.raises(AttachmentError, match="^holiday is a folder, not an image$"):
+    with pytest.raises(AttachmentError, match="^holiday is a folder, not a file$"):
         image_attachment.read_image_file(folder)
 
 
