@@ -276,11 +276,14 @@ def _seconds(value: object) -> float:
     return float(value)
 
 
-_LOCAL_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "n_ctx": lambda v: _is_int(v) and v >= 256,
-    "n_threads": lambda v: v is None or (_is_int(v) and v >= 1),
-    "n_batch": lambda v: _is_int(v) and v >= 1,
-    "n_gpu_layers": lambda v: _is_int(v) and v >= -1,  # -1: all layers
+# Each local setting's range: beyond these no machine or model goes, and a value past
+# them (a typo, 1e12) would otherwise reach llama.cpp, which tries to allocate it.
+MAX_N_CTX = 1 << 24  # 16,777,216 tokens; the longest window shipped today is 10M (Llama 4 Scout)
+_LOCAL_RANGES: dict[str, tuple[int, int]] = {
+    "n_ctx": (256, MAX_N_CTX),
+    "n_threads": (1, 1024),
+    "n_batch": (1, MAX_N_CTX),
+    "n_gpu_layers": (-1, 100_000),  # -1: all layers; 999 is a common way to say so too
 }
 
 
@@ -289,12 +292,15 @@ def _parse_local(value: object, problems: list[str]) -> tuple[LocalModelSettings
         problems.append("local: expected an object")
         return LocalModelSettings(), BUNDLED_MODEL
     chosen: dict[str, Any] = {}
-    for name, check in _LOCAL_CHECKS.items():
-        if name in value:
-            if check(value[name]):
-                chosen[name] = value[name]
-            else:
-                problems.append(f"local.{name}: {value[name]!r} is out of range")
+    for name, (low, high) in _LOCAL_RANGES.items():
+        if name not in value:
+            continue
+        given = value[name]
+        if (given is None and name == "n_threads") or (_is_int(given) and low <= given <= high):
+            chosen[name] = given
+        else:
+            shown = f"{given:,}" if _is_int(given) else repr(given)[:40]
+            problems.append(f"local.{name}: {shown} is out of range (a whole number from {low:,} to {high:,})")
     model = value.get("default_model", BUNDLED_MODEL)
     if not isinstance(model, str) or not model:
         problems.append("local.default_model: expected a model name")

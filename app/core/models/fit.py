@@ -29,10 +29,13 @@ from app.core.models.hub import HubError
 
 __all__ = [
     "FIT_RATIO",
+    "ContextPlan",
     "FitEstimate",
     "KVShape",
+    "TooBigForMemory",
     "available_memory",
     "estimate",
+    "plan_context",
     "kv_shape",
     "remote_info",
 ]
@@ -143,6 +146,45 @@ def estimate(info: GGUFInfo, file_size: int, n_ctx: int, available: int | None =
     words = (f"Needs about {format_bytes(needed)} at {n_ctx:,} tokens of context; "
              f"{format_bytes(free)} free: {tail}.")
     return FitEstimate(weights, kv, overhead, needed, free, verdict, words)
+
+
+class TooBigForMemory(ValueError):
+    """The model would not fit in this machine's memory at that context; the message
+    says how much it needs and what is free, in plain words."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContextPlan:
+    n_ctx: int  # what to load the model with
+    note: str | None  # why it differs from what the settings asked for, or a tight fit
+
+
+def plan_context(name: str, info: GGUFInfo, file_size: int, n_ctx: int,
+                 available: int | None = None) -> ContextPlan:
+    """The context length to load ``info`` with, decided before llama.cpp allocates any of it.
+
+    A length beyond the model's own maximum (its GGUF ``context_length``) is lowered to it,
+    with a note, as LM Studio and GPT4All do: the model cannot use more, and the setting
+    is one for every model. A length whose memory (``estimate``) exceeds ``available``
+    (default: now) is refused with ``TooBigForMemory``: llama.cpp would otherwise allocate
+    for a while and fail, or take the machine's memory from everything else. Unknown free
+    memory (0) is not a reason to refuse."""
+    note = None
+    trained = info.context_length
+    if trained is not None and n_ctx > trained:
+        note = (f"The context length {n_ctx:,} is beyond what {name} supports ({trained:,}); "
+                f"it runs with {trained:,}.")
+        n_ctx = trained
+    fit = estimate(info, file_size, n_ctx, available)
+    if fit.available_bytes and fit.verdict == "too_big":
+        raise TooBigForMemory(
+            f"{name} at {n_ctx:,} tokens of context needs about {format_bytes(fit.needed_bytes)} of "
+            f"memory; {format_bytes(fit.available_bytes)} is free. Lower the context length in "
+            "Settings → Local models, or close other apps.")
+    if fit.verdict == "tight":
+        tight = f"{name}: {fit.words}"
+        note = f"{note} {tight}" if note else tight
+    return ContextPlan(n_ctx, note)
 
 
 def available_memory() -> int:

@@ -30,6 +30,7 @@ from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 from llama_cpp.llama_grammar import LlamaGrammar
 
 from app.core.models.embedding_model import BUNDLED_EMBEDDER_NAME, bundled_embedder_path
+from app.core.models.fit import TooBigForMemory, plan_context
 from app.core.models.gguf_file import GGUFInfo, InvalidModelFile, read_gguf
 from app.core.models.library import LocalModel, installed_models
 from app.core.providers.base import (
@@ -203,6 +204,17 @@ class LocalLlamaProvider:
             raise ModelMissingError(f"Cannot load {name}: {exc}.", provider=LOCAL) from None
         self._unload_sync()  # free the old model's memory before the new one takes its own
         warnings = []
+        # Before llama.cpp allocates anything: a context beyond the model's is lowered to it,
+        # one beyond this machine's memory refused. Layers offloaded to a GPU live in its
+        # memory, which the estimate does not know: only the lowering applies then.
+        on_cpu = settings.n_gpu_layers == 0 or not gpu_offload_supported()
+        try:
+            plan = plan_context(name, info, info.size, settings.n_ctx, available=None if on_cpu else 0)
+        except TooBigForMemory as exc:
+            raise ModelMissingError(str(exc), provider=LOCAL) from None
+        if plan.note:
+            warnings.append(plan.note)
+            log.warning(plan.note)
         chat_format = None  # llama-cpp-python then uses the GGUF's own tokenizer.chat_template
         if info.chat_template is None:
             chat_format = "chatml"
@@ -211,7 +223,7 @@ class LocalLlamaProvider:
         started = time.perf_counter()
         try:
             llama = llama_cpp.Llama(
-                model_path=str(path), n_ctx=settings.n_ctx, n_batch=settings.n_batch,
+                model_path=str(path), n_ctx=plan.n_ctx, n_batch=settings.n_batch,
                 n_threads=settings.n_threads or default_threads(),
                 n_gpu_layers=settings.n_gpu_layers, chat_format=chat_format, verbose=False,
             )
