@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -73,12 +74,17 @@ def main(argv: list[str] | None = None) -> int:
         return open_window()
     from app.cli.errors import UsageError
 
+    from app.cli.arguments import safe_arguments
+
     parser = build_parser(argv[0])
-    args = parser.parse_args(argv)
+    args = safe_arguments(parser.parse_args(argv))
     if args.self_test:
         return self_test()
     if not hasattr(args, "run"):
         return open_window()
+    # What the app logs as a warning (settings reset, a cache not written) is one line
+    # the user of a command should see; the window has its own ways of saying it.
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
     try:
         return int(args.run(args))
     except UsageError as exc:

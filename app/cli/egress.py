@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.cli.arguments import record_id
 from app.cli.errors import UsageError
 from app.controller.egress_words import count, line
 from app.core.store import EgressRow, Store, default_db_path
@@ -19,7 +20,7 @@ from app.core.store import EgressRow, Store, default_db_path
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("egress", help="list what was sent off this computer")
-    p.add_argument("--conversation", type=int, metavar="ID", help="only this conversation")
+    p.add_argument("--conversation", type=record_id, metavar="ID", help="only this conversation")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(run=run)
 

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.cli.arguments import record_id
 from app.cli.errors import UsageError
 from app.controller.conversations import Conversations
 from app.controller.export import FORMATS, ExportError, export_conversation, write_export
@@ -15,7 +16,7 @@ from app.core.store import Store, default_db_path
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser("export", help="write one conversation as Markdown or JSON")
-    p.add_argument("--conversation", type=int, metavar="ID", required=True,
+    p.add_argument("--conversation", type=record_id, metavar="ID", required=True,
                    help="its id, as `history` lists it")
     p.add_argument("--format", choices=FORMATS, default="md", help="md (default) or json")
     p.add_argument("--output", type=Path, metavar="FILE", help="write here instead of stdout")

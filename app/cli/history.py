@@ -5,28 +5,34 @@ from __future__ import annotations
 import argparse
 import json
 
+from app.cli.arguments import record_id
 from app.cli.errors import UsageError
 from app.controller.router_folders import RouterFolders
 from app.controller.usage import usage_report
 from app.core.pricing import Pricing
 from app.core.router import Router, RouterFormatError
 from app.core.settings import Settings
-from app.core.store import Store, default_db_path
+from app.core.store import MAX_SEARCH_CHARS, Store, default_db_path
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     h = commands.add_parser("history", help="list conversations, or show one")
-    h.add_argument("--conversation", type=int, metavar="ID")
+    h.add_argument("--conversation", type=record_id, metavar="ID")
     h.add_argument("--search", help="find conversations by title or message text")
     h.set_defaults(run=run_history)
     u = commands.add_parser("usage", help="tokens, cost and what routing saved")
-    u.add_argument("--conversation", type=int, metavar="ID")
+    u.add_argument("--conversation", type=record_id, metavar="ID")
     u.add_argument("--json", action="store_true")
     u.set_defaults(run=run_usage)
 
 
 def run_history(args: argparse.Namespace) -> int:
-    with Store(default_db_path(), recover_interrupted=False) as store:
+    if args.search is not None and len(args.search) > MAX_SEARCH_CHARS:
+        raise UsageError(f"--search takes at most {MAX_SEARCH_CHARS:,} characters "
+                         f"(this one has {len(args.search):,})")
+    # Recovering is safe beside a live window (its replies are left alone), and shows a
+    # reply that a killed run left unfinished as incomplete rather than still streaming.
+    with Store(default_db_path()) as store:
         if args.conversation is None:
             for c in store.conversations(args.search):
                 print(f"{c.id:5}  {c.updated_at:%Y-%m-%d %H:%M}  {c.title}")

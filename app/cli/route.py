@@ -18,6 +18,9 @@ from app.cli.errors import UsageError
 from app.controller.routing import RouteResult
 from app.controller.session import Session
 from app.core.router import Router, RouterFormatError, Turn
+from app.core.safe_read import UnsafeInput, read_json
+
+MAX_CONVERSATION_BYTES = 64 << 20  # a long chat with its text, not a disk image
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,7 +69,7 @@ def find_router(session: Session, spec: str) -> Router:
     try:
         return session.router(spec)
     except RouterFormatError as exc:
-        raise UsageError(f"router {spec}: {exc}") from None
+        raise UsageError(f"router: {exc}") from None  # exc names the file or the name
 
 
 def parse_now(text: str | None) -> datetime:
@@ -81,11 +84,11 @@ def parse_now(text: str | None) -> datetime:
 
 def read_conversation(path: Path) -> list[Turn]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json(path, limit=MAX_CONVERSATION_BYTES)
     except OSError as exc:
         raise UsageError(f"conversation {path}: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"conversation {path}: not valid JSON ({exc})") from None
+    except UnsafeInput as exc:
+        raise UsageError(f"conversation {path} {exc}") from None
     if not isinstance(data, list) or not data:
         raise UsageError(f'conversation {path}: expected a non-empty list of {{"role", "content"}}')
     turns = [_turn(item, i, path) for i, item in enumerate(data)]

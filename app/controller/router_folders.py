@@ -48,7 +48,7 @@ class RouterFolders:
         when its file is broken or there is none."""
         found = self._files().by_name.get(name)
         if found is None:
-            raise RouterFormatError("", f'no router called "{name}"')
+            raise RouterFormatError("", f'no router called "{_shown(name)}"')
         return found
 
     def find(self, spec: str) -> Router:
@@ -56,8 +56,8 @@ class RouterFolders:
         template, in any case. RouterFormatError with the file's problem, or "no such
         router"; someone else's broken file never hides the router asked for."""
         path = Path(spec)
-        if path.is_file():
-            return load_router(path)
+        if _names_a_file(path):
+            return load_router(path)  # refuses a pipe or a device with its own reason
         read = self._files()
         wanted = spec.casefold()
         found = read.by_key.get(wanted)
@@ -66,7 +66,7 @@ class RouterFolders:
         broken = read.broken.get(wanted)
         if broken is not None:
             return load_router(broken)  # raises, naming the file's problem
-        raise RouterFormatError("", f'no router called "{spec}": not a file, and no saved router '
+        raise RouterFormatError("", f'no router called "{_shown(spec)}": not a file, and no saved router '
                                     "or template has that name")
 
     def template(self, name: str) -> Router | None:
@@ -125,6 +125,20 @@ def _stamp(path: Path) -> tuple[str, int, int]:
     except OSError:  # gone since it was listed: counts as a change
         return (str(path), -1, -1)
     return (str(path), st.st_mtime_ns, st.st_size)
+
+
+def _shown(name: str) -> str:
+    """A name as an error quotes it: whole when short, cut when someone pasted a page."""
+    return name if len(name) <= 80 else f"{name[:60]}… ({len(name):,} characters)"
+
+
+def _names_a_file(path: Path) -> bool:
+    """Whether ``path`` is something on disk other than a folder; a name too long to
+    be a path (ENAMETOOLONG) or otherwise unusable as one is a name, not a file."""
+    try:
+        return path.exists() and not path.is_dir()
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return False
 
 
 def _json_files(folder: Path) -> list[Path]:

@@ -10,6 +10,7 @@ header with struct in a few milliseconds, skipping arrays it does not need.
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from gguf import (
 from gguf import GGUFValueType as T
 
 from app.core.byte_size import format_bytes
+from app.core.safe_read import UnsafeInput, open_regular
 
 SUPPORTED_VERSIONS = (2, 3)
 _SCALARS = {
@@ -35,6 +37,7 @@ _SCALARS = {
 # make us allocate gigabytes.
 _MAX_COUNT = 1 << 24
 _MAX_DIMS = 8
+_MAX_ARRAY_DEPTH = 4  # llama.cpp writes flat arrays; a deeper nest is damage, not a model
 
 
 class InvalidModelFile(ValueError):
@@ -126,7 +129,7 @@ def _value(cur: _Cursor, kind: int) -> Any:
         return cur.string()
     if kind == T.ARRAY:
         item_kind, n = cur.unpack("<I"), cur.count(limit=1 << 28)
-        _skip_array(cur, item_kind, n)
+        _skip_array(cur, item_kind, n, depth=1)
         return n  # arrays (vocabularies, merges) are only counted
     fmt = _SCALARS.get(kind)  # type: ignore[call-overload]
     if fmt is None:
@@ -134,7 +137,9 @@ def _value(cur: _Cursor, kind: int) -> Any:
     return cur.unpack(fmt)
 
 
-def _skip_array(cur: _Cursor, kind: int, n: int) -> None:
+def _skip_array(cur: _Cursor, kind: int, n: int, depth: int) -> None:
+    if depth > _MAX_ARRAY_DEPTH:
+        raise InvalidModelFile("has a damaged header (arrays nested too deeply)")
     fmt = _SCALARS.get(kind)  # type: ignore[call-overload]
     if fmt is not None:
         cur.need(n * struct.calcsize(fmt))
@@ -144,7 +149,7 @@ def _skip_array(cur: _Cursor, kind: int, n: int) -> None:
             cur.skip_string()
     elif kind == T.ARRAY:
         for _ in range(n):
-            _skip_array(cur, cur.unpack("<I"), cur.count(limit=1 << 28))
+            _skip_array(cur, cur.unpack("<I"), cur.count(limit=1 << 28), depth + 1)
     else:
         raise InvalidModelFile(f"has a damaged header (unknown array type {kind})")
 
@@ -169,8 +174,8 @@ def _tensor_end(cur: _Cursor) -> tuple[int, int]:
 def read_gguf(path: Path) -> GGUFInfo:
     """Header, metadata and completeness of a GGUF file; InvalidModelFile when unusable."""
     try:
-        size = path.stat().st_size
-        with path.open("rb") as f:
+        with open_regular(path) as f:
+            size = os.fstat(f.fileno()).st_size
             if size < 24:
                 raise InvalidModelFile(f"is not a GGUF model ({format_bytes(size)}, far too small)")
             with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
@@ -178,6 +183,8 @@ def read_gguf(path: Path) -> GGUFInfo:
     except HeaderIncomplete as exc:
         raise HeaderIncomplete(f"{path.name} {exc}") from None
     except InvalidModelFile as exc:
+        raise InvalidModelFile(f"{path.name} {exc}") from None
+    except UnsafeInput as exc:
         raise InvalidModelFile(f"{path.name} {exc}") from None
     except OSError as exc:
         raise InvalidModelFile(f"{path.name} cannot be read: {exc.strerror or exc}") from None

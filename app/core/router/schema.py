@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.router.conditions import Condition, parse_condition
+from app.core.safe_read import UnsafeInput, read_json
 from app.core.router.fields import Fields, RouterFormatError
 from app.core.router.targets import is_local, is_target
 
@@ -24,6 +25,12 @@ DECIDE_BY = ("auto", "examples", "llm")
 # message would leave the machine: stay on local targets, send it with the private
 # spans replaced by placeholders, or send it without the private turns.
 HISTORY_POLICIES = ("local", "redact", "omit")
+# A router is rules and examples a person writes; 4 MB is thousands of examples, and
+# anything bigger is not a router.
+MAX_ROUTER_BYTES = 4 << 20
+# A year: stickiness is for a conversation's follow-ups. Far larger values (2**53) cannot
+# even be a timedelta, and failed every decision of a conversation once it was sticky.
+MAX_STICKY_MINUTES = 366 * 24 * 60
 MIN_EXAMPLES_FOR_AUTO = 3  # fewer examples than this and similarity is mostly noise
 _CLASSIFIER_KEYS = ("target", "method", "timeout_s", "context_turns", "max_message_tokens",
                     "decide_by", "embedding_model", "threshold", "margin")
@@ -112,7 +119,8 @@ def parse_router(data: Any) -> Router:
     f = Fields(data, "")
     f.only("schema", "name", "description", "fallback", "sticky", "classifier", "privacy", "rules")
     version = f.raw("schema")
-    if version != SCHEMA_VERSION:
+    # `true == 1` in Python: the type is checked, not just the value.
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
         if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
             f.fail("schema", f"version {version} is newer than this Switchboard understands "
                              f"({SCHEMA_VERSION}); update Switchboard to use this router")
@@ -190,7 +198,7 @@ def _parse_sticky(f: Fields) -> Sticky:
     if not (f.has("minutes") or f.has("messages")):
         raise RouterFormatError(f.path, 'expected "minutes" or "messages"')
     return Sticky(
-        minutes=f.whole("minutes", minimum=1) if f.has("minutes") else None,
+        minutes=f.whole("minutes", minimum=1, maximum=MAX_STICKY_MINUTES) if f.has("minutes") else None,
         messages=f.whole("messages", minimum=1) if f.has("messages") else None,
     )
 
@@ -232,23 +240,15 @@ def _check_unique_ids(rules: tuple[Rule, ...]) -> None:
 
 
 def load_router(path: Path) -> Router:
-    """Read a router file; every problem (I/O, JSON, format) is a RouterFormatError."""
+    """Read a router file; every problem (I/O, size, JSON, format) is a RouterFormatError
+    naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RouterFormatError("", f"cannot read router file {path}: {_os_reason(exc)}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RouterFormatError("", f"{path.name} is not valid JSON: {exc.msg} "
-                                    f"at line {exc.lineno}, column {exc.colno}") from None
+        data = read_json(path, limit=MAX_ROUTER_BYTES)
+    except (OSError, UnsafeInput) as exc:
+        reason = f"cannot be read: {exc.strerror.lower()}" if isinstance(exc, OSError) and exc.strerror \
+            else str(exc)
+        raise RouterFormatError("", f"{path.name} {reason}") from None
     return parse_router(data)
-
-
-def _os_reason(exc: Exception) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower()
-    return "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
 
 
 # ---- writing -------------------------------------------------------------------------
