@@ -41,6 +41,10 @@ _PLAIN = (
     ("app.core.models.gguf_file", "InvalidModelFile"),
     ("app.controller.model_library", "LibraryError"),
     ("app.core.tokens", "TokenizerDataError"),
+    # The database's own sentences name the file and what to do about it.
+    ("app.core.store", "DatabaseDamaged"),
+    ("app.core.store", "DatabaseTooNew"),
+    ("app.core.store", "DatabaseBusy"),
 )
 
 _OS_WORDS: dict[int, Callable[[str], str]] = {

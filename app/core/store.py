@@ -9,6 +9,13 @@ Schema changes are numbered migrations tracked in ``PRAGMA user_version``; each 
 applied in its own transaction, so a failed migration leaves the file at the previous
 version. A file written by a newer Switchboard is refused rather than guessed at.
 
+A file that is not a sound database (garbage, a smashed page, a folder in its place) is
+``DatabaseDamaged``, found at open by SQLite's quick check and on any later statement; it
+is never written to, overwritten or deleted here (``set_aside`` moves it, when the user
+asks). A database another program keeps locked is waited for, then ``DatabaseBusy``.
+Every text written is made storable first (``safe_text``), and an id no SQLite integer
+can hold simply names no row.
+
 Times are stored as fixed-width ISO-8601 UTC text (``2025-01-02T03:04:05.000006Z``), so
 text order is time order, and rows expose them as aware ``datetime`` values.
 
@@ -19,7 +26,9 @@ for them.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,14 +40,25 @@ from typing import Any, Self
 from app.core.chat_settings import ChatSettings
 from app.core.file_modes import create_private_file, private_dir
 from app.core.paths import data_dir
+from app.core.safe_read import UnsafeInput, open_regular, safe_text
 from app.core.router.engine import StickyState
 from app.core.router.privacy import PrivateMark
 from app.core.router.trace import TraceEntry, trace_from_json, trace_to_json
+from app.core.writer_locks import WriterLocks
 
 DB_FILENAME = "switchboard.db"
 # Long enough to ride out another process's checkpoint write, short enough that a wedged
 # writer surfaces as an error instead of a frozen UI.
 BUSY_TIMEOUT_S = 5.0
+# How long a write keeps trying while another program holds the database (a backup tool,
+# a second Switchboard mid-migration): a CLI run can wait; the window passes less.
+WRITE_WAIT_S = 30.0
+# A search is typed (or pasted) by a person; beyond this it is a paste of a whole text, and
+# SQLite's LIKE refuses patterns over 50,000 bytes. Longer searches use their start.
+MAX_SEARCH_CHARS = 1000
+_SQLITE_INT = range(-(2**63), 2**63)  # what an INTEGER column can hold
+_DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 MESSAGE_STATUSES = frozenset({"complete", "incomplete", "failed", "streaming"})
 USAGE_KINDS = frozenset({"chat", "classifier"})
 
@@ -147,6 +167,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE conversations ADD COLUMN settings TEXT",
         "ALTER TABLE conversations ADD COLUMN summary TEXT",
     ),
+    # v7: a streaming reply names the process writing it (a token of app.core.writer_locks),
+    # so whoever opens the database next marks it incomplete only if that process is gone.
+    ("ALTER TABLE messages ADD COLUMN owner TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -157,6 +180,30 @@ class StoreError(RuntimeError):
 
 class RowNotFoundError(StoreError, LookupError):
     """An update named a conversation or message that does not exist (any more)."""
+
+
+class DatabaseDamaged(StoreError):
+    """The file is not a sound SQLite database; nothing in it is read or written."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        self.path = path
+        self.why = why  # SQLite's words, or what is there instead of a file
+        super().__init__(
+            f"The chat database {path} is damaged ({why}). Move it aside to start a new one "
+            f"(rename it, e.g. to {path.name}.damaged), or restore a backup.")
+
+
+class DatabaseTooNew(StoreError):
+    """The file was written by a newer Switchboard, whose schema this one cannot read."""
+
+
+class DatabaseBusy(StoreError):
+    """Another program kept the database locked for longer than the store waits."""
+
+    def __init__(self, path: Path, waited_s: float) -> None:
+        self.path = path
+        super().__init__(f"The chat database is busy: another program has kept {path} locked "
+                         f"for {waited_s:.0f} s. Try again when it is done.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,7 +406,7 @@ def _user_version(conn: sqlite3.Connection) -> int:
 
 def _refuse_newer(path: Path, version: int) -> None:
     if version > SCHEMA_VERSION:
-        raise StoreError(
+        raise DatabaseTooNew(
             f"The database {path} was written by a newer Switchboard (schema v{version}; "
             f"this version understands up to v{SCHEMA_VERSION}). Update Switchboard to open it."
         )
@@ -374,19 +421,27 @@ class Store:
         *,
         recover_interrupted: bool = True,
         clock: Callable[[], datetime] = utc_now,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+        write_wait_s: float = WRITE_WAIT_S,
     ) -> None:
-        """Open (creating if needed) and migrate the database at ``path``.
+        """Open (creating if needed), check and migrate the database at ``path``.
 
-        ``recover_interrupted`` marks replies left 'streaming' by a dead process as
-        'incomplete'. A second process that opens the file while the app is running
-        (the CLI next to the GUI) should pass False, or it would mark the GUI's live
-        reply incomplete.
+        ``recover_interrupted`` marks replies left 'streaming' by a process that has
+        ended as 'incomplete'; a reply another live process is streaming is left alone
+        (see app.core.writer_locks), so any process may pass True.
+
+        ``busy_timeout_s`` is how long one statement waits for another program's lock;
+        ``write_wait_s`` how long a write keeps trying in all before ``DatabaseBusy``.
         """
         self.path = path
         self._clock = clock
-        self._conn = self._connect(path)
+        self._busy_timeout_s = busy_timeout_s
+        self._write_wait_s = write_wait_s
+        self._writers = WriterLocks(path.with_name(f"{path.name}-writers"))
+        self._conn = self._connect(path, busy_timeout_s)
         try:
             self._configure()
+            self._check_sound()
             self._migrate()
             if recover_interrupted:
                 self._recover_interrupted()
@@ -397,13 +452,19 @@ class Store:
     # ---- lifecycle ---------------------------------------------------------------------
 
     @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
+    def _connect(path: Path, busy_timeout_s: float) -> sqlite3.Connection:
         try:
             private_dir(path.parent)
-            if not path.exists():
+            if path.exists() or path.is_symlink():
+                # SQLite would open a named pipe and wait on it forever, and calls a folder
+                # "unable to open database file": say what is there instead.
+                open_regular(path).close()
+            else:
                 create_private_file(path)
             # isolation_level=None: no implicit BEGINs; _transaction() is the only way in.
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
+        except UnsafeInput as exc:
+            raise DatabaseDamaged(path, f"it {exc}") from None
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"Cannot open the database {path}: {exc}") from exc
         conn.row_factory = sqlite3.Row
@@ -416,13 +477,22 @@ class Store:
             # loss can drop the last ones) and skip an fsync per streaming checkpoint.
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as exc:  # e.g. "file is not a database"
-            raise StoreError(f"Cannot open the database {self.path}: {exc}") from exc
+        except sqlite3.Error as exc:  # e.g. "file is not a database"
+            raise self._error(exc, "Opening") from exc
         self._conn.create_function("casefold_contains", 2, _casefold_contains, deterministic=True)
+
+    def _check_sound(self) -> None:
+        """SQLite's quick check (every page's structure, not the index contents): a damaged
+        file is refused before anything writes into it and spreads the damage. It reads
+        the whole file, about 1 ms per MB here."""
+        [(first,)] = self._rows("PRAGMA quick_check(1)")
+        if first != "ok":
+            raise DatabaseDamaged(self.path, _first_line(str(first)))
 
     def close(self) -> None:
         """Close the connection; calling it twice is harmless."""
         self._conn.close()
+        self._writers.release()
 
     def __enter__(self) -> Self:
         return self
@@ -437,19 +507,64 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        # IMMEDIATE takes the write lock up front and waits on the busy timeout; a deferred
-        # transaction that upgrades later can fail with SQLITE_BUSY without waiting.
+        self._begin()
         try:
-            self._conn.execute("BEGIN IMMEDIATE")
             yield self._conn
             self._conn.commit()
         except BaseException as exc:
-            # rollback() is a no-op when no transaction is open (BEGIN failed, or SQLite
-            # already rolled back on the error); a failed COMMIT must not leave one open.
-            self._conn.rollback()
+            # rollback() is a no-op when no transaction is open (SQLite already rolled
+            # back on the error); a failed COMMIT must not leave one open.
+            try:
+                self._conn.rollback()
+            except sqlite3.Error:
+                pass  # a damaged file can fail this too; the error below says so
             if isinstance(exc, sqlite3.Error):
-                raise StoreError(f"Writing to the database {self.path} failed: {exc}") from exc
+                raise self._error(exc, "Writing to") from exc
             raise
+
+    def _begin(self) -> None:
+        """Take the write lock, waiting up to ``write_wait_s`` for another program's.
+
+        IMMEDIATE takes the lock up front and waits on the busy timeout; a deferred
+        transaction that upgrades later can fail with SQLITE_BUSY without waiting. Each
+        try already waits the busy timeout, so the loop only repeats it."""
+        started = time.monotonic()
+        while True:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.Error as exc:
+                waited = time.monotonic() - started
+                if _code(exc) not in _BUSY:
+                    raise self._error(exc, "Writing to") from exc
+                if waited >= self._write_wait_s:
+                    raise DatabaseBusy(self.path, waited) from exc
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """The store's error for what SQLite said, by its result code."""
+        code = _code(exc)
+        if code in _DAMAGED:
+            return DatabaseDamaged(self.path, str(exc))
+        if code in _BUSY:
+            return DatabaseBusy(self.path, self._busy_timeout_s)
+        return StoreError(f"{doing} the database {self.path} failed: {exc}")
+
+    def _execute(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Cursor:
+        """Run one statement inside ``_transaction`` (which words its errors)."""
+        return self._conn.execute(sql, _bindable(params))
+
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        """A query's rows, read at once: a damaged page can fail the read midway."""
+        try:
+            return self._conn.execute(sql, _bindable(params)).fetchall()
+        except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+            raise  # the caller's mistake (a closed store, a bad statement), not the file's
+        except sqlite3.Error as exc:
+            raise self._error(exc, "Reading") from exc
+
+    def _row(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Row | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
 
     def _now(self) -> str:
         return format_time(self._clock())
@@ -457,10 +572,14 @@ class Store:
     # ---- migrations and recovery -------------------------------------------------------
 
     def _migrate(self) -> None:
-        version = _user_version(self._conn)
+        version = self._user_version()
         _refuse_newer(self.path, version)
         while version < SCHEMA_VERSION:
             version = self._apply_next_migration()
+
+    def _user_version(self) -> int:
+        [(version,)] = self._rows("PRAGMA user_version")
+        return int(version)
 
     def _apply_next_migration(self) -> int:
         """Apply one migration in its own transaction; return the version reached."""
@@ -474,6 +593,8 @@ class Store:
                 for statement in MIGRATIONS[version]:
                     conn.execute(statement)
             except sqlite3.Error as exc:
+                if _code(exc) in _DAMAGED | _BUSY:
+                    raise
                 raise StoreError(
                     f"Upgrading the database {self.path} to schema v{version + 1} failed: {exc}"
                 ) from exc
@@ -482,23 +603,27 @@ class Store:
             return version + 1
 
     def _recover_interrupted(self) -> None:
-        """A reply still 'streaming' at open was cut off by a crash: keep it, as incomplete."""
+        """A reply still 'streaming' whose writer has ended was cut off: keep it, as incomplete."""
         # Read first so that the common case (nothing to recover) never takes the write lock.
-        streaming = "SELECT 1 FROM messages WHERE status = 'streaming' LIMIT 1"
-        if self._conn.execute(streaming).fetchone():
-            with self._transaction() as conn:
-                conn.execute(
+        owners = {row[0] for row in self._rows(
+            "SELECT DISTINCT owner FROM messages WHERE status = 'streaming'")}
+        dead = self._writers.dead(owner for owner in owners if owner is not None)
+        if dead or None in owners:  # None: streamed by a version that named no writer
+            marks = ", ".join("?" * len(dead))
+            with self._transaction():
+                self._execute(
                     "UPDATE messages SET status = 'incomplete', updated_at = ? "
-                    "WHERE status = 'streaming'",
-                    (self._now(),),
+                    f"WHERE status = 'streaming' AND (owner IS NULL OR owner IN ({marks}))",
+                    (self._now(), *dead),
                 )
+        self._writers.sweep()
 
     # ---- conversations ------------------------------------------------------------------
 
     def create_conversation(self, title: str = "New chat", router: str | None = None) -> int:
         now = self._now()
-        with self._transaction() as conn:
-            cursor = conn.execute(
+        with self._transaction():
+            cursor = self._execute(
                 "INSERT INTO conversations (title, router, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?)",
                 (title, router, now, now),
@@ -506,12 +631,15 @@ class Store:
         return _lastrowid(cursor)
 
     def conversation(self, cid: int) -> ConversationRow | None:
-        row = self._conn.execute("SELECT * FROM conversations WHERE id = ?", (cid,)).fetchone()
+        row = self._row("SELECT * FROM conversations WHERE id = ?", (cid,))
         return None if row is None else _conversation_row(row)
 
     def conversations(self, search: str | None = None) -> list[ConversationRow]:
-        """Most recently active first; ``search`` matches the title or any message text."""
-        needle = (search or "").strip()
+        """Most recently active first; ``search`` matches the title or any message text.
+
+        Only its first ``MAX_SEARCH_CHARS`` characters are looked for (callers that take
+        typed input say so; see ``app.cli.history``)."""
+        needle = (search or "").strip()[:MAX_SEARCH_CHARS].strip()
         params: tuple[str, ...] = ()
         if not needle:
             sql = "SELECT * FROM conversations AS c"
@@ -523,7 +651,7 @@ class Store:
                 f"(SELECT 1 FROM messages AS m WHERE m.conversation_id = c.id AND {in_content})"
             )
             params = (param, param)
-        rows = self._conn.execute(sql + " ORDER BY c.updated_at DESC, c.id DESC", params)
+        rows = self._rows(sql + " ORDER BY c.updated_at DESC, c.id DESC", params)
         return [_conversation_row(row) for row in rows]
 
     def rename_conversation(self, cid: int, title: str) -> None:
@@ -535,13 +663,13 @@ class Store:
     def replace_router(self, old: str, new: str | None) -> int:
         """Point every conversation routed by ``old`` at ``new`` (None: the default
         router), when a router is renamed or deleted. Returns how many changed."""
-        with self._transaction() as conn:
-            cursor = conn.execute("UPDATE conversations SET router = ? WHERE router = ?", (new, old))
+        with self._transaction():
+            cursor = self._execute("UPDATE conversations SET router = ? WHERE router = ?", (new, old))
         return cursor.rowcount
 
     def sticky(self, cid: int) -> StickyState | None:
         """The conversation's sticky routing state (None: none, or unreadable)."""
-        row = self._conn.execute("SELECT sticky FROM conversations WHERE id = ?", (cid,)).fetchone()
+        row = self._row("SELECT sticky FROM conversations WHERE id = ?", (cid,))
         return None if row is None or row["sticky"] is None else _sticky_state(_from_json(row["sticky"]))
 
     def set_sticky(self, cid: int, state: StickyState | None) -> None:
@@ -553,7 +681,7 @@ class Store:
     def lock(self, cid: int) -> bool | None:
         """True: locked to this computer; False: unlocked by the user despite private
         messages; None: as the conversation's privacy decides."""
-        row = self._conn.execute("SELECT lock FROM conversations WHERE id = ?", (cid,)).fetchone()
+        row = self._row("SELECT lock FROM conversations WHERE id = ?", (cid,))
         return None if row is None or row["lock"] is None else bool(row["lock"])
 
     def set_lock(self, cid: int, lock: bool | None) -> None:
@@ -561,7 +689,7 @@ class Store:
 
     def chat_settings(self, cid: int) -> ChatSettings:
         """The chat's own settings (defaults when none were set, or unreadable)."""
-        row = self._conn.execute("SELECT settings FROM conversations WHERE id = ?", (cid,)).fetchone()
+        row = self._row("SELECT settings FROM conversations WHERE id = ?", (cid,))
         return ChatSettings() if row is None else ChatSettings.from_json(_from_json(row["settings"]))
 
     def set_chat_settings(self, cid: int, settings: ChatSettings) -> None:
@@ -570,7 +698,7 @@ class Store:
 
     def summary(self, cid: int) -> StoredSummary | None:
         """The summary of the chat's older turns, made by the summarize policy."""
-        row = self._conn.execute("SELECT summary FROM conversations WHERE id = ?", (cid,)).fetchone()
+        row = self._row("SELECT summary FROM conversations WHERE id = ?", (cid,))
         return None if row is None or row["summary"] is None else _summary(_from_json(row["summary"]))
 
     def set_summary(self, cid: int, summary: StoredSummary | None) -> None:
@@ -581,8 +709,8 @@ class Store:
 
     def _update_conversation(self, cid: int, column: str, value: str | int | None) -> None:
         # Not an activity: renaming a chat should not move it to the top of the list.
-        with self._transaction() as conn:
-            cursor = conn.execute(
+        with self._transaction():
+            cursor = self._execute(
                 f"UPDATE conversations SET {column} = ? WHERE id = ?", (value, cid)
             )
         if cursor.rowcount == 0:
@@ -590,8 +718,8 @@ class Store:
 
     def delete_conversation(self, cid: int) -> None:
         """Delete a chat and its messages; its usage rows stay (unlinked) for cost totals."""
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM conversations WHERE id = ?", (cid,))
+        with self._transaction():
+            self._execute("DELETE FROM conversations WHERE id = ?", (cid,))
 
     # ---- messages ---------------------------------------------------------------------
 
@@ -608,22 +736,26 @@ class Store:
         trace: Sequence[TraceEntry] | None = None,
         reason: str | None = None,
     ) -> int:
-        """Append a message and commit before returning; counts as activity on the chat."""
+        """Append a message and commit before returning; counts as activity on the chat.
+
+        A 'streaming' reply names this process as its writer (see ``_recover_interrupted``)."""
         _check_status(status)
+        owner = self._writers.token() if status == "streaming" else None
         now = self._now()
-        with self._transaction() as conn:
-            bumped = conn.execute(
+        with self._transaction():
+            bumped = self._execute(
                 "UPDATE conversations SET updated_at = ? WHERE id = ?", (now, cid)
             ).rowcount
             if bumped == 0:
                 raise RowNotFoundError(f"There is no conversation {cid}.")
-            cursor = conn.execute(
+            cursor = self._execute(
                 "INSERT INTO messages (conversation_id, role, content, status, attachments, "
-                "target, rule, trace, reason, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "target, rule, trace, reason, owner, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid, role, content, status, _to_json(attachments or []), target, rule,
-                    None if trace is None else _to_json(trace_to_json(trace)), reason, now, now,
+                    None if trace is None else _to_json(trace_to_json(trace)), reason, owner,
+                    now, now,
                 ),
             )
         return _lastrowid(cursor)
@@ -669,27 +801,27 @@ class Store:
         given["updated_at"] = self._now()
         # Column names come from the literal dict above, never from the caller.
         assignments = ", ".join(f"{column} = ?" for column in given)
-        with self._transaction() as conn:
-            cursor = conn.execute(
+        with self._transaction():
+            cursor = self._execute(
                 f"UPDATE messages SET {assignments} WHERE id = ?", (*given.values(), mid)
             )
         if cursor.rowcount == 0:
             raise RowNotFoundError(f"There is no message {mid}.")
 
     def messages(self, cid: int) -> list[MessageRow]:
-        rows = self._conn.execute(
+        rows = self._rows(
             "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (cid,)
         )
         return [_message_row(row) for row in rows]
 
     def message(self, mid: int) -> MessageRow | None:
-        row = self._conn.execute("SELECT * FROM messages WHERE id = ?", (mid,)).fetchone()
+        row = self._row("SELECT * FROM messages WHERE id = ?", (mid,))
         return None if row is None else _message_row(row)
 
     def delete_messages_after(self, cid: int, mid: int) -> None:
         """Delete the chat's messages after ``mid`` (which stays): edit-and-resend, regenerate."""
-        with self._transaction() as conn:
-            conn.execute("DELETE FROM messages WHERE conversation_id = ? AND id > ?", (cid, mid))
+        with self._transaction():
+            self._execute("DELETE FROM messages WHERE conversation_id = ? AND id > ?", (cid, mid))
 
     # ---- usage ----------------------------------------------------------------------------
 
@@ -713,8 +845,8 @@ class Store:
         """
         if kind not in USAGE_KINDS:
             raise ValueError(f"Unknown usage kind {kind!r}; expected one of {sorted(USAGE_KINDS)}.")
-        with self._transaction() as conn:
-            conn.execute(
+        with self._transaction():
+            self._execute(
                 "INSERT INTO usage (conversation_id, message_id, target, kind, tokens_in, "
                 "tokens_out, cost, estimated, created_at) VALUES ("
                 "(SELECT id FROM conversations WHERE id = ?), "
@@ -728,9 +860,9 @@ class Store:
     def usage_rows(self, conversation_id: int | None = None) -> list[UsageRow]:
         """All usage in recording order, or one conversation's."""
         if conversation_id is None:
-            rows = self._conn.execute("SELECT * FROM usage ORDER BY id")
+            rows = self._rows("SELECT * FROM usage ORDER BY id")
         else:
-            rows = self._conn.execute(
+            rows = self._rows(
                 "SELECT * FROM usage WHERE conversation_id = ? ORDER BY id", (conversation_id,)
             )
         return [_usage_row(row) for row in rows]
@@ -740,16 +872,16 @@ class Store:
     def mark_private(self, mid: int, mark: PrivateMark | None) -> None:
         """Record why a user message is private (None: it is not); never the value."""
         value = None if mark is None else _to_json(mark.to_json())
-        with self._transaction() as conn:
-            cursor = conn.execute("UPDATE messages SET private = ? WHERE id = ?", (value, mid))
+        with self._transaction():
+            cursor = self._execute("UPDATE messages SET private = ? WHERE id = ?", (value, mid))
         if cursor.rowcount == 0:
             raise RowNotFoundError(f"There is no message {mid}.")
 
     def add_egress(self, *, conversation_id: int | None, kind: str, target: str, host: str,
                    size: int, message_ids: Sequence[int], redactions: dict[str, int],
                    omitted: int) -> int:
-        with self._transaction() as conn:
-            cursor = conn.execute(
+        with self._transaction():
+            cursor = self._execute(
                 "INSERT INTO egress (conversation_id, kind, target, host, bytes, message_ids, "
                 "redactions, omitted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, kind, target, host, size, _to_json(list(message_ids)),
@@ -760,23 +892,23 @@ class Store:
     def egress_rows(self, conversation_id: int | None = None) -> list[EgressRow]:
         """Oldest first; every conversation's when ``conversation_id`` is None."""
         if conversation_id is None:
-            rows = self._conn.execute("SELECT * FROM egress ORDER BY id")
+            rows = self._rows("SELECT * FROM egress ORDER BY id")
         else:
-            rows = self._conn.execute("SELECT * FROM egress WHERE conversation_id = ? ORDER BY id",
+            rows = self._rows("SELECT * FROM egress WHERE conversation_id = ? ORDER BY id",
                                       (conversation_id,))
         return [_egress_row(row) for row in rows]
 
     # ---- settings and health -------------------------------------------------------------
 
     def get_setting(self, key: str, default: Any = None) -> Any:
-        row = self._conn.execute("SELECT value FROM settings WHERE name = ?", (key,)).fetchone()
+        row = self._row("SELECT value FROM settings WHERE name = ?", (key,))
         return default if row is None else json.loads(row["value"])
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store any JSON value (a TypeError/ValueError if it is not JSON)."""
         encoded = _to_json(value)
-        with self._transaction() as conn:
-            conn.execute(
+        with self._transaction():
+            self._execute(
                 "INSERT INTO settings (name, value) VALUES (?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (key, encoded),
@@ -785,11 +917,59 @@ class Store:
     def integrity_ok(self) -> bool:
         """SQLite's integrity check passes and no foreign key dangles."""
         try:
-            result = [row[0] for row in self._conn.execute("PRAGMA integrity_check")]
-            dangling = self._conn.execute("PRAGMA foreign_key_check").fetchone()
-        except sqlite3.DatabaseError:  # a damaged file can fail the check itself
+            result = [row[0] for row in self._rows("PRAGMA integrity_check")]
+            dangling = self._row("PRAGMA foreign_key_check")
+        except DatabaseDamaged:  # a damaged file can fail the check itself
             return False
         return result == ["ok"] and dangling is None
+
+
+def set_aside(path: Path, clock: Callable[[], datetime] = utc_now) -> Path:
+    """Move a damaged database out of the way, so that a new one can start at ``path``.
+
+    Renamed, never copied over or deleted: to ``<name>.damaged-<time>``, with its ``-wal``
+    and ``-shm`` files beside it under the same new name (SQLite finds them by name, so a
+    repair tool can still read everything that was committed). A name that is taken is
+    never overwritten. Returns the new path; OSError when it cannot be moved."""
+    stamp = clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
+    target, n = path.with_name(f"{path.name}.damaged-{stamp}"), 1
+    while any(os.path.lexists(f"{target}{suffix}") for suffix in _COMPANIONS):
+        n += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    # The main file first: were a stale -wal left at ``path`` after it, SQLite would
+    # replay it into the new database, so a companion that cannot move is an error.
+    for suffix in _COMPANIONS:
+        if os.path.lexists(f"{path}{suffix}"):
+            os.rename(f"{path}{suffix}", f"{target}{suffix}")
+    return target
+
+
+_COMPANIONS = ("", "-wal", "-shm")  # a database file, and the files SQLite keeps beside it
+
+
+def _code(exc: sqlite3.Error) -> int:
+    """SQLite's primary result code (the extended code's low byte), 0 when unknown."""
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def _bindable(params: Sequence[object]) -> tuple[object, ...]:
+    """Parameters as SQLite can take them.
+
+    Text is made storable (lone surrogates from undecodable bytes would raise
+    UnicodeEncodeError and lose the message). An integer beyond 64 bits can only be an
+    id that no row has, so it is bound as NULL, which equals nothing: a lookup finds
+    nothing and an update reports RowNotFoundError, instead of OverflowError."""
+    return tuple(safe_text(p) if isinstance(p, str)
+                 else None if isinstance(p, int) and p not in _SQLITE_INT
+                 else p for p in params)
+
+
+def _first_line(text: str) -> str:
+    """The first line that says something of SQLite's check report (it opens with a
+    '*** in database main ***' banner), kept short."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "***" not in line]
+    first = lines[0] if lines else text.strip()
+    return first if len(first) <= 120 else f"{first[:117]}…"
 
 
 def _search_predicate(needle: str) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from app.core.router.trace import TraceEntry, TraceKind
 from app.core.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    DatabaseDamaged,
     RowNotFoundError,
     Store,
     StoreError,
@@ -192,7 +193,7 @@ def test_a_failing_migration_rolls_back_and_keeps_the_previous_version(
 
 def test_a_file_that_is_not_a_database_is_a_store_error(db_path: Path) -> None:
     db_path.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="Cannot open the database"):
+    with pytest.raises(StoreError, match="is damaged"):
         Store(db_path)
 
 
@@ -497,7 +498,7 @@ def test_integrity_ok_on_a_healthy_database(store: Store) -> None:
     assert store.integrity_ok()
 
 
-def test_integrity_ok_is_false_for_a_damaged_file(db_path: Path) -> None:
+def test_a_damaged_file_is_refused_at_open_and_left_as_it_was(db_path: Path) -> None:
     with Store(db_path) as opened:
         cid = opened.create_conversation()
         for i in range(300):
@@ -507,8 +508,10 @@ def test_integrity_ok_is_false_for_a_damaged_file(db_path: Path) -> None:
     middle = len(data) // page // 2 * page  # a page of message rows, far from the schema
     data[middle: middle + 64] = b"\xff" * 64  # scribble over its b-tree page header
     db_path.write_bytes(bytes(data))
-    with Store(db_path, recover_interrupted=False) as damaged:
-        assert not damaged.integrity_ok()
+    # The quick check at open finds it (integrity_ok() would, too), before any write.
+    with pytest.raises(DatabaseDamaged, match="is damaged"):
+        Store(db_path, recover_interrupted=False)
+    assert db_path.read_bytes() == data
 
 
 def test_times_are_stored_as_fixed_width_utc_text(store: Store, db_path: Path) -> None:
