@@ -28,6 +28,9 @@ from app.core.models.download import (
 )
 from app.core.models.hub import Hub, RemoteFile
 from app.core.paths import models_dir
+from app.core.safe_read import read_json
+
+SIDECAR_LIMIT = 64 << 10  # a download's note is a few hundred bytes
 
 STATES = ("queued", "downloading", "paused", "done", "failed", "cancelled")
 # Connect and read limits per request; a stall is the downloader's own, shorter timeout.
@@ -95,10 +98,10 @@ class Downloads:
         restored = []
         for sidecar in sorted(folder.glob("*.part.json")) if folder.is_dir() else ():
             try:
-                data = json.loads(sidecar.read_text(encoding="utf-8"))
+                data = read_json(sidecar, limit=SIDECAR_LIMIT)
                 file = RemoteFile(data["repo"], data["name"], data.get("size"), data.get("sha256"),
                                   data.get("quant"))
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError):  # UnsafeInput is a ValueError
                 continue  # a damaged note: the .part alone cannot be verified, leave it be
             dest = folder / file.name
             if any(j.dest == dest for j in self.jobs):

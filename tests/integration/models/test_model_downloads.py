@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,11 @@ async def test_a_wrong_checksum_fails_in_plain_words_and_leaves_nothing(bundled_
         await downloads.wait_idle()
     assert job.state == "failed" and "damaged" in (job.error or "")
     assert list(models_dir().iterdir()) == []
+
+
+def test_a_pipe_or_a_deep_note_beside_a_download_restores_nothing_and_blocks_nothing():
+    folder = models_dir()
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "Stuck.gguf.part.json")
+    (folder / "Deep.gguf.part.json").write_text("[" * 10_000 + "]" * 10_000, encoding="utf-8")
+    assert Downloads(None).restore_interrupted() == []  # type: ignore[arg-type]  # no hub needed
