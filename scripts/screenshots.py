@@ -458,10 +458,38 @@ async def context_scenes(out: Path) -> None:
     await close_window(w)
 
 
+async def bad_file_scenes(out: Path) -> None:
+    """Bad files in the routers folder (issue 20): a router nested 5,000 levels deep and a
+    FIFO named like a router are listed as broken, alone; the chat says why in place."""
+    from app.core.router.library import user_routers_dir
+
+    folder = user_routers_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "deep.json").write_text('{"schema": 1, "rules": ' + "[" * 5000 + "]" * 5000 + "}",
+                                      encoding="utf-8")
+    os.mkfifo(folder / "pipe.json")
+    w = await open_window()
+    w.open_router_editor()
+    editor = w.router_editor
+    editor.move(20, 20)
+    editor.resize(1100, 640)
+    editor.open_router("deep")
+    await pause(0.6)
+    save(editor, out / "23-broken-router.png")
+    editor.close()
+    w.chat.composer.set_text("Summarize this for me")
+    w.chat.router_picker.setCurrentText("deep")
+    w.chat.send(w.chat.composer.text(), [])
+    await pause(0.6)
+    save(w, out / "24-broken-router-in-chat.png")
+    await close_window(w)
+
+
 def main(argv: list[str]) -> int:
     only_privacy = "--privacy" in argv  # just the privacy scenes (issue 18), for a quick look
     only_context = "--context" in argv  # just the long-chat scenes (issue 19)
-    argv = [a for a in argv if a not in ("--privacy", "--context")]
+    only_bad_files = "--bad-files" in argv  # just the broken-file scenes (issue 20)
+    argv = [a for a in argv if a not in ("--privacy", "--context", "--bad-files")]
     out = Path(argv[0] if argv else "shots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
@@ -475,7 +503,8 @@ def main(argv: list[str]) -> int:
     asyncio.set_event_loop(loop)
     with loop:
         loop.run_until_complete(privacy_scenes(out) if only_privacy
-                                else context_scenes(out) if only_context else scenes(out))
+                                else context_scenes(out) if only_context
+                                else bad_file_scenes(out) if only_bad_files else scenes(out))
     return 0
 
 
