@@ -12,13 +12,35 @@ from collections.abc import Iterator
 from typing import Any, NoReturn
 
 
+MAX_MESSAGE_CHARS = 400  # an error quoting a pasted page stays one readable line
+
+
 class RouterFormatError(ValueError):
-    """A router file that cannot be used; ``path`` is where, ``problem`` is what."""
+    """A router file that cannot be used; ``path`` is where, ``problem`` is what.
+
+    ``problem`` and ``str()`` are one line of printable text whatever the file held: a key
+    or value quoted in them has its control characters escaped (a newline in a rule id
+    must not start a second line of the error) and is cut when long. ``path`` stays as
+    given, for the editor to find the field by."""
 
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
-        self.problem = problem
-        super().__init__(f"{path}: {problem}" if path else problem)
+        self.problem = one_line(problem)
+        shown = one_line(f"{path}: {problem}" if path else problem)
+        super().__init__(shown)
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` as one line of printable characters, at most about ``limit`` long: what is
+    not printable is escaped as Python writes it (``\\n``, ``\\x1f``), and a long text keeps
+    its start and its end (where the field and the explanation are) around an ellipsis."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    if len(text) > limit:
+        middle = f"… ({len(text):,} characters) …"
+        head = (limit - len(middle)) // 2
+        text = text[:head] + middle + text[len(text) - (limit - len(middle) - head):]
+    return text
 
 
 def describe(value: Any) -> str:
@@ -81,12 +103,14 @@ class Fields:
     def number(self, key: str) -> float:
         return number_at(self.raw(key), self.at(key))
 
-    def whole(self, key: str, *, minimum: int) -> int:
+    def whole(self, key: str, *, minimum: int, maximum: int | None = None) -> int:
         value = self.raw(key)
         if isinstance(value, bool) or not isinstance(value, int):
             self.fail(key, f"expected a whole number, got {describe(value)}")
         if value < minimum:
             self.fail(key, f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            self.fail(key, f"must be at most {maximum:,}, got {value:,}")
         return value
 
     def items(self, key: str, *, non_empty: bool = True) -> Iterator[tuple[Any, str]]:

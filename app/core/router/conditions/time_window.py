@@ -22,7 +22,9 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def parse_clock(text: str) -> time:
     hours, sep, minutes = text.partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+    # ASCII digits only: "²".isdigit() is true, and int("²") fails with Python's own words.
+    if not (sep and hours.isascii() and hours.isdigit() and minutes.isascii() and minutes.isdigit()
+            and len(minutes) == 2):
         raise ValueError(f'expected a time as "HH:MM", got "{text}"')
     h, m = int(hours), int(minutes)
     if not (0 <= h <= 23 and 0 <= m <= 59):
