@@ -25,6 +25,7 @@ from app.core.router import (
     save_router,
 )
 from app.core.router.library import DEFAULT_ROUTER, user_routers_dir
+from app.core.router.schema import MAX_NAME_CHARS
 
 if TYPE_CHECKING:
     from app.controller.session import Session
@@ -79,6 +80,8 @@ class RouterCatalog:
         """Why ``name`` cannot be used for the router now called ``editing`` (None: new)."""
         if not name.strip():
             return "a router needs a name"
+        if len(name) > MAX_NAME_CHARS:
+            return f"a router's name may be at most {MAX_NAME_CHARS} characters long"
         clash = next((e for e in self.entries() if e.name.casefold() == name.strip().casefold()), None)
         if clash is None or clash.name == editing:
             return None
@@ -170,7 +173,7 @@ class RouterCatalog:
         return next((e for e in self.entries() if e.name == name), None)
 
     def _free_path(self, name: str) -> Path:
-        stem = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "router"
+        stem = re.sub(r"[^a-z0-9]+", "-", name.casefold())[:MAX_NAME_CHARS].strip("-") or "router"
         path, n = user_routers_dir() / f"{stem}.json", 2
         while path.exists():
             path, n = user_routers_dir() / f"{stem}-{n}.json", n + 1

@@ -31,6 +31,9 @@ MAX_ROUTER_BYTES = 4 << 20
 # A year: stickiness is for a conversation's follow-ups. Far larger values (2**53) cannot
 # even be a timedelta, and failed every decision of a conversation once it was sticky.
 MAX_STICKY_MINUTES = 366 * 24 * 60
+# A name is shown in menus and becomes the file's name, which most file systems cap at
+# 255 bytes.
+MAX_NAME_CHARS = 100
 MIN_EXAMPLES_FOR_AUTO = 3  # fewer examples than this and similarity is mostly noise
 _CLASSIFIER_KEYS = ("target", "method", "timeout_s", "context_turns", "max_message_tokens",
                     "decide_by", "embedding_model", "threshold", "margin")
@@ -129,7 +132,7 @@ def parse_router(data: Any) -> Router:
         if f.has("rules") else ()
     _check_unique_ids(rules)
     return Router(
-        name=f.text("name", non_empty=True),
+        name=_parse_name(f),
         description=f.text("description", ""),
         fallback=_parse_targets(f, "fallback"),
         sticky=_parse_sticky(Fields(f.raw("sticky"), f.at("sticky"))) if f.has("sticky") else None,
@@ -229,6 +232,13 @@ def _parse_rule(data: Any, path: str) -> Rule:
         f.fail("when", 'missing (or set "type": "classified" and give a "description")')
     return Rule(**common, when=parse_condition(f.raw("when"), f.at("when")),
                 description=f.text("description", ""))
+
+
+def _parse_name(f: Fields) -> str:
+    name = f.text("name", non_empty=True)
+    if len(name) > MAX_NAME_CHARS:
+        f.fail("name", f"may be at most {MAX_NAME_CHARS} characters long (this one has {len(name):,})")
+    return name
 
 
 def _check_unique_ids(rules: tuple[Rule, ...]) -> None:

@@ -138,3 +138,10 @@ def test_a_router_name_too_long_for_a_path_is_no_such_router(switchboard_home: P
     line = one_line_error(cli(switchboard_home, "route", "--router", "r" * 300, "--message", "hi"),
                           "no router called", "300 characters")
     assert len(line) < 300
+
+
+def test_a_router_named_with_a_page_of_text_is_refused_in_one_line(switchboard_home: Path):
+    path = put_router("long", router_text(name="N" * 300))
+    routes_fine(switchboard_home)
+    one_line_error(cli(switchboard_home, "route", "--router", str(path), "--message", "hi"),
+                   "name: may be at most 100 characters long (this one has 300)")

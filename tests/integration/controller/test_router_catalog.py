@@ -67,6 +67,13 @@ async def test_names_stay_unique_and_templates_cannot_be_deleted(session):
         catalog.delete("Local only")
 
 
+async def test_a_name_too_long_for_a_file_is_refused_before_saving(session):
+    catalog = session.routers
+    assert "at most 100 characters" in (catalog.name_problem("N" * 300, None) or "")
+    path = catalog.save(catalog.blank("N" * 100))  # the longest name still makes a file
+    assert load_router(path).name == "N" * 100 and len(path.name) <= 105
+
+
 async def test_a_broken_user_file_is_listed_with_its_problem(session):
     user_routers_dir().mkdir(parents=True)
     (user_routers_dir() / "broken.json").write_text('{"schema": 1, "name": "B", "fallback": 3}')
