@@ -60,7 +60,7 @@ _SQLITE_INT = range(-(2**63), 2**63)  # what an INTEGER column can hold
 _DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 _BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 MESSAGE_STATUSES = frozenset({"complete", "incomplete", "failed", "streaming"})
-USAGE_KINDS = frozenset({"chat", "classifier"})
+USAGE_KINDS = frozenset({"chat", "classifier", "api"})
 
 JsonDict = dict[str, Any]
 
@@ -170,6 +170,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # v7: a streaming reply names the process writing it (a token of app.core.writer_locks),
     # so whoever opens the database next marks it incomplete only if that process is gone.
     ("ALTER TABLE messages ADD COLUMN owner TEXT",),
+    # v8: requests answered through the local API server are billed as kind 'api'. A
+    # CHECK constraint cannot be altered in SQLite: the table is rebuilt, rows and ids kept.
+    (
+        """CREATE TABLE usage_v8 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL,
+            message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+            target TEXT NOT NULL,
+            tokens_in INTEGER NOT NULL,
+            tokens_out INTEGER NOT NULL,
+            cost REAL,
+            estimated INTEGER NOT NULL CHECK (estimated IN (0, 1)),
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'chat' CHECK (kind IN ('chat', 'classifier', 'api'))
+        )""",
+        """INSERT INTO usage_v8 (id, conversation_id, message_id, target, tokens_in, tokens_out,
+                                 cost, estimated, created_at, kind)
+            SELECT id, conversation_id, message_id, target, tokens_in, tokens_out, cost,
+                   estimated, created_at, kind FROM usage""",
+        "DROP TABLE usage",
+        "ALTER TABLE usage_v8 RENAME TO usage",
+        "CREATE INDEX usage_by_conversation ON usage(conversation_id)",
+        "CREATE INDEX usage_by_message ON usage(message_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -255,7 +279,7 @@ class EgressRow:
 
     id: int
     conversation_id: int | None
-    kind: str  # "chat" or "classifier"
+    kind: str  # "chat", "classifier" or "api" (the local API server)
     target: str
     host: str
     bytes: int
