@@ -141,7 +141,8 @@ async def _stream(session: Session, cid: int, text: str, router: Router, images:
             sys.stdout.flush()
         elif isinstance(event, Done):
             print()
-            note = " · stopped" if event.status == "incomplete" else ""
+            note = " · stopped" if event.status == "incomplete" else \
+                f" · {event.message.error}" if event.message.error else ""  # cut off at its limit
             print(f"  {event.target} · {event.tokens_out} tokens · {event.latency_ms:,.0f} ms"
                   f" · conversation {cid}{note}", file=sys.stderr)
             if event.status == "incomplete":

@@ -33,7 +33,7 @@ from app.controller.events import (
 )
 from app.controller.fixes import Fix, FixKind, fix_for_unavailable
 from app.controller.routing import RoutingService, kept_local
-from app.core.chat_settings import ChatSettings
+from app.core.chat_settings import REPLY_LIMIT_TOKENS, ChatSettings
 from app.core.pricing import Pricing
 from app.core.providers.base import (
     CancelToken,
@@ -117,6 +117,7 @@ class _Stream:
         self.usage: Usage | None = None
         self.finish: str = "stop"
         self.first_token_at: float | None = None
+        self.limit: tuple[int, str] | None = None  # the reply's token limit, and who set it
 
     @property
     def text(self) -> str:
@@ -133,7 +134,7 @@ class ChatController:
         *,
         warm_key: Callable[[str], Any] | None = None,
         retry: RetryPolicy = RetryPolicy(),
-        max_tokens: int | None = None,
+        max_tokens: int | None = REPLY_LIMIT_TOKENS,
         clock: Callable[[], datetime] = lambda: datetime.now().astimezone(),
         routing: RoutingService | None = None,
         gate: EgressGate | None = None,
@@ -148,7 +149,9 @@ class ChatController:
         self.availability = availability
         self._warm_key = warm_key  # async: loads a provider's key from the keyring, off the loop
         self.retry = retry
-        self.max_tokens = max_tokens  # per reply; None: until the model stops
+        # Per reply, for chats that set no length of their own (Settings → Chats); None:
+        # until the model stops, which a model stuck in a loop never does.
+        self.max_tokens = max_tokens
         self.gate = gate or EgressGate(registry, store)  # the only way to a remote provider
         self._lock_new_chats = lock_new_chats
         self._publish = publish  # the session's ChangeHub: faces refresh what a reply changed
@@ -410,8 +413,9 @@ class ChatController:
             cancel = CancelToken()
             answer.cancel.on_cancel(cancel.cancel)
             try:
+                stream.limit = _reply_limit(answer.settings, self.max_tokens)
                 request = ChatRequest(target, messages, _sampling(answer.settings),
-                                      max_tokens=answer.settings.max_tokens or self.max_tokens,
+                                      max_tokens=stream.limit[0] if stream.limit else None,
                                       cancel=cancel)
                 # A remote target's first word comes in seconds or not at all; a local one
                 # may read a long conversation first (its progress is its own).
@@ -508,7 +512,8 @@ class ChatController:
         status = "incomplete" if stream.finish == "cancelled" else "complete"
         self.store.update_message(reply_id, content=stream.text, status=status, target=target, trace=trace,
                                   tokens_in=usage.input_tokens, tokens_out=usage.output_tokens,
-                                  cost=cost, latency_ms=latency, ttft_ms=ttft)
+                                  cost=cost, latency_ms=latency, ttft_ms=ttft,
+                                  error=_cut_off(stream, usage) if stream.finish == "length" else None)
         self.store.add_usage(conversation_id=cid, message_id=reply_id, target=target, kind="chat",
                              tokens_in=usage.input_tokens, tokens_out=usage.output_tokens, cost=cost,
                              estimated=usage.estimated)
@@ -547,6 +552,22 @@ def _chosen(again: str | None, settings: ChatSettings) -> Decision:
         return Decision(again, None, f"Answered again by {again}, as asked.", [])
     assert settings.target is not None
     return Decision(settings.target, None, f"{settings.target} answers this chat (Chat settings).", [])
+
+
+def _reply_limit(settings: ChatSettings, app_limit: int | None) -> tuple[int, str] | None:
+    """The chat's own longest reply, else the app's; with where the person changes it."""
+    if settings.max_tokens is not None:
+        return settings.max_tokens, "this chat's Chat settings"
+    return (app_limit, "Settings → Chats") if app_limit is not None else None
+
+
+def _cut_off(stream: _Stream, usage: Usage) -> str:
+    """Why a reply ended with "length", in the words the reply shows under it: the
+    reply's limit, or (a local model's) context window filled before that limit."""
+    if stream.limit is not None and (usage.estimated or usage.output_tokens >= stream.limit[0]):
+        limit, where = stream.limit
+        return f"Cut off: the reply reached its limit of {limit:,} tokens (change it in {where})."
+    return "Cut off: the model's context window is full; start a new chat or pick a model with a longer one."
 
 
 def _sampling(settings: ChatSettings) -> Sampling:

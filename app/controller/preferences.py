@@ -59,12 +59,17 @@ class Preferences:
         """Make ``name`` the model local chat uses ("Use for chat"); publishes local_models."""
         await self.save_local(self.local, name)
 
-    def save_chat_defaults(self, policy: ContextPolicy, first_token_timeout_s: float) -> None:
+    def save_chat_defaults(self, policy: ContextPolicy, first_token_timeout_s: float,
+                           reply_limit_tokens: int | None = None) -> None:
         """What chats do when they outgrow a model's window (those without their own
-        policy), and how long a cloud model may stay silent before its fallback answers.
+        policy), how long a cloud model may stay silent before its fallback answers, and
+        the longest reply of a chat that sets none (None: as saved).
         Raises SettingsError when settings.json cannot be written (nothing changes then)."""
-        self._session.saved_settings.update(context_policy=policy, first_token_timeout_s=first_token_timeout_s)
+        limit = reply_limit_tokens or self._session.settings.reply_limit_tokens
+        self._session.saved_settings.update(context_policy=policy, first_token_timeout_s=first_token_timeout_s,
+                                            reply_limit_tokens=limit)
         self._session.chat.first_token_timeout_s = first_token_timeout_s
+        self._session.chat.max_tokens = limit
 
     def set_offline(self, offline: bool) -> None:
         """Offline mode on or off (see ``Session.set_offline``)."""

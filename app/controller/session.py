@@ -85,7 +85,8 @@ class Session:
                                    warm_key=secrets.get, routing=self.routing, gate=self.gate,
                                    lock_new_chats=lambda: self.settings.lock_new_chats,
                                    publish=self.changes.publish, fitter=fitter,
-                                   first_token_timeout_s=settings.first_token_timeout_s)
+                                   first_token_timeout_s=settings.first_token_timeout_s,
+                                   max_tokens=settings.reply_limit_tokens)
         self.conversations = Conversations(store, self.changes)
         self.provider_setup = ProviderSetup(self)
         self.preferences = Preferences(self)

@@ -17,6 +17,11 @@ from app.core.router.targets import is_target
 
 SYSTEM_PROMPT_CHARS = 20_000
 MAX_REPLY_TOKENS = 1_000_000
+# The longest reply of a chat that sets none (Settings → Chats can change it): no model
+# may write for ever. 2,048 tokens is ~1,500 words, longer than nearly any chat answer;
+# a model stuck repeating itself stops after ~30 s at the bundled model's 70 tok/s here,
+# not minutes later.
+REPLY_LIMIT_TOKENS = 2048
 
 
 class ContextPolicy(StrEnum):
@@ -46,10 +51,8 @@ class ChatSettings:
     def __post_init__(self) -> None:
         _check_range("Temperature", self.temperature, 0.0, 2.0)
         _check_range("Top-p", self.top_p, 0.0, 1.0)
-        if self.max_tokens is not None and (isinstance(self.max_tokens, bool) or not isinstance(
-                self.max_tokens, int) or not 1 <= self.max_tokens <= MAX_REPLY_TOKENS):
-            raise ChatSettingsError(f"Max reply tokens must be a whole number from 1 to "
-                                    f"{MAX_REPLY_TOKENS:,}, not {self.max_tokens!r}.")
+        if self.max_tokens is not None:
+            check_reply_tokens(self.max_tokens)
         if len(self.system_prompt) > SYSTEM_PROMPT_CHARS:
             raise ChatSettingsError(f"The system prompt is limited to {SYSTEM_PROMPT_CHARS:,} characters.")
         if self.target is not None and not is_target(self.target):
@@ -81,6 +84,14 @@ class ChatSettings:
             except (ValueError, TypeError):
                 continue
         return settings
+
+
+def check_reply_tokens(value: object) -> int:
+    """``value`` when it can bound a reply's length; ChatSettingsError saying why not."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPLY_TOKENS:
+        raise ChatSettingsError(f"Max reply tokens must be a whole number from 1 to "
+                                f"{MAX_REPLY_TOKENS:,}, not {value!r}.")
+    return value
 
 
 def _check_range(name: str, value: float | None, low: float, high: float) -> None:

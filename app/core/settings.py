@@ -21,7 +21,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args
 
-from app.core.chat_settings import DEFAULT_POLICY, ContextPolicy
+from app.core.chat_settings import (
+    DEFAULT_POLICY,
+    MAX_REPLY_TOKENS,
+    REPLY_LIMIT_TOKENS,
+    ChatSettingsError,
+    ContextPolicy,
+    check_reply_tokens,
+)
 from app.core.file_modes import private_dir
 from app.core.model_catalog import CatalogError, ModelEntry, parse_entry
 from app.core.paths import data_dir
@@ -73,6 +80,7 @@ class Settings:
     default_local_model: str = BUNDLED_MODEL
     context_policy: ContextPolicy = DEFAULT_POLICY  # for chats that do not set their own
     first_token_timeout_s: float = FIRST_TOKEN_TIMEOUT_S
+    reply_limit_tokens: int = REPLY_LIMIT_TOKENS  # for chats that do not set their own
     # The user's figures for a target (window, longest reply, vision), over the catalog's.
     model_overrides: Mapping[str, ModelEntry] = field(default_factory=dict)
     problem: str | None = field(default=None, compare=False)  # what loading had to fix
@@ -120,6 +128,7 @@ class Settings:
                       "default_model": self.default_local_model},
             "context_policy": self.context_policy.value,
             "first_token_timeout_s": self.first_token_timeout_s,
+            "reply_limit_tokens": self.reply_limit_tokens,
             "model_overrides": {t: _entry_json(e) for t, e in self.model_overrides.items()},
         }
 
@@ -180,6 +189,8 @@ def _parse(raw: bytes) -> tuple[Settings, list[str]]:
         context_policy=field_or_default("context_policy", _policy, defaults.context_policy),
         first_token_timeout_s=field_or_default("first_token_timeout_s", _seconds,
                                                defaults.first_token_timeout_s),
+        reply_limit_tokens=field_or_default("reply_limit_tokens", _reply_tokens,
+                                            defaults.reply_limit_tokens),
         model_overrides=_parse_model_overrides(document.get("model_overrides", {}), problems),
     )
     return settings, problems
@@ -274,6 +285,13 @@ def _seconds(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 600:
         raise _Invalid("expected a number of seconds from 1 to 600")
     return float(value)
+
+
+def _reply_tokens(value: object) -> int:
+    try:
+        return check_reply_tokens(value)
+    except ChatSettingsError:
+        raise _Invalid(f"expected a whole number of tokens from 1 to {MAX_REPLY_TOKENS:,}") from None
 
 
 # Each local setting's range: beyond these no machine or model goes, and a value past

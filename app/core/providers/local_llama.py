@@ -333,7 +333,10 @@ class LocalLlamaProvider:
         except GenerationCancelled:
             finish = "cancelled"
         if started:  # the prompt is in the KV cache; what came after it was generated
-            yield Usage(len(tokens), max(0, llama.n_tokens - len(tokens)))
+            # ... but for "length", the last token was sampled and never evaluated: count
+            # it, or a reply cut off at 8 tokens reports 7 and seems to stop short of its limit.
+            unevaluated = 1 if finish == "length" else 0
+            yield Usage(len(tokens), max(0, llama.n_tokens - len(tokens)) + unevaluated)
         yield Finish(finish)
 
     def _check_fits(self, model: str, llama: llama_cpp.Llama, needed: int) -> None:

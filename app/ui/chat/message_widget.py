@@ -382,9 +382,13 @@ class MessageWidget(QFrame):
         self._set_typing(status == "streaming")
         if self.is_assistant and status != "streaming":
             self._progress.hide()
-        problem = status in ("incomplete", "failed")
+        # A complete reply with a note ended early on purpose: cut off at its length limit.
+        problem = status in ("incomplete", "failed") or (status == "complete" and bool(error))
         if status == "incomplete":
             message = "Stopped — this reply is incomplete."
+            self._status_box.color = theme.warning_background
+        elif status == "complete":
+            message = error or ""
             self._status_box.color = theme.warning_background
         else:
             message = error or "Something went wrong, and no reason was given."
@@ -394,6 +398,7 @@ class MessageWidget(QFrame):
             self._status_box.setAccessibleName(message)
             self._status_box.update()
         self._status_box.setVisible(problem)
+        self._retry_button.setVisible(status != "complete")  # a note, not a failure to retry
         show_action = status == "failed" and action is not None
         if action is not None and show_action:
             label, self._fix = action

@@ -301,3 +301,18 @@ def test_flat_action_buttons_are_tool_buttons(make: Factory) -> None:
     reply = make()
     for name in ("copyMessageButton", "regenerateButton", "badgeButton"):
         assert isinstance(button(reply, name), QToolButton)
+
+
+def test_a_reply_cut_off_at_its_limit_says_so_without_offering_retry(make: Factory) -> None:
+    reply = make(message_id=9)
+    reply.set_text("Once upon a time, there was a")
+    note = "Cut off: the reply reached its limit of 8 tokens (change it in Settings → Chats)."
+    reply.set_status("complete", note)
+    reply.show()
+    box = reply.findChild(QWidget, "statusBox")
+    assert box is not None and box.isVisibleTo(reply)
+    assert note in " ".join(label.text() for label in box.findChildren(QLabel))
+    assert not button(reply, "retryButton").isVisibleTo(reply)
+    assert reply.accessibleDescription() == note
+    reply.set_status("complete")
+    assert not box.isVisibleTo(reply)
