@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.cli.errors import UsageError
+from app.cli.errors import EXIT_BAD_INPUT, UsageError
+from app.controller.error_words import describe
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Reading, Routed
 from app.controller.session import Session
 from app.core.byte_size import format_bytes
@@ -26,6 +27,8 @@ from app.core.chat_settings import ChatSettings, ChatSettingsError, ContextPolic
 from app.core.images import ACCEPTED_FORMATS, MAX_IMAGE_BYTES, ImageError, image_file
 from app.core.providers.base import ImagePart
 from app.core.router import Decision, Router, RouterFormatError
+from app.core.safe_read import safe_text
+from app.core.store import DatabaseDamaged, DatabaseTooNew, StoreError
 
 EXIT_NO_ANSWER = 1
 EXIT_STOPPED = 130  # the shell's code for Ctrl+C
@@ -80,23 +83,75 @@ def run(args: argparse.Namespace) -> int:
 async def _ask(args: argparse.Namespace) -> int:
     # Refused before the store is opened: a bad image leaves no empty chat behind.
     images = [read_image(path) for path in args.image]
-    session = await Session.open(offline=True if args.offline else None, primary=False)
+    message = _Message(args.text)
     try:
-        try:
-            router = session.router(args.router)
-        except RouterFormatError as exc:
-            raise UsageError(f"router: {exc}") from None
-        cid = args.conversation or session.chat.new_conversation(router)
-        if session.store.conversation(cid) is None:
-            raise UsageError(f"there is no conversation {cid} (see: python -m app history)")
-        _store_chat_settings(session, cid, args)
-        if args.local_only:
-            session.chat.set_lock(cid, True)
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGINT, session.chat.stop, cid)  # Ctrl+C stops, keeps the text
-        return await _stream(session, cid, args.text, router, images)
+        session = await Session.open(offline=True if args.offline else None, primary=False)
+    except StoreError as exc:
+        return message.not_saved(exc)
+    try:
+        return await _ask_in(session, args, images, message)
+    except StoreError as exc:
+        if message.saved:
+            raise  # the message is in the database; only the reply's bookkeeping failed
+        message.forget_new_chat(session)
+        return message.not_saved(exc)
+    except UsageError:
+        raise  # the command line was wrong: it is still in the shell's history
+    except BaseException:
+        if not message.saved:
+            message.print_back()
+        raise
     finally:
         await session.aclose()
+
+
+async def _ask_in(session: Session, args: argparse.Namespace, images: list[ImagePart],
+                  message: _Message) -> int:
+    try:
+        router = session.router(args.router)
+    except RouterFormatError as exc:
+        raise UsageError(f"router: {exc}") from None
+    if args.conversation is None:
+        cid = message.new_chat = session.chat.new_conversation(router)
+    else:
+        cid = args.conversation
+    if session.store.conversation(cid) is None:
+        raise UsageError(f"there is no conversation {cid} (see: python -m app history)")
+    _store_chat_settings(session, cid, args)
+    if args.local_only:
+        session.chat.set_lock(cid, True)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, session.chat.stop, cid)  # Ctrl+C stops, keeps the text
+    return await _stream(session, cid, message, router, images)
+
+
+class _Message:
+    """The user's typed message, until the database holds it: when it cannot be stored,
+    it is printed back in full, so that nothing they wrote is lost."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.saved = False  # the chat's first event comes only once it is stored
+        self.new_chat: int | None = None  # the chat this run created for it
+
+    def not_saved(self, exc: StoreError) -> int:
+        """Say why (one line) and give the message back; the exit status for ``exc``."""
+        print(f"error: {describe(exc)}", file=sys.stderr)
+        self.print_back()
+        # A file Switchboard cannot use is bad input; a busy or failing one is not.
+        return EXIT_BAD_INPUT if isinstance(exc, DatabaseDamaged | DatabaseTooNew) else EXIT_NO_ANSWER
+
+    def print_back(self) -> None:
+        print(f"Your message was not saved: {safe_text(self.text)}", file=sys.stderr, flush=True)
+
+    def forget_new_chat(self, session: Session) -> None:
+        """Delete the chat made for a message that was never stored (it would list empty)."""
+        if self.new_chat is None:
+            return
+        try:
+            session.conversations.delete(self.new_chat)
+        except StoreError:
+            pass  # the database that refused the message refuses this too: an empty chat stays
 
 
 def _store_chat_settings(session: Session, cid: int, args: argparse.Namespace) -> None:
@@ -123,10 +178,12 @@ def read_image(path: Path) -> ImagePart:
         raise UsageError(f"--image: {exc}") from None
 
 
-async def _stream(session: Session, cid: int, text: str, router: Router, images: list[ImagePart]) -> int:
+async def _stream(session: Session, cid: int, message: _Message, router: Router,
+                  images: list[ImagePart]) -> int:
     code = 0
     progress = _Progress(sys.stderr)
-    async for event in session.chat.send(cid, text, router, images):
+    async for event in session.chat.send(cid, message.text, router, images):
+        message.saved = True  # send() stores the message before its first event
         if isinstance(event, Reading):
             progress.show(event)
             continue

@@ -39,7 +39,8 @@ from app.core.router import Router, library
 from app.core.router.fields import RouterFormatError
 from app.core.secrets import SecretStore
 from app.core.settings import Settings
-from app.core.store import Store, default_db_path
+from app.core.store import BUSY_TIMEOUT_S, WRITE_WAIT_S, Store, default_db_path, set_aside
+from app.core.store import DatabaseDamaged as DatabaseDamaged  # what the window's start offers to fix
 
 if TYPE_CHECKING:
     from app.controller.model_manager import ModelManager
@@ -93,17 +94,27 @@ class Session:
 
     @classmethod
     async def open(cls, *, offline: bool | None = None, primary: bool = True) -> Session:
-        """``primary``: the one process that may mark unfinished replies as interrupted
-        (the window); a CLI started beside it passes False."""
+        """``primary``: the window, whose writes run on its event loop and so wait for
+        another program's lock no longer than the busy timeout (the message it could not
+        store stays in the composer); a CLI run (False) can wait longer.
+
+        Any of them marks replies that a process which has ended left streaming as
+        incomplete; a live process's reply is left alone (app.core.writer_locks)."""
         settings = Settings.load()
         if offline is not None:
             settings = replace(settings, offline=offline)
         secrets = await asyncio.to_thread(SecretStore)  # probes D-Bus: not on the loop
         # Keyring reads, off the loop: every provider's key, and the model hub's token.
         await secrets.warm([*(p.id for p in settings.providers), HUB_TOKEN_ID])
-        store = Store(default_db_path(), recover_interrupted=primary)
+        store = Store(default_db_path(), write_wait_s=BUSY_TIMEOUT_S if primary else WRITE_WAIT_S)
         secure_data_folder()  # files from before this check may be readable by others
         return cls(settings, store, secrets)
+
+    @staticmethod
+    def set_aside_database() -> Path:
+        """Move the (damaged) database aside, unchanged, so that the next ``open`` starts
+        a new one; returns where it went (OSError when it cannot be moved)."""
+        return set_aside(default_db_path())
 
     def _local_path(self, name: str) -> Path | None:
         return next((m.path for m in self.installed.models() if m.name == name), None)
