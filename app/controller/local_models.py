@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from app.controller.changes import ChangeHub, Changes
 from app.controller.saved_settings import SavedSettings
-from app.core.models.library import LocalModel, installed_models
+from app.controller.model_library import usable_models
+from app.core.models.library import LocalModel
 
 __all__ = ["LocalModels"]
 
@@ -21,9 +22,10 @@ __all__ = ["LocalModels"]
 class LocalModels:
     def __init__(self, settings: SavedSettings, changes: ChangeHub,
                  load: Callable[[str], Awaitable[object]],
-                 scan: Callable[[], list[LocalModel]] = installed_models) -> None:
+                 scan: Callable[[], list[LocalModel]] = usable_models) -> None:
         """``load(name)`` loads a model into the llama.cpp provider (the session passes
-        its provider's); ``scan`` reads the models folders."""
+        its provider's); ``scan`` reads the models folders (a damaged file never hides a
+        good one of the same name: see ``usable_models``)."""
         self._settings = settings
         self._changes = changes
         self._load = load

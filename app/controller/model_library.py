@@ -2,7 +2,10 @@
 metadata, and importing or removing files safely.
 
 A file is validated as GGUF before it is offered; an import is copied to a ``.part`` and
-renamed, so the models folder never holds half a model.
+renamed, so the models folder never holds half a model. A damaged file (a download cut
+short, a copy that stopped) never hides a good one of the same name: ``usable_models``
+picks, for each name, the first file that reads as a whole model, and the library lists
+the damaged one beside it with what is wrong.
 """
 
 from __future__ import annotations
@@ -13,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.models.gguf_file import GGUFInfo, InvalidModelFile, read_gguf
-from app.core.models.library import installed_models, model_name
-from app.core.paths import models_dir
+from app.core.models.library import LocalModel, model_name
+from app.core.paths import bundled_models_dir, models_dir
+
+# What read_gguf said about each file, by (path, modification time, size): the header walk
+# takes milliseconds, but the list is read at start and after every import or removal.
+_checked: dict[tuple[Path, int, int], GGUFInfo | InvalidModelFile] = {}
 
 
 class LibraryError(Exception):
@@ -31,18 +38,66 @@ class LibraryEntry:
     problem: str | None = None  # why it cannot be used, in plain words
 
 
+def model_files() -> list[LocalModel]:
+    """Every GGUF file in the models folders, the user's before the bundled ones; a name
+    appears twice when the user has a file named like the bundled model."""
+    files = []
+    for folder, bundled in ((models_dir(), False), (bundled_models_dir(), True)):
+        if folder.is_dir():
+            files += [LocalModel(model_name(path), path, bundled) for path in sorted(folder.glob("*.gguf"))]
+    return files
+
+
+def usable_models() -> list[LocalModel]:
+    """One file per model name: a user's copy before the bundled one, unless it is not a
+    whole GGUF model and another file of that name is. A name with no usable file keeps
+    its first, so using it says what is wrong. Only names held by two files are read."""
+    chosen: dict[str, LocalModel] = {}
+    for model in model_files():
+        current = chosen.get(model.name)
+        if current is None or (_problem(current) is not None and _problem(model) is None):
+            chosen[model.name] = model
+    return list(chosen.values())
+
+
 def library_entries() -> list[LibraryEntry]:
-    """Every installed model with its metadata; unreadable files are listed with why."""
+    """Every model file with its metadata, the one each name uses first; unreadable files
+    are listed with why (and, where another file answers to their name, which)."""
+    files = model_files()
     entries = []
-    for model in installed_models():
-        try:
-            info: GGUFInfo | None = read_gguf(model.path)
-            problem = None
-        except InvalidModelFile as error:
-            info, problem = None, str(error)
-        size = model.path.stat().st_size if model.path.exists() else 0
-        entries.append(LibraryEntry(model.name, model.path, model.bundled, size, info, problem))
+    for model in usable_models():
+        entries.append(_entry(model, None))
+        entries += [_entry(other, model) for other in files if other.name == model.name and other != model]
     return entries
+
+
+def _entry(model: LocalModel, used: LocalModel | None) -> LibraryEntry:
+    """``used``: the file that answers to this one's name instead, if any."""
+    checked = _check(model.path)
+    info, problem = (checked, None) if isinstance(checked, GGUFInfo) else (None, str(checked))
+    if problem is not None and used is not None and _problem(used) is None:
+        problem += f"; the {'bundled copy' if used.bundled else f'file {used.path.name}'} is used instead"
+    size = model.path.stat().st_size if model.path.exists() else 0
+    return LibraryEntry(model.name, model.path, model.bundled, size, info, problem)
+
+
+def _problem(model: LocalModel) -> str | None:
+    checked = _check(model.path)
+    return None if isinstance(checked, GGUFInfo) else str(checked)
+
+
+def _check(path: Path) -> GGUFInfo | InvalidModelFile:
+    try:
+        stat = path.stat()
+    except OSError as error:
+        return InvalidModelFile(f"{path.name} cannot be read: {error.strerror or error}")
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    if key not in _checked:
+        try:
+            _checked[key] = read_gguf(path)
+        except InvalidModelFile as error:
+            _checked[key] = error
+    return _checked[key]
 
 
 def import_model(source: Path) -> LibraryEntry:
@@ -54,7 +109,7 @@ def import_model(source: Path) -> LibraryEntry:
     except InvalidModelFile as error:
         raise LibraryError(f"{source.name} cannot be used: {error}") from None
     name = model_name(source)
-    if any(m.name == name for m in installed_models()):
+    if any(m.name == name for m in model_files()):
         raise LibraryError(f'A model called "{name}" is installed already; rename the file or '
                            "remove the other one first.")
     folder = models_dir()
@@ -73,7 +128,8 @@ def import_model(source: Path) -> LibraryEntry:
 
 def remove_model(name: str) -> Path:
     """Delete a downloaded or imported model file; the bundled model stays."""
-    model = next((m for m in installed_models() if m.name == name), None)
+    # The user's file of that name before the bundled one, as the list shows them.
+    model = next((m for m in model_files() if m.name == name), None)
     if model is None:
         raise LibraryError(f'There is no installed model called "{name}".')
     if model.bundled:
