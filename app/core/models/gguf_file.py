@@ -38,6 +38,15 @@ _SCALARS = {
 _MAX_COUNT = 1 << 24
 _MAX_DIMS = 8
 _MAX_ARRAY_DEPTH = 4  # llama.cpp writes flat arrays; a deeper nest is damage, not a model
+# A damaged or hostile header can make reading it cost what the file's size allows, and a
+# sparse file costs no disk: a 1 GB key took 3 GB of memory, 2**24 empty strings in an
+# array 21 s. So the whole header is bounded (a model's is a few MB, 20 with a tokenizer
+# JSON inside), and so is the number of entries walked: keys, tensors and the strings of
+# arrays (a 262k vocabulary plus its merges is well under a million).
+_MAX_HEADER_BYTES = 256 << 20
+_MAX_ENTRIES = 1 << 22
+_MAX_KEY_BYTES = 65_535  # the GGUF specification's own limit
+_MAX_KEPT_STRING = 1 << 20  # a longer value (a tokenizer's JSON) is only measured, as arrays are
 
 
 class InvalidModelFile(ValueError):
@@ -93,10 +102,19 @@ class _Cursor:
 
     def __init__(self, buf: bytes | mmap.mmap, size: int) -> None:
         self.buf, self.size, self.pos = buf, size, 0
+        self.entries = 0
 
     def need(self, n: int) -> None:
+        if self.pos + n > _MAX_HEADER_BYTES:
+            raise InvalidModelFile(f"has a damaged header (longer than {format_bytes(_MAX_HEADER_BYTES)})")
         if self.pos + n > self.size:
             raise HeaderIncomplete("ends in the middle of its header")
+
+    def walk(self, n: int) -> None:
+        """Count ``n`` more entries to walk, before walking them."""
+        self.entries += n
+        if self.entries > _MAX_ENTRIES:
+            raise InvalidModelFile(f"has a damaged header (more than {_MAX_ENTRIES:,} entries)")
 
     def unpack(self, fmt: str) -> Any:
         n = struct.calcsize(fmt)
@@ -105,12 +123,35 @@ class _Cursor:
         self.pos += n
         return value
 
-    def string(self) -> str:
-        n = self.count()
+    def string(self, limit: int = 1 << 31) -> str | int:
+        """The next string, or its length when it is longer than ``_MAX_KEPT_STRING``."""
+        n = self.count(limit)
         self.need(n)
+        if n > _MAX_KEPT_STRING:
+            self.pos += n
+            return n
         raw = self.buf[self.pos:self.pos + n]
         self.pos += n
         return raw.decode("utf-8", "replace")
+
+    def skip_strings(self, n: int) -> None:
+        """Step over ``n`` strings: the vocabulary, in one tight loop."""
+        self.walk(n)
+        buf, pos, end = self.buf, self.pos, min(self.size, _MAX_HEADER_BYTES)
+        for _ in range(n):
+            if pos + 8 > end:
+                break
+            (length,) = struct.unpack_from("<Q", buf, pos)
+            if length > 1 << 31:
+                raise InvalidModelFile("has a damaged header (an impossible length)")
+            pos += 8 + length
+            if pos > end:
+                break
+        else:
+            self.pos = pos
+            return
+        self.pos = pos
+        self.need(8)  # past the end: HeaderIncomplete, or InvalidModelFile past the bound
 
     def count(self, limit: int = 1 << 31) -> int:
         n = int(self.unpack("<Q"))
@@ -126,7 +167,7 @@ class _Cursor:
 
 def _value(cur: _Cursor, kind: int) -> Any:
     if kind == T.STRING:
-        return cur.string()
+        return cur.string()  # str, or the length of one too long to keep
     if kind == T.ARRAY:
         item_kind, n = cur.unpack("<I"), cur.count(limit=1 << 28)
         _skip_array(cur, item_kind, n, depth=1)
@@ -145,9 +186,9 @@ def _skip_array(cur: _Cursor, kind: int, n: int, depth: int) -> None:
         cur.need(n * struct.calcsize(fmt))
         cur.pos += n * struct.calcsize(fmt)
     elif kind == T.STRING:
-        for _ in range(n):
-            cur.skip_string()
+        cur.skip_strings(n)
     elif kind == T.ARRAY:
+        cur.walk(n)
         for _ in range(n):
             _skip_array(cur, cur.unpack("<I"), cur.count(limit=1 << 28), depth + 1)
     else:
@@ -222,9 +263,10 @@ def _parse(path: Path, buf: bytes | mmap.mmap, size: int, available: int | None 
     if version not in SUPPORTED_VERSIONS:
         raise InvalidModelFile(f"uses GGUF version {version}; only versions 2 and 3 are supported")
     tensor_count, kv_count = cur.count(_MAX_COUNT), cur.count(_MAX_COUNT)
+    cur.walk(tensor_count + kv_count)
     metadata = {}
     for _ in range(kv_count):
-        key = cur.string()
+        key = str(cur.string(limit=_MAX_KEY_BYTES))
         metadata[key] = _value(cur, cur.unpack("<I"))
     if tensor_count == 0:
         raise InvalidModelFile("has no tensors: it holds no model weights")
