@@ -25,7 +25,7 @@ NO_DISPLAY = (
 # does not pay for the model hub's client or the download queue (half a second cold).
 COMMAND_MODULES = {"route": "route", "ask": "ask", "providers": "providers", "keys": "providers",
                    "history": "history", "usage": "history", "export": "export",
-                   "egress": "egress", "models": "models"}
+                   "egress": "egress", "models": "models", "serve": "serve"}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

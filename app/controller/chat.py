@@ -103,6 +103,7 @@ class _Answer:
     rows: list[MessageRow]  # the stored messages, one for one with the attempt's messages
     conversation: Conversation  # the same, as the router sees it
     settings: ChatSettings  # the chat's own: system prompt, sampling, reply length, policy
+    usage_kind: str = "chat"  # how its usage row is billed ("api": the local API server)
 
 
 def _why_kept(protection: Protection) -> str:
@@ -258,19 +259,28 @@ class ChatController:
         async for event in self._answer(conversation_id, last_user.id, router, target=target):
             yield event
 
+    async def answer(self, conversation_id: int, user_message_id: int, router: Router,
+                     images: Sequence[ImagePart] = (), *, usage_kind: str = "chat",
+                     ) -> AsyncIterator[ChatEvent]:
+        """Answer a user message that is already stored, exactly as ``send`` would (the
+        local API stores a request's turns first: app.controller.turns)."""
+        async for event in self._answer(conversation_id, user_message_id, router, tuple(images),
+                                        usage_kind=usage_kind):
+            yield event
+
     # ---- the answer ------------------------------------------------------------------
 
     async def _answer(self, cid: int, user_id: int, router: Router, images: tuple[ImagePart, ...] = (),
-                      target: str | None = None) -> AsyncIterator[ChatEvent]:
+                      target: str | None = None, usage_kind: str = "chat") -> AsyncIterator[ChatEvent]:
         try:
-            async for event in self._answer_routed(cid, user_id, router, images, target):
+            async for event in self._answer_routed(cid, user_id, router, images, target, usage_kind):
                 yield event
         finally:  # however it ended, the chat, its messages and maybe its cost changed
             self._publish(Changes(conversations=True, messages=frozenset({cid}), usage=True))
 
     async def _answer_routed(self, cid: int, user_id: int, router: Router,
                              images: tuple[ImagePart, ...],
-                             target: str | None) -> AsyncIterator[ChatEvent]:
+                             target: str | None, usage_kind: str = "chat") -> AsyncIterator[ChatEvent]:
         conversation, rows = self._conversation(cid)
         settings = self.store.chat_settings(cid)
         now = self.routing.clock()
@@ -300,7 +310,7 @@ class ChatController:
         self._running[cid] = (cancel, stopped)
         try:
             answer = _Answer(cid, reply_id, router, decision, trace, protection, cancel, stopped, rows,
-                             conversation, settings)
+                             conversation, settings, usage_kind)
             async for event in self._through_chain(answer, _messages(conversation, images)):
                 yield event
         finally:
@@ -350,7 +360,7 @@ class ChatController:
                 if stream.parts:  # broke mid-reply: keep what arrived, offer Retry
                     self.store.update_message(reply_id, content=stream.text, status="incomplete",
                                               trace=trace, error=error.message)
-                    yield self._failed(reply_id, error.message, stream.text)
+                    yield self._failed(reply_id, error.message, stream.text, error=error)
                     return
                 upcoming = next((t for t in chain[position + 1:] if available(t).ok), None)
                 if upcoming is None:
@@ -362,7 +372,7 @@ class ChatController:
             if target != answer.decision.target:
                 trace.append(TraceEntry(None, True, f"answered by fallback {target}", TraceKind.ATTEMPT,
                                         target=target))
-            yield self._finish(answer.cid, reply_id, target, stream, trace, started)
+            yield self._finish(answer.cid, reply_id, target, stream, trace, started, answer.usage_kind)
             return
         yield self._nothing_answered(answer, chain, available, last_error)
 
@@ -385,10 +395,11 @@ class ChatController:
                else self._fix_for_unavailable(answer.router))
         if not answer.protection.allows_remote and fix is None:
             fix = Fix(FixKind.LOCAL_MODELS)
-        return self._failed(answer.reply_id, f"Nothing could answer: {reason}", fix=fix)
+        return self._failed(answer.reply_id, f"Nothing could answer: {reason}", fix=fix, error=last_error)
 
-    def _failed(self, reply_id: int, reason: str, partial: str = "", fix: Fix | None = None) -> Failed:
-        return Failed(reply_id, reason, partial, fix, self.store.message(reply_id))
+    def _failed(self, reply_id: int, reason: str, partial: str = "", fix: Fix | None = None,
+                error: ProviderError | None = None) -> Failed:
+        return Failed(reply_id, reason, partial, fix, self.store.message(reply_id), error)
 
     def _fix_for_unavailable(self, router: Router) -> Fix | None:
         return fix_for_unavailable(router.targets(), self.availability)
@@ -504,7 +515,7 @@ class ChatController:
             await events.aclose()  # type: ignore[attr-defined]
 
     def _finish(self, cid: int, reply_id: int, target: str, stream: _Stream, trace: list[TraceEntry],
-                started: float) -> Done:
+                started: float, kind: str = "chat") -> Done:
         usage = stream.usage or Usage(0, 0, estimated=True)
         cost = self.pricing.cost(target, usage.input_tokens, usage.output_tokens)
         latency = (time.monotonic() - started) * 1000
@@ -514,7 +525,7 @@ class ChatController:
                                   tokens_in=usage.input_tokens, tokens_out=usage.output_tokens,
                                   cost=cost, latency_ms=latency, ttft_ms=ttft,
                                   error=_cut_off(stream, usage) if stream.finish == "length" else None)
-        self.store.add_usage(conversation_id=cid, message_id=reply_id, target=target, kind="chat",
+        self.store.add_usage(conversation_id=cid, message_id=reply_id, target=target, kind=kind,
                              tokens_in=usage.input_tokens, tokens_out=usage.output_tokens, cost=cost,
                              estimated=usage.estimated)
         row = self.store.message(reply_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.controller.fixes import Fix
+from app.core.providers.errors import ProviderError
 from app.core.router import Decision
 from app.core.store import MessageRow
 
@@ -108,6 +109,7 @@ class Failed:
     partial: str = ""
     fix: Fix | None = None
     message: MessageRow | None = None  # the reply's row as stored, when there is one
+    error: ProviderError | None = None  # the last provider's error, for faces that map it (the API)
 
 
 ChatEvent = Routed | Titled | FallbackUsed | Reading | Delta | Done | Failed

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast, get_args
 
+from app.core.api_settings import ApiSettings, parse_api
 from app.core.chat_settings import (
     DEFAULT_POLICY,
     MAX_REPLY_TOKENS,
@@ -83,6 +84,7 @@ class Settings:
     reply_limit_tokens: int = REPLY_LIMIT_TOKENS  # for chats that do not set their own
     # The user's figures for a target (window, longest reply, vision), over the catalog's.
     model_overrides: Mapping[str, ModelEntry] = field(default_factory=dict)
+    api: ApiSettings = field(default_factory=ApiSettings)  # the local API server
     problem: str | None = field(default=None, compare=False)  # what loading had to fix
 
     @classmethod
@@ -130,6 +132,7 @@ class Settings:
             "first_token_timeout_s": self.first_token_timeout_s,
             "reply_limit_tokens": self.reply_limit_tokens,
             "model_overrides": {t: _entry_json(e) for t, e in self.model_overrides.items()},
+            "api": self.api.to_json(),
         }
 
     def provider_configs(self) -> list[ProviderConfig]:
@@ -192,6 +195,7 @@ def _parse(raw: bytes) -> tuple[Settings, list[str]]:
         reply_limit_tokens=field_or_default("reply_limit_tokens", _reply_tokens,
                                             defaults.reply_limit_tokens),
         model_overrides=_parse_model_overrides(document.get("model_overrides", {}), problems),
+        api=parse_api(document.get("api", {}), problems),
     )
     return settings, problems
 

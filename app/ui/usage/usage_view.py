@@ -81,7 +81,7 @@ def format_money(value: float) -> str:
 
 
 def _kind_label(kind: str) -> str:
-    return "Reply" if kind == "chat" else "Classifier" if kind == "classifier" else kind
+    return {"chat": "Reply", "classifier": "Classifier", "api": "API reply"}.get(kind, kind)
 
 
 class Tile(QFrame):
