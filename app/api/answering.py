@@ -76,7 +76,8 @@ class Answering:
     def __init__(self, session: Session, queue: LocalQueue) -> None:
         self.session = session
         self.queue = queue
-        self.answerer = TurnsAnswerer(session.chat, session.store, session.routing)
+        self.answerer = TurnsAnswerer(session.chat, session.store, session.routing,
+                                      publish=session.changes.publish)
 
     # ---- models -------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import cast
 
+from app.controller.changes import Changes
 from app.controller.chat import ChatController
 from app.controller.egress import OPEN
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed
@@ -90,8 +91,10 @@ class AnswerRun:
 
 
 class TurnsAnswerer:
-    def __init__(self, chat: ChatController, store: Store, routing: RoutingService) -> None:
+    def __init__(self, chat: ChatController, store: Store, routing: RoutingService,
+                 publish: Callable[[Changes], None] = lambda changes: None) -> None:
         self._chat = chat
+        self._publish = publish  # the session's ChangeHub: a deleted request leaves the chat list
         self._store = store
         self._routing = routing
         self._tasks: set[asyncio.Task[None]] = set()
@@ -157,6 +160,7 @@ class TurnsAnswerer:
                 release()
             if cid is not None and not request.keep:
                 self._store.delete_conversation(cid)
+                self._publish(Changes(conversations=True))
             run._events.put_nowait(None)
 
     def _stored(self, request: TurnsRequest) -> tuple[int, int, tuple[ImagePart, ...]]:

@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.changes: ChangeSignals | None = None  # built with the session, in attach
         self._closing: asyncio.Future[None] | None = None
         self.settings_dialog: Any = None  # built on first use
+        self.api_server: Any = None  # the local API server's holder, once a session is attached
         self.usage_dialog: QDialog | None = None
         self.usage_view: Any = None
         self.models_window: Any = None
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self._preload_local_model()
         self.tasks.run("tokenizer", asyncio.to_thread(_warm_tokenizer))
         self._prepare_router(session.default_router_name())
+        self._start_api_server()
         self.sig_ready.emit()
 
     def _show_start_failure(self, error: Exception) -> None:
@@ -149,6 +151,16 @@ class MainWindow(QMainWindow):
         if old is not None:
             old.deleteLater()
         self.status.showMessage("Start-up failed")
+
+    def _start_api_server(self) -> None:
+        """The local API server lives with the window (Settings → Local API server); its
+        modules (~0.1 s) are imported only when it is on, or when Settings is opened."""
+        assert self.session is not None
+        if self.session.settings.api.enabled:
+            from app.ui.api_server import ApiServerHost
+
+            self.api_server = ApiServerHost(self.session, self)
+            self.api_server.start_if_enabled()
 
     def _preload_local_model(self) -> None:
         """Load the chat's local model now, so the first local reply starts quickly; again
@@ -360,7 +372,9 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is None:
             from app.ui.settings.settings_dialog import SettingsDialog
 
-            self.settings_dialog = SettingsDialog(self.session, self.set_offline, self, self.changes)
+            self.settings_dialog = SettingsDialog(self.session, self.set_offline, self, self.changes,
+                                                  api_server=self.api_server)
+            self.api_server = self.settings_dialog.api_server  # made there if it was off
             self.settings_dialog.sig_changed.connect(self._on_settings_changed)
         self.settings_dialog.show_page(page if isinstance(page, str) else "providers")
         self.settings_dialog.show()
@@ -500,6 +514,8 @@ class MainWindow(QMainWindow):
 
     async def _shutdown(self) -> None:
         self.tasks.cancel_all()
+        if self.api_server is not None:  # its answers stop first: they use the session
+            await self.api_server.stop()
         if self.session is not None:
             try:
                 await self.session.aclose()

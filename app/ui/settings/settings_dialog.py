@@ -1,6 +1,7 @@
-"""Settings: providers and keys, how local models run, prices and privacy — one window,
-a tab each. Every page saves through the controller; the window hears ``sig_changed``,
-and the pages follow what changed elsewhere through the window's ``ChangeSignals``."""
+"""Settings: providers and keys, how local models run, prices, privacy and the local API
+server — one window, a tab each. Every page saves through the controller; the window
+hears ``sig_changed``, and the pages follow what changed elsewhere through the window's
+``ChangeSignals``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from app.ui.tool_window import ToolWindow
 
 if TYPE_CHECKING:
     from app.controller.session import Session
+    from app.ui.api_server import ApiServerHost
 
-PAGES = ("providers", "local", "chats", "prices", "privacy")
+PAGES = ("providers", "local", "chats", "prices", "privacy", "api")
 
 
 class SettingsDialog(ToolWindow):
@@ -24,8 +26,12 @@ class SettingsDialog(ToolWindow):
     """A page saved something: routers, the status bar and new chats may need to know."""
 
     def __init__(self, session: Session, set_offline: Callable[[bool], None],
-                 parent: QWidget | None = None, changes: ChangeSignals | None = None) -> None:
-        """``changes``: the window's adapter; on its own (tests) the dialog makes one."""
+                 parent: QWidget | None = None, changes: ChangeSignals | None = None,
+                 api_server: ApiServerHost | None = None) -> None:
+        """``changes``: the window's adapter; on its own (tests) the dialog makes one.
+        ``api_server``: the window's local API server (likewise)."""
+        from app.ui.api_server import ApiServerHost
+        from app.ui.settings.api_page import ApiPage
         from app.ui.settings.chats_page import ChatsPage
         from app.ui.settings.local_models_page import LocalModelsPage
         from app.ui.settings.pricing_page import PricingPage
@@ -41,13 +47,16 @@ class SettingsDialog(ToolWindow):
         self.chats = ChatsPage(session.preferences, lambda: session.settings)
         self.prices = PricingPage(session.preferences)
         self.privacy = PrivacyPage(session.saved_settings)
+        self.api_server = api_server or ApiServerHost(session, self)
+        self.api = ApiPage(session.saved_settings, self.api_server)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.providers, "Providers and keys")
         self.tabs.addTab(self.local, "Local models")
         self.tabs.addTab(self.chats, "Chats")
         self.tabs.addTab(self.prices, "Prices")
         self.tabs.addTab(self.privacy, "Privacy")
-        for page in (self.providers, self.local, self.chats, self.prices, self.privacy):
+        self.tabs.addTab(self.api, "Local API server")
+        for page in (self.providers, self.local, self.chats, self.prices, self.privacy, self.api):
             page.sig_changed.connect(self.sig_changed)
         self.changes = changes or ChangeSignals(session.changes, self)
         self.changes.sig_providers_changed.connect(self.providers.follow_saved)
