@@ -7,6 +7,7 @@
     python scripts/bench.py download --json    (see scripts/bench_download.py)
     python scripts/bench.py frozen --json      (start-up of dist/Switchboard vs the source run)
     python scripts/bench.py private --json     (see scripts/bench_private.py)
+    python scripts/bench.py api --json         (the local API server vs llama_cpp.server; bench_api.py)
 
 router: a 20-rule router of mixed condition types whose match is near the bottom,
 deciding for the last message of a 50-turn conversation. Ours keeps the conversation
@@ -330,11 +331,11 @@ def bench_classifier(limit: int | None, method: str) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bench", choices=["router", "local", "classifier", "ui", "download", "frozen",
-                                              "private", "context"])
+                                              "private", "context", "api"])
     parser.add_argument("--json", action="store_true", help="print one JSON object (the default)")
     parser.add_argument("--iterations", type=int, default=5000, help="router: decisions to time")
-    parser.add_argument("--rounds", type=int, default=8, help="local: runs of each side")
-    parser.add_argument("--tokens", type=int, help="local: tokens per run (128); ui: tokens streamed (500)")
+    parser.add_argument("--rounds", type=int, default=8, help="local, api: runs of each side")
+    parser.add_argument("--tokens", type=int, help="local, api: tokens per run (128); ui: tokens streamed (500)")
     parser.add_argument("--runs", type=int, default=5, help="ui, frozen: start-ups of each side; download: rounds")
     parser.add_argument("--limit", type=int, help="classifier: first N messages of the dev set")
     parser.add_argument("--method", choices=["loglik", "grammar", "examples"], default="loglik",
@@ -360,6 +361,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench_context import bench_context
 
         result = bench_context(args.runs if args.runs != 5 else 200)
+    elif args.bench == "api":
+        from bench_api import bench_api
+
+        result = bench_api(args.rounds, args.tokens or 128)
     elif args.bench == "download":
         from bench_download import bench_download
 
