@@ -10,10 +10,12 @@ renames it over the old one, so a crash mid-save leaves the previous settings wh
 
 from __future__ import annotations
 
+import filecmp
 import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -36,12 +38,19 @@ from app.core.paths import data_dir
 from app.core.pricing import PricingError, parse_price
 from app.core.providers.config import Kind, ProviderConfig
 from app.core.providers.local_settings import LOCAL, LocalModelSettings
+from app.core.router.fields import describe, one_line
 from app.core.router.library import DEFAULT_ROUTER
+from app.core.safe_read import UnsafeInput, open_regular, parse_json, read_bytes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SCHEMA = 1
+MAX_SETTINGS_BYTES = 1 << 20  # a few kilobytes in practice; a megabyte is not settings
+# What `problem` lists of a file with many bad values: one line a person reads (the
+# copy kept aside holds the rest).
+MAX_PROBLEMS_SHOWN = 3
+MAX_PROBLEM_CHARS = 140
 BUNDLED_MODEL = "SmolLM2-135M-Instruct"
 # A remote target silent this long after its request is left for the fallback: seconds,
 # not the minutes of three read timeouts.
@@ -92,20 +101,24 @@ class Settings:
         """The settings in ``path`` (default: the data directory's); never raises."""
         path = path or settings_path()
         try:
-            raw = path.read_bytes()
+            raw = read_bytes(path, limit=MAX_SETTINGS_BYTES)
         except FileNotFoundError:
             return cls()
-        except OSError as exc:
-            log.warning("Cannot read %s: %s", path, exc)
-            return cls(problem=f"Your settings could not be read ({exc.strerror}); "
-                               "defaults are used.")
+        except (OSError, UnsafeInput) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else f"the file {exc}"
+            # A file too large to read is still the user's, and the next save replaces
+            # it: it is copied aside as any other bad file is (a pipe or a device is not).
+            kept = _keep_backup(path, None) if isinstance(exc, UnsafeInput) and path.is_file() else None
+            note = f"; a copy was kept as {kept.name}" if kept else ""
+            log.warning("Cannot read %s: %s", path, reason)
+            return cls(problem=f"Your settings could not be read ({reason}); defaults are used{note}.")
         settings, problems = _parse(raw)
         if not problems:
             return settings
         backup = _keep_backup(path, raw)
         note = (f"a copy was kept as {backup.name}" if backup
                 else "no copy could be kept")
-        problem = f"Some settings were reset ({'; '.join(problems)}); {note}."
+        problem = f"Some settings were reset ({_listed(problems)}); {note}."
         log.warning("%s: %s", path, problem)
         return replace(settings, problem=problem)
 
@@ -160,15 +173,16 @@ def settings_path() -> Path:
 
 def _parse(raw: bytes) -> tuple[Settings, list[str]]:
     try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Settings(), [f"the file is not valid JSON: {exc}"]
+        document = parse_json(raw)
+    except UnsafeInput as exc:
+        return Settings(), [f"the file {exc}"]
     if not isinstance(document, dict):
         return Settings(), ["the file does not hold a JSON object"]
     problems: list[str] = []
     schema = document.get("schema", SCHEMA)
-    if schema != SCHEMA:
-        problems.append(f"the file is schema {schema!r}, this version reads {SCHEMA}")
+    if isinstance(schema, bool) or schema != SCHEMA:
+        shown = repr(schema) if len(repr(schema)) <= 30 else describe(schema)
+        problems.append(f"the file is schema {shown}, this version reads {SCHEMA}")
     defaults = Settings()
 
     def field_or_default(name: str, parse: Callable[[Any], T], default: T) -> T:
@@ -387,28 +401,50 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _keep_backup(path: Path, raw: bytes) -> Path | None:
-    """Copy the file the user had aside before its bad parts are replaced.
+def _listed(problems: list[str]) -> str:
+    """The problems as part of one line: each on one line and cut when long (a provider
+    id of 3,000 characters, a newline in a target), the first few of many."""
+    shown = [one_line(p, MAX_PROBLEM_CHARS) for p in problems[:MAX_PROBLEMS_SHOWN]]
+    more = len(problems) - len(shown)
+    return "; ".join(shown) + (f"; and {more:,} more" if more else "")
+
+
+def _keep_backup(path: Path, raw: bytes | None) -> Path | None:
+    """Copy the file the user had aside before its bad parts are replaced; ``raw`` is its
+    content, or None for a file too large to hold, which is compared and copied in pieces.
 
     Loading again before a save must not pile up copies, so an identical one is reused.
     """
     pattern = f"{path.name}.broken-*"
     for existing in sorted(path.parent.glob(pattern)):
-        try:
-            if existing.read_bytes() == raw:
-                return existing
-        except OSError:
-            continue
+        if _same_content(existing, path, raw):
+            return existing
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for attempt in range(100):
         backup = path.with_name(f"{path.name}.broken-{stamp}" + (f"-{attempt}" if attempt else ""))
         try:
             with backup.open("xb") as out:  # "x": never overwrite an earlier copy
-                out.write(raw)
+                if raw is None:
+                    with open_regular(path) as source:
+                        shutil.copyfileobj(source, out)
+                else:
+                    out.write(raw)
             return backup
         except FileExistsError:
             continue
-        except OSError as exc:
+        except (OSError, UnsafeInput) as exc:
+            backup.unlink(missing_ok=True)  # a part of a copy is no copy
             log.warning("Cannot keep a copy of %s: %s", path, exc)
             return None
     return None
+
+
+def _same_content(existing: Path, path: Path, raw: bytes | None) -> bool:
+    try:
+        if raw is not None:
+            return read_bytes(existing, limit=MAX_SETTINGS_BYTES) == raw
+        # is_file first: filecmp would block on a pipe someone named like a copy.
+        return existing.is_file() and existing.stat().st_size == path.stat().st_size \
+            and filecmp.cmp(existing, path, shallow=False)
+    except (OSError, UnsafeInput):
+        return False

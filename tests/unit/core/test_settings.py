@@ -241,10 +241,10 @@ def test_a_newer_schema_is_read_but_kept_aside():
 def test_an_unreadable_file_gives_defaults(monkeypatch):
     write("{}")
 
-    def refuse(self: Path) -> bytes:
+    def refuse(path: Path, *, limit: int) -> bytes:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr("app.core.settings.read_bytes", refuse)
     settings = Settings.load()
     assert settings == Settings() and "Permission denied" in (settings.problem or "")
 
