@@ -2,7 +2,8 @@
 
 In order, each answered in the API's own error shape:
 
-1. the Host header names this computer or the configured host, else 403: a web page on
+1. the Host header names this computer, the configured host or one of the names the
+   user allowed, else 403: a web page on
    another site that rebinds its DNS name to 127.0.0.1 still sends its own name;
 2. a browser's ``Origin`` is one the user added (CORS), else 403; no CORS headers at all
    unless origins are configured;
@@ -61,7 +62,7 @@ class LocalQueue:
         return release
 
 
-def host_allowed(host_header: str | None, configured: str) -> bool:
+def host_allowed(host_header: str | None, configured: str, others: tuple[str, ...] = ()) -> bool:
     if not host_header:
         return False
     host = host_header.strip().lower()
@@ -69,19 +70,21 @@ def host_allowed(host_header: str | None, configured: str) -> bool:
         host = host[1:].partition("]")[0]
     elif host.count(":") == 1:
         host = host.partition(":")[0]
-    return is_loopback(host) or host == configured.strip().strip("[]").lower()
+    return is_loopback(host) or host == configured.strip().strip("[]").lower() or host in others
 
 
 class Guard:
     """ASGI middleware in front of the routes."""
 
     def __init__(self, app: App, *, host: str, token: Callable[[], str | None],
-                 cors_origins: tuple[str, ...] = (), max_body: int = MAX_BODY_BYTES,
+                 cors_origins: tuple[str, ...] = (), allowed_hosts: tuple[str, ...] = (),
+                 max_body: int = MAX_BODY_BYTES,
                  max_in_flight: int = MAX_IN_FLIGHT) -> None:
         self.app = app
         self.host = host
         self.token = token
         self.cors_origins = frozenset(cors_origins)
+        self.allowed_hosts = tuple(h.lower() for h in allowed_hosts)
         self.max_body = max_body
         self.max_in_flight = max_in_flight
         self.in_flight = 0
@@ -108,7 +111,7 @@ class Guard:
             self.in_flight -= 1
 
     def _check(self, scope: Scope, headers: dict[str, str], origin: str | None) -> None:
-        if not host_allowed(headers.get("host"), self.host):
+        if not host_allowed(headers.get("host"), self.host, self.allowed_hosts):
             raise ApiError(Problem.FORBIDDEN, "This server answers only requests addressed to this "
                            "computer (the Host header names another site).")
         if origin and origin.rstrip("/") not in self.cors_origins:

@@ -80,8 +80,9 @@ class ApiServer:
         handlers: Any = {ApiError: _api_error, HTTPException: _http_error, Exception: _internal_error}
         app = Starlette(routes=routes, exception_handlers=handlers)
         app.state.answering = self.answering
-        return Guard(app, host=self.host, token=lambda: self.token,
-                     cors_origins=self.session.settings.api.cors_origins)
+        api = self.session.settings.api
+        return Guard(app, host=self.host, token=lambda: self.token, cors_origins=api.cors_origins,
+                     allowed_hosts=api.allowed_hosts)
 
     async def start(self) -> None:
         """Listen; ApiStartError when it cannot (no token for another computer, port taken)."""

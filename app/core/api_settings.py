@@ -23,11 +23,14 @@ class ApiSettings:
     port: int = DEFAULT_PORT
     store_conversations: bool = False  # False: an API request leaves usage only
     cors_origins: tuple[str, ...] = ()  # none: browsers on other sites cannot read replies
+    # Names other than this computer's that requests may address it by (the Host header),
+    # for a server other machines reach: "host.docker.internal", "studio.local".
+    allowed_hosts: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {"enabled": self.enabled, "host": self.host, "port": self.port,
                 "store_conversations": self.store_conversations,
-                "cors_origins": list(self.cors_origins)}
+                "cors_origins": list(self.cors_origins), "allowed_hosts": list(self.allowed_hosts)}
 
     @property
     def loopback(self) -> bool:
@@ -76,4 +79,11 @@ def parse_api(value: object, problems: list[str]) -> ApiSettings:
             chosen["cors_origins"] = tuple(dict.fromkeys(o.strip().rstrip("/") for o in origins))
         else:
             problems.append("api.cors_origins: expected a list of origins (https://host:port)")
+    if "allowed_hosts" in value:
+        names = value["allowed_hosts"]
+        if isinstance(names, list) and all(isinstance(n, str) and n.strip() and " " not in n.strip()
+                                           for n in names):
+            chosen["allowed_hosts"] = tuple(dict.fromkeys(n.strip().lower() for n in names))
+        else:
+            problems.append("api.allowed_hosts: expected a list of host names")
     return ApiSettings(**chosen)
