@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from typing import NoReturn
 
 from app import __version__
 
@@ -28,11 +29,21 @@ COMMAND_MODULES = {"route": "route", "ask": "ask", "providers": "providers", "ke
                    "egress": "egress", "models": "models", "serve": "serve"}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose errors stay one short line: it quotes what it did not
+    understand, and that may be a pasted page."""
+
+    def error(self, message: str) -> NoReturn:
+        from app.core.safe_read import one_line
+
+        super().error(one_line(message, 300))
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for ``command`` alone when it is known, else for every command (help)."""
     import importlib
 
-    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    parser = _Parser(prog="python -m app", description=__doc__)
     parser.add_argument("--version", action="version", version=f"Switchboard {__version__}")
     parser.add_argument("--self-test", action="store_true",
                         help="start the app offscreen, answer one message with the bundled "

@@ -18,9 +18,10 @@ from app.cli.errors import UsageError
 from app.controller.routing import RouteResult
 from app.controller.session import Session
 from app.core.router import Router, RouterFormatError, Turn
-from app.core.safe_read import UnsafeInput, read_json
+from app.core.safe_read import UnsafeInput, one_line, read_json
 
 MAX_CONVERSATION_BYTES = 64 << 20  # a long chat with its text, not a disk image
+NOW_YEARS = (1970, 9998)
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,7 +79,11 @@ def parse_now(text: str | None) -> datetime:
     try:
         now = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(f'--now: "{text}" is not an ISO 8601 time (e.g. 2026-11-25T22:30+01:00)') from None
+        raise UsageError(f'--now: "{one_line(text, 60)}" is not an ISO 8601 time '
+                         "(e.g. 2026-11-25T22:30+01:00)") from None
+    # The calendar's ends: year 1 at +14:00 is year 0 in UTC, which datetime cannot hold.
+    if not NOW_YEARS[0] <= now.year <= NOW_YEARS[1]:
+        raise UsageError(f"--now: pick a time between the years {NOW_YEARS[0]} and {NOW_YEARS[1]}")
     return now if now.tzinfo else now.astimezone()  # a time without offset is local time
 
 

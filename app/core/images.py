@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
-from app.core.safe_read import UnsafeInput, open_regular
+from app.core.safe_read import UnsafeInput, one_line, open_regular
 
 __all__ = ["ACCEPTED_FORMATS", "MAX_IMAGE_BYTES", "ImageError", "image_file", "image_from_bytes",
            "sniff_image_mime"]
@@ -27,6 +27,7 @@ __all__ = ["ACCEPTED_FORMATS", "MAX_IMAGE_BYTES", "ImageError", "image_file", "i
 # Decimal units, as sizes are shown (format_bytes), so the limit reads "20.0 MB".
 MAX_IMAGE_BYTES = 20_000_000
 ACCEPTED_FORMATS = "PNG, JPEG, GIF or WebP"
+MAX_NAME_CHARS = 200  # of a file's name in a refusal, which stays one line
 _HEAD_BYTES = 512  # the magic number needs 12; the rest tells text from binary
 
 # Files people attach by mistake, by their own magic numbers: named, the refusal helps.
@@ -57,6 +58,7 @@ def sniff_image_mime(head: bytes) -> str | None:
 def image_from_bytes(name: str, data: bytes, *, limit: int = MAX_IMAGE_BYTES) -> ImagePart:
     """Bytes already in memory (a paste, a drop of raw image data) as an ``ImagePart``;
     ImageError when they are not one of the accepted formats or exceed ``limit``."""
+    name = one_line(name, MAX_NAME_CHARS)
     mime = sniff_image_mime(data[:12])
     if mime is None:
         raise ImageError(_not_an_image(name, data[:_HEAD_BYTES]))
@@ -72,7 +74,7 @@ def image_file(path: Path, *, name: str | None = None, limit: int = MAX_IMAGE_BY
     regular file holding a PNG, JPEG, GIF or WebP image of at most ``limit`` bytes. The
     head is sniffed and the size checked before the body is read, so a 4 GB video costs
     512 bytes of reading, not four gigabytes of memory."""
-    name = name or str(path)
+    name = one_line(name or str(path), MAX_NAME_CHARS)  # a file name may hold a newline
     try:
         with open_regular(path) as stream:
             head = stream.read(_HEAD_BYTES)

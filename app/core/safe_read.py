@@ -109,6 +109,19 @@ def safe_text(text: str) -> str:
         return _SURROGATE.sub("\ufffd", text)
 
 
+def one_line(text: str, limit: int) -> str:
+    """``text`` as one line of printable characters, at most about ``limit`` long: what is
+    not printable is escaped as Python writes it (``\\n``, ``\\x1f``), and a long text keeps
+    its start and its end (where the field and the explanation are) around an ellipsis."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    if len(text) > limit:
+        middle = f"… ({len(text):,} characters) …"
+        head = (limit - len(middle)) // 2
+        text = text[:head] + middle + text[len(text) - (limit - len(middle) - head):]
+    return text
+
+
 def _no_constant(name: str) -> Any:
     raise UnsafeInput(f"holds {name}, which is not a number JSON allows")
 

@@ -38,9 +38,9 @@ from app.core.paths import data_dir
 from app.core.pricing import PricingError, parse_price
 from app.core.providers.config import Kind, ProviderConfig
 from app.core.providers.local_settings import LOCAL, LocalModelSettings
-from app.core.router.fields import describe, one_line
+from app.core.router.fields import describe
 from app.core.router.library import DEFAULT_ROUTER
-from app.core.safe_read import UnsafeInput, open_regular, parse_json, read_bytes
+from app.core.safe_read import UnsafeInput, one_line, open_regular, parse_json, read_bytes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

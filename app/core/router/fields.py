@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, NoReturn
 
+from app.core.safe_read import one_line
+
 
 MAX_MESSAGE_CHARS = 400  # an error quoting a pasted page stays one readable line
 
@@ -25,22 +27,9 @@ class RouterFormatError(ValueError):
 
     def __init__(self, path: str, problem: str) -> None:
         self.path = path
-        self.problem = one_line(problem)
-        shown = one_line(f"{path}: {problem}" if path else problem)
+        self.problem = one_line(problem, MAX_MESSAGE_CHARS)
+        shown = one_line(f"{path}: {problem}" if path else problem, MAX_MESSAGE_CHARS)
         super().__init__(shown)
-
-
-def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """``text`` as one line of printable characters, at most about ``limit`` long: what is
-    not printable is escaped as Python writes it (``\\n``, ``\\x1f``), and a long text keeps
-    its start and its end (where the field and the explanation are) around an ellipsis."""
-    if not text.isprintable():
-        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    if len(text) > limit:
-        middle = f"… ({len(text):,} characters) …"
-        head = (limit - len(middle)) // 2
-        text = text[:head] + middle + text[len(text) - (limit - len(middle) - head):]
-    return text
 
 
 def describe(value: Any) -> str:

@@ -82,9 +82,6 @@ def test_any_pasted_bytes_are_an_image_or_refused_in_one_line(content: bytes, li
         check_part(part, content, limit)
 
 
-@pytest.mark.xfail(strict=True, reason="images.py puts the name in its message as given: a newline, a "
-                                       "control character or a lone surrogate in a file name (or a "
-                                       "paste's name) makes the refusal more than one printable line")
 @FUZZ
 @given(content=contents, name=names)
 def test_a_refusal_is_one_line_whatever_the_files_name(content: bytes, name: str) -> None:
@@ -94,8 +91,6 @@ def test_a_refusal_is_one_line_whatever_the_files_name(content: bytes, name: str
         assert_one_line(str(exc))
 
 
-@pytest.mark.xfail(strict=True, reason="images.py: image_file(Path('a\\nb.png')) says "
-                                       "'a\\nb.png does not exist' across two lines")
 def test_a_missing_file_with_a_newline_in_its_name_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ImageError) as caught:
         image_file(tmp_path / "a\nb.png")
