@@ -97,7 +97,7 @@ class Answering:
         available = self.session.availability
         return [t for t in dict.fromkeys(named) if available(t).ok]
 
-    def resolve(self, model: str) -> tuple[Router, str | None]:
+    def named(self, model: str) -> tuple[Router, str | None]:
         """The router a ``model`` names (``switchboard/<router>``), or the default router
         and the one target it names (the chat's "one model" setting). 404 otherwise."""
         wanted = model.strip()
@@ -127,7 +127,7 @@ class Answering:
     # ---- answering ----------------------------------------------------------------------
 
     async def begin(self, asked: Asked) -> Begun:
-        router, target = self.resolve(asked.model)
+        router, target = self.named(asked.model)
         if not asked.turns or asked.turns[-1].role != "user":
             raise ApiError(Problem.BAD_REQUEST, "The last message must be the user's.", param="messages")
         try:
