@@ -126,7 +126,9 @@ class Answering:
 
     # ---- answering ----------------------------------------------------------------------
 
-    async def begin(self, asked: Asked) -> Begun:
+    async def begin(self, asked: Asked, receive: object = None) -> Begun:
+        """``receive``: the request's ASGI receive, to stop the answer if the client hangs
+        up before its first word (a long prompt can take the local model minutes)."""
         router, target = self.named(asked.model)
         if not asked.turns or asked.turns[-1].role != "user":
             raise ApiError(Problem.BAD_REQUEST, "The last message must be the user's.", param="messages")
@@ -139,11 +141,15 @@ class Answering:
         run = self.answerer.start(TurnsRequest(router, asked.turns, settings, keep),
                                   admit=self.queue.admit)
         events = run.events()
+        watcher = stop_when_gone(run, receive) if receive is not None else None
         try:
             return await self._first(run, router, events)
         except BaseException:
             run.stop()  # an error response, or the client gone before the first word
             raise
+        finally:
+            if watcher is not None:
+                watcher.cancel()
 
     async def _first(self, run: AnswerRun, router: Router, events: AsyncIterator[object]) -> Begun:
         rule: str | None = None

@@ -87,7 +87,7 @@ def _image(source: object, where: str) -> ImagePart:
 async def messages(request: Request) -> Response:
     answering: Answering = request.app.state.answering
     asked = asked_of(await read_json(request))
-    begun = await answering.begin(asked)
+    begun = await answering.begin(asked, request.receive)
     message_id = f"msg_{uuid.uuid4().hex[:24]}"
     if asked.stream:
         return StreamingResponse(_events(begun, message_id), media_type="text/event-stream",

@@ -145,7 +145,7 @@ def data_url_image(url: object, number: int) -> ImagePart:
 async def chat_completions(request: Request) -> Response:
     answering: Answering = request.app.state.answering
     asked, include_usage = asked_of(await read_json(request))
-    begun = await answering.begin(asked)
+    begun = await answering.begin(asked, request.receive)
     reply_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if asked.stream:

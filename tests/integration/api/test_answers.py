@@ -109,3 +109,38 @@ async def test_a_client_that_hangs_up_stops_its_generation(serve: Serve):
     [usage] = server.session.store.usage_rows()
     assert usage.tokens_out < 2000
     assert server.queue.taken == 0
+
+
+async def test_a_client_that_hangs_up_before_the_first_word_stops_the_wait(serve: Serve):
+    """The headers wait for the first word (so a failure can still be an error status);
+    a client leaving meanwhile stops the answer then, not when a word finally comes."""
+    import json as json_module
+
+    from app.core.router.library import user_routers_dir
+
+    folder = user_routers_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cloud-only.json").write_text(json_module.dumps(
+        {"schema": 1, "name": "Cloud only", "fallback": ["openai:gpt-4o-mini"], "rules": []}))
+    stalled = sse_reply(60.0, openai_chunk("Too late."), sse(None, "[DONE]"))
+    with SSEServer(lambda request: stalled) as cloud:
+        use_cloud(cloud.url, api=ApiSettings(store_conversations=True))
+        server = await serve()
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=300) as client:
+            request = asyncio.ensure_future(client.post("/chat/completions", json={
+                "model": "switchboard/Cloud only", "stream": True,
+                "messages": [{"role": "user", "content": "Hi"}]}))
+            while not cloud.requests:  # the cloud has it and says nothing
+                await asyncio.sleep(0.02)
+            request.cancel()  # hang up
+            with pytest.raises(asyncio.CancelledError):
+                await request
+        answerer = server.answering.answerer
+        for _ in range(750):  # well within the cloud's first-token timeout (20 s) and its 60 s stall
+            if not answerer._tasks:
+                break
+            await asyncio.sleep(0.02)
+        assert not answerer._tasks, "the answer went on waiting for a client that left"
+        [kept] = server.session.store.conversations()
+        assert server.session.store.messages(kept.id)[-1].status == "incomplete"
+        assert len(cloud.requests) == 1  # stopped, not retried or passed to a fallback
