@@ -134,17 +134,21 @@ class TurnsAnswerer:
             run.conversation_id = stored = cid
             run._stop = lambda: self._chat.stop(stored)
             answering: str | None = None
+            reply_id: int | None = None
             # An async generator: closed at once when this run ends early (a full queue).
             events = cast(AsyncGenerator[ChatEvent, None],
                           self._chat.answer(cid, user_id, request.router, images, usage_kind=usage_kind))
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, Routed | FallbackUsed):
-                        answering = event.decision.target if isinstance(event, Routed) else event.next_target
+                        if isinstance(event, Routed):
+                            answering, reply_id = event.decision.target, event.message_id
+                        else:
+                            answering = event.next_target
                         if answering is not None and is_local(answering) and admit and release is None:
                             release = admit(answering)
                             if release is None:
-                                self._refused(event, answering)
+                                self._refused(reply_id, answering)
                                 run._events.put_nowait(Busy(answering))
                                 return
                     elif isinstance(event, Failed) and answering is None and event.error is None:
@@ -187,9 +191,9 @@ class TurnsAnswerer:
             self._store.delete_conversation(cid)
             raise
 
-    def _refused(self, event: Routed | FallbackUsed, target: str) -> None:
-        if isinstance(event, Routed):
-            self._store.update_message(event.message_id, status="failed",
+    def _refused(self, reply_id: int | None, target: str) -> None:
+        if reply_id is not None:  # the reply the chat had begun: failed, not left streaming
+            self._store.update_message(reply_id, status="failed",
                                        error=f"{target} is busy with other API requests.")
 
     def _too_long(self, request: TurnsRequest) -> str | None:

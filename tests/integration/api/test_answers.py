@@ -144,3 +144,20 @@ async def test_a_client_that_hangs_up_before_the_first_word_stops_the_wait(serve
         [kept] = server.session.store.conversations()
         assert server.session.store.messages(kept.id)[-1].status == "incomplete"
         assert len(cloud.requests) == 1  # stopped, not retried or passed to a fallback
+
+
+async def test_a_full_local_queue_is_a_429_and_leaves_no_reply_streaming(serve: Serve):
+    replace(Settings.load(), api=ApiSettings(store_conversations=True)).save()
+    server = await serve()
+    server.queue.size = 0  # as if it were full
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        busy = await client.post("/chat/completions", json={
+            "model": "switchboard/Local only", "messages": [{"role": "user", "content": "Hi"}]})
+        busy_a = await client.post("/messages", json={
+            "model": "switchboard/Local only", "max_tokens": 5, "messages": [{"role": "user", "content": "Hi"}]})
+    assert busy.status_code == 429 and busy.headers["retry-after"] == "2"
+    assert busy_a.status_code == 429 and busy_a.json()["error"]["type"] == "rate_limit_error"
+    for kept in server.session.store.conversations():
+        reply = server.session.store.messages(kept.id)[-1]
+        assert reply.status == "failed" and "busy" in (reply.error or "")
+    assert server.session.store.usage_rows() == []
