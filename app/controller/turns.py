@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import cast
@@ -23,6 +24,7 @@ from typing import cast
 from app.controller.changes import Changes
 from app.controller.chat import ChatController
 from app.controller.egress import OPEN
+from app.controller.error_words import describe, is_expected
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Routed
 from app.controller.routing import RoutingService, kept_local
 from app.core.chat_settings import ChatSettings
@@ -32,6 +34,7 @@ from app.core.router import AvailabilityCode, Conversation, Router, Turn
 from app.core.router.targets import is_local
 from app.core.store import Store
 
+log = logging.getLogger(__name__)
 TITLE_CHARS = 48
 # Admission to a target (the API's queue for the local model): a release, or None when
 # the target is too busy now.
@@ -159,6 +162,10 @@ class TurnsAnswerer:
                     run._events.put_nowait(event)
                     if run.stop_requested:  # also when it was asked before the reply began
                         self._chat.stop(cid)
+        except Exception as exc:  # a task's exception would otherwise vanish: say it to the client
+            if not is_expected(exc):
+                log.exception("an API request failed")
+            run._events.put_nowait(Failed(None, describe(exc) or "The request could not be answered."))
         finally:
             if release is not None:
                 release()

@@ -161,3 +161,20 @@ async def test_a_full_local_queue_is_a_429_and_leaves_no_reply_streaming(serve: 
         reply = server.session.store.messages(kept.id)[-1]
         assert reply.status == "failed" and "busy" in (reply.error or "")
     assert server.session.store.usage_rows() == []
+
+
+async def test_a_database_that_refuses_the_request_is_a_503_in_words(serve: Serve,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    from app.core.store import DatabaseBusy, default_db_path
+
+    server = await serve()
+
+    def locked(*args: object, **kwargs: object) -> int:
+        raise DatabaseBusy(default_db_path(), 5.0)
+
+    monkeypatch.setattr(server.session.store, "create_conversation", locked)
+    async with httpx.AsyncClient(base_url=server.base_url) as client:
+        response = await client.post("/chat/completions", json={
+            "model": "switchboard/Local only", "messages": [{"role": "user", "content": "Hi"}]})
+    assert response.status_code == 503
+    assert "locked" in response.json()["error"]["message"]  # the store's own words
