@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from app.core.paths import models_dir
 from app.ui.models.discover_page import VERDICT_LABELS
+from app.ui.models.downloads_page import STATE_WORDS
 from app.ui.models.model_manager_window import ModelManagerWindow
 from tests.gui.conftest import until
 from tests.support.hub_server import HubRepo, HubServer
@@ -92,9 +93,13 @@ async def test_search_pick_fit_download_then_chat_target(qtbot: QtBot, session: 
     row = window.downloads.rows()[0]
     await until(lambda: row.job.state == "done", timeout=30, what="the download to finish")
     await until(lambda: changed, what="the local_models change")
+    # The row repaints on its coalescing timer, which may fire after the library's change.
+    await until(lambda: row.state_label.text() == STATE_WORDS["done"], what="the row to show it done")
     assert row.bar.value() == 1000
     assert "94.0 MB" in row.detail.text() or "98.4 MB" in row.detail.text()
-    assert not row.pause_button.isVisible() and not row.cancel_button.isVisible()
+    # The row shows "done" on its own next update, which may come after the list's change.
+    await until(lambda: not row.pause_button.isVisible() and not row.cancel_button.isVisible(),
+                what="the finished row's buttons to go")
     names = [e.name for e in window.library.entries()]
     assert "Smol-Copy" in names
     assert "Smol-Copy" in session.local_models
