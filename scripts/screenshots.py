@@ -8,7 +8,8 @@ this computer with its reason, the unlock confirmation, a redacted send's trace 
 was sent off this computer, with a loopback server as the cloud); the same conversation
 in a dark palette; a long chat's context meter, its reading progress and the Chat
 settings panel. Each runs on a throwaway data folder. ``--privacy`` takes the privacy
-scenes only, ``--context`` the long-chat ones.
+scenes only, ``--context`` the long-chat ones, ``--damaged-database`` the choice a damaged
+chat database brings at start.
 """
 
 from __future__ import annotations
@@ -485,11 +486,35 @@ async def bad_file_scenes(out: Path) -> None:
     await close_window(w)
 
 
+async def damaged_database_scenes(out: Path) -> None:
+    """A damaged chat database at start (issue 20): the choice in place of the chat, then
+    the window on a new database, saying where the damaged one was kept."""
+    from app.core.paths import data_dir
+    from app.ui.main_window import MainWindow
+
+    data_dir().mkdir(parents=True, exist_ok=True)
+    (data_dir() / "switchboard.db").write_bytes(b"not a database any more " * 400)
+    w = MainWindow()
+    w.move(0, 0)
+    w.resize(1280, 820)
+    w.show()
+    await w.start()
+    await pause(0.6)
+    save(w, out / "25-damaged-database.png")
+    w.damaged_panel.set_aside_button.click()
+    while w.session is None or "ready" not in w.status.model.text():
+        await asyncio.sleep(0.05)
+    await pause()
+    save(w, out / "26-damaged-database-set-aside.png")
+    await close_window(w)
+
+
 def main(argv: list[str]) -> int:
     only_privacy = "--privacy" in argv  # just the privacy scenes (issue 18), for a quick look
     only_context = "--context" in argv  # just the long-chat scenes (issue 19)
     only_bad_files = "--bad-files" in argv  # just the broken-file scenes (issue 20)
-    argv = [a for a in argv if a not in ("--privacy", "--context", "--bad-files")]
+    only_database = "--damaged-database" in argv  # just the damaged-database scenes (issue 20)
+    argv = [a for a in argv if a not in ("--privacy", "--context", "--bad-files", "--damaged-database")]
     out = Path(argv[0] if argv else "shots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
@@ -504,7 +529,8 @@ def main(argv: list[str]) -> int:
     with loop:
         loop.run_until_complete(privacy_scenes(out) if only_privacy
                                 else context_scenes(out) if only_context
-                                else bad_file_scenes(out) if only_bad_files else scenes(out))
+                                else bad_file_scenes(out) if only_bad_files
+                                else damaged_database_scenes(out) if only_database else scenes(out))
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QVBoxLayout,
+    QWidget,
 )
 
 from app import __version__
@@ -34,8 +36,9 @@ from app.ui.task_runner import TaskRunner
 
 if TYPE_CHECKING:
     from app.controller.fixes import Fix
-    from app.controller.session import Session
+    from app.controller.session import DatabaseDamaged, Session
     from app.ui.chat.chat_pane import ChatPane
+    from app.ui.damaged_database import DamagedDatabasePanel
     from app.ui.sidebar.conversation_list import ConversationList
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,8 @@ class MainWindow(QMainWindow):
         self.usage_view: Any = None
         self.models_window: Any = None
         self.router_editor: Any = None
+        self.damaged_panel: DamagedDatabasePanel | None = None  # the start's choice, when shown
+        self._start_state: QWidget | None = None  # what the start shows until attach()
         self.setWindowTitle("Switchboard")
         self.setAccessibleName("Switchboard")
         self.resize(1180, 780)
@@ -95,6 +100,11 @@ class MainWindow(QMainWindow):
             module = await asyncio.to_thread(importlib.import_module, "app.controller.session")
             session = await module.Session.open()
         except Exception as error:  # a start that fails must say why, not vanish
+            # Looked up, not imported: the import itself may be what failed.
+            controller = sys.modules.get("app.controller.session")
+            if controller is not None and isinstance(error, controller.DatabaseDamaged):
+                self._offer_new_database(error)  # not a bug: the user chooses what to do
+                return
             log.exception("start-up failed")
             self._show_start_failure(error)
             return
@@ -118,6 +128,7 @@ class MainWindow(QMainWindow):
         assert placeholder is not None  # the start-up label, until now
         placeholder.setParent(None)  # out of the splitter now, or it keeps a share of the sizes
         placeholder.deleteLater()
+        self._start_state = None
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.chat)
         self.splitter.setStretchFactor(0, 0)
@@ -146,11 +157,54 @@ class MainWindow(QMainWindow):
                          "Your chats and settings were not changed.")
         message.setWordWrap(True)
         message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._show_in_place_of_chat(message)
+        self.status.showMessage("Start-up failed")
+
+    def _show_in_place_of_chat(self, widget: QWidget) -> None:
+        """Until a session is attached, the splitter holds one widget: the start's state."""
         old = self.splitter.widget(0)
-        self.splitter.replaceWidget(0, message)
+        self.splitter.replaceWidget(0, widget)
+        # Held here too: PySide's replaceWidget does not hand the widget to the splitter,
+        # so it would be deleted with its last Python reference (and vanish from the window).
+        self._start_state = widget
         if old is not None:
             old.deleteLater()
-        self.status.showMessage("Start-up failed")
+
+    def _offer_new_database(self, error: DatabaseDamaged) -> None:
+        from app.ui.damaged_database import DamagedDatabasePanel
+
+        log.warning("start-up: %s", error)
+        self.damaged_panel = DamagedDatabasePanel(error.path, error.why)
+        self.damaged_panel.sig_set_aside_requested.connect(self._set_aside_database)
+        self.damaged_panel.sig_quit_requested.connect(self.close)
+        self._show_in_place_of_chat(self.damaged_panel)
+        self.status.showMessage("The chat database is damaged")
+        self.status.model.setText("")  # no "Starting…": nothing starts until the user chooses
+
+    def _set_aside_database(self) -> None:
+        """Rename the damaged file (never delete it) and start again with a new one."""
+        from app.controller.session import Session
+
+        try:
+            kept = Session.set_aside_database()
+        except OSError as error:
+            words = error_text(error, "The database could not be moved aside:")
+            if self.damaged_panel is not None and words:
+                self.damaged_panel.show_problem(words)
+            return
+        log.warning("start-up: the damaged chat database was moved to %s", kept)
+        self.damaged_panel = None
+        self.status.clearMessage()
+        starting = QLabel("Starting Switchboard with a new chat database…")
+        starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._show_in_place_of_chat(starting)
+        self.tasks.run("start", self._start_again(kept))
+
+    async def _start_again(self, kept: Path) -> None:
+        await self.start()
+        if self.chat is not None:  # said where the user looks first, until they send
+            self.chat.show_problem(f"Started with a new, empty chat database. The damaged one "
+                                   f"is kept as {kept}.", kind="info")
 
     def _start_api_server(self) -> None:
         """The local API server lives with the window (Settings → Local API server); its

@@ -8,6 +8,7 @@ never a traceback, and the user's text stays where it was.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ from app.ui.task_runner import TaskRunner
 if TYPE_CHECKING:
     from app.controller.session import Session
 
+log = logging.getLogger(__name__)
 REPLY = "reply"
 METER = "meter"
 
@@ -77,6 +79,11 @@ class ChatPane(QWidget):
         # (None: as the "Lock new chats" setting says).
         self._new_chat_lock: bool | None = None
         self._new_chat_settings: ChatSettings | None = None  # likewise, from Chat settings
+        # The message being sent, until the database holds it, and the chat made for it:
+        # when the store refuses, the text goes back to the composer and the chat away.
+        self._unsent: tuple[str, list[ImagePart]] = ("", [])
+        self._new_chat: int | None = None
+        self._stored = True
         self.sent_off_view: SentOffView | None = None
         self.coalescer = StreamCoalescer(self)
 
@@ -241,19 +248,48 @@ class ChatPane(QWidget):
             self.composer.set_text(text)
             return
         self.hide_problem()
+        self._unsent = (text, images)
         if self._editing is not None:
             self._resend_edit(text, router)
             return
         if self.conversation_id is None:
-            self.conversation_id = self.session.chat.new_conversation(router)
-            self._apply_new_chat_lock(self.conversation_id)
-            if self._new_chat_settings is not None:
-                self.session.conversations.set_chat_settings(self.conversation_id, self._new_chat_settings)
-                self._new_chat_settings = None
+            try:
+                self._create_chat(router)
+            except Exception as error:  # the database refused: the message must survive
+                self._not_saved(error, None)
+                return
         cid = self.conversation_id
+        assert cid is not None
         user = self._add_message("user", text)
         user.set_attachments([(f"{i.mime} · {format_bytes(len(i.data))}", _thumbnail(i)) for i in images])
         self._start(self.session.chat.send(cid, text, router, images), user)
+
+    def _create_chat(self, router: Router) -> None:
+        """The chat a first message creates, with the lock and settings chosen before it."""
+        self.conversation_id = self._new_chat = self.session.chat.new_conversation(router)
+        self._apply_new_chat_lock(self.conversation_id)
+        if self._new_chat_settings is not None:
+            self.session.conversations.set_chat_settings(self.conversation_id, self._new_chat_settings)
+            self._new_chat_settings = None
+
+    def _not_saved(self, error: BaseException, user: MessageWidget | None) -> None:
+        """The message never reached the database: take its widgets down, drop the empty
+        chat made for it, and put it back in the composer, saying why."""
+        if user is not None and shiboken6.isValid(user):
+            self.messages.remove_from(user)  # and the reply widget after it
+        if self._new_chat is not None:
+            try:
+                self.session.conversations.delete(self._new_chat)
+            except Exception:  # the database that refused the message refuses this too
+                log.info("the empty chat %s made for an unsaved message stays", self._new_chat)
+            if self.conversation_id == self._new_chat:
+                self.conversation_id = None
+            self._new_chat = None
+        self._show_empty(not self._widgets())
+        text, images = self._unsent
+        self.composer.give_back(text, images)
+        words = error_text(error) or "It could not be stored."
+        self.show_problem(f"Your message was not saved: {words} It is back in the box below.")
 
     def stop(self) -> None:
         if self.conversation_id is not None:
@@ -310,18 +346,21 @@ class ChatPane(QWidget):
         reply.set_status("streaming")
         reply.set_badge("Routing…", "The router is choosing a model")
         self._streaming = reply
+        self._stored = False  # until the first event: the message may not be in the database
         self.coalescer.reset()
         self.messages.follow()
         self.composer.set_busy(True)
         self.sig_busy_changed.emit(True)
         self._runner.run(REPLY, self._run(events, user, reply),
-                         on_failure=lambda error: self._reply_broke(reply, error))
+                         on_failure=lambda error: self._reply_broke(reply, user, error))
 
     async def _run(self, events: AsyncIterator[ChatEvent], user: MessageWidget | None,
                    reply: MessageWidget) -> None:
         cid = self.conversation_id
         try:
             async for event in events:
+                self._stored = True  # send() and edit_and_resend() store the message first
+                self._new_chat = None  # it holds a message now: not an empty chat to drop
                 # The user may have opened another chat meanwhile: the reply still runs to
                 # its end (and is stored), but its widgets are gone.
                 if shiboken6.isValid(reply):
@@ -333,9 +372,12 @@ class ChatPane(QWidget):
             if cid is not None:
                 self.sig_conversations_changed.emit(cid)
 
-    def _reply_broke(self, reply: MessageWidget, error: BaseException) -> None:
+    def _reply_broke(self, reply: MessageWidget, user: MessageWidget | None, error: BaseException) -> None:
         """Anything a reply raises ends it in words; the pane and the message survive."""
         self.coalescer.flush()
+        if user is not None and not self._stored:
+            self._not_saved(error, user)
+            return
         words = error_text(error, "Something went wrong while answering:")
         if words and shiboken6.isValid(reply):
             reply.set_status("failed", f"{words} Your message is saved; press Retry.")

@@ -409,6 +409,7 @@ class Composer(QWidget):
         super().__init__(parent)
         self._busy = False
         self._entries: list[_Entry] = []
+        self._sent: list[_Entry] = []  # the images last sent, so give_back() keeps their names
         self._thumbnails: list[_Thumbnail] = []
         self._last_dialog_dir = ""
 
@@ -589,8 +590,21 @@ class Composer(QWidget):
             return
         # Clear before emitting: a handler that puts text back (say, after refusing to
         # send) must not have it wiped afterwards.
+        self._sent = list(self._entries)
         self.clear()
         self.sig_send_requested.emit(text, images)
+
+    def give_back(self, text: str, images: list[ImagePart]) -> None:
+        """Put a message back in the box, its text and images: the app could not store
+        it, and what the user wrote must not be lost. Anything typed since stays, after it."""
+        typed = self.text().strip()
+        self.set_text(f"{text}\n\n{typed}" if typed and text else text or typed)
+        sent = {id(entry.attachment.part): entry for entry in self._sent}
+        returned = [sent.get(id(part)) or _Entry(Attachment(f"Image {n}", part), _thumbnail_pixmap(
+            part.data, THUMBNAIL_SIDE, self.devicePixelRatioF())) for n, part in enumerate(images, 1)]
+        self._entries = [*returned, *self._entries][:attachments.MAX_IMAGES]
+        self._rebuild_thumbnails()
+        self._update_send_button()
 
     def _on_send_button(self) -> None:
         if self._busy:
