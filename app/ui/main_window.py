@@ -145,6 +145,8 @@ class MainWindow(QMainWindow):
         self.offline_action.setChecked(session.settings.offline)
         self.offline_action.blockSignals(False)
         self._restore_state()
+        if session.settings.problem:  # settings.json was unreadable or partly reset: say so once
+            self.chat.show_problem(session.settings.problem, "warning")
         self._set_session_actions_enabled(True)
         self._preload_local_model()
         self.tasks.run("tokenizer", asyncio.to_thread(_warm_tokenizer))

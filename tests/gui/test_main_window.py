@@ -384,3 +384,15 @@ async def test_about_names_the_version_and_the_llama_cpp_build(qtbot, open_windo
     assert "SSE3" in build.cpu_features  # every x86-64 build of llama.cpp's CPU backend uses it
     assert f"GPU offload: {'yes' if build.gpu_offload else 'no'}" in text
     assert ", ".join(build.cpu_features) in text
+
+
+async def test_a_bad_settings_file_is_one_warning_in_the_window_and_kept_aside(qtbot, open_window,
+                                                                             switchboard_home):
+    bad = '{"offline": ' + "[" * 10_000 + "]" * 10_000 + "}"
+    (switchboard_home / "settings.json").write_text(bad, encoding="utf-8")
+    window = await open_window()
+    banner = window.chat.banner
+    assert banner.isVisible() and banner.property("kind") == "warning"
+    assert "nested more than 64 levels deep" in banner.text() and "settings.json.broken-" in banner.text()
+    [kept] = switchboard_home.glob("settings.json.broken-*")
+    assert kept.read_text(encoding="utf-8") == bad
