@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from app.core.chat_settings import ChatSettings
 from app.core.file_modes import create_private_file, private_dir
@@ -63,6 +63,7 @@ MESSAGE_STATUSES = frozenset({"complete", "incomplete", "failed", "streaming"})
 USAGE_KINDS = frozenset({"chat", "classifier", "api"})
 
 JsonDict = dict[str, Any]
+T = TypeVar("T")
 
 # Each migration is a tuple of single SQL statements (not a script): executescript()
 # commits any open transaction first, which would break per-migration atomicity.
@@ -428,7 +429,9 @@ def _user_version(conn: sqlite3.Connection) -> int:
     return version
 
 
-def _refuse_newer(path: Path, version: int) -> None:
+def _check_version(path: Path, version: int) -> None:
+    if version < 0:  # user_version is signed; no Switchboard ever wrote a negative one
+        raise DatabaseDamaged(path, f"its schema version is {version}")
     if version > SCHEMA_VERSION:
         raise DatabaseTooNew(
             f"The database {path} was written by a newer Switchboard (schema v{version}; "
@@ -464,8 +467,10 @@ class Store:
         self._writers = WriterLocks(path.with_name(f"{path.name}-writers"))
         self._conn = self._connect(path, busy_timeout_s)
         try:
-            self._configure()
+            # Checked first: PRAGMA journal_mode = WAL rewrites the header of a file in
+            # rollback-journal mode, and a damaged file must be left exactly as it was.
             self._check_sound()
+            self._configure()
             self._migrate()
             if recover_interrupted:
                 self._recover_interrupted()
@@ -501,7 +506,7 @@ class Store:
             # loss can drop the last ones) and skip an fsync per streaming checkpoint.
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:  # e.g. "file is not a database"
+        except (sqlite3.Error, UnicodeDecodeError) as exc:  # e.g. "file is not a database"
             raise self._error(exc, "Opening") from exc
         self._conn.create_function("casefold_contains", 2, _casefold_contains, deterministic=True)
 
@@ -542,7 +547,7 @@ class Store:
                 self._conn.rollback()
             except sqlite3.Error:
                 pass  # a damaged file can fail this too; the error below says so
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, sqlite3.Error | UnicodeDecodeError):
                 raise self._error(exc, "Writing to") from exc
             raise
 
@@ -564,8 +569,10 @@ class Store:
                 if waited >= self._write_wait_s:
                     raise DatabaseBusy(self.path, waited) from exc
 
-    def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+    def _error(self, exc: sqlite3.Error | UnicodeDecodeError, doing: str) -> StoreError:
         """The store's error for what SQLite said, by its result code."""
+        if isinstance(exc, UnicodeDecodeError):  # the schema's own text, or SQLite's words quoting it
+            return DatabaseDamaged(self.path, "it holds text that is not UTF-8")
         code = _code(exc)
         if code in _DAMAGED:
             return DatabaseDamaged(self.path, str(exc))
@@ -583,12 +590,26 @@ class Store:
             return self._conn.execute(sql, _bindable(params)).fetchall()
         except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
             raise  # the caller's mistake (a closed store, a bad statement), not the file's
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
             raise self._error(exc, "Reading") from exc
 
     def _row(self, sql: str, params: Sequence[object] = ()) -> sqlite3.Row | None:
         rows = self._rows(sql, params)
         return rows[0] if rows else None
+
+    def _values(self, sql: str, params: Sequence[object], convert: Callable[[sqlite3.Row], T]) -> list[T]:
+        """A query's rows as values. A stored value that is not what it should be (a time
+        that is no time, JSON that is not JSON, a column renamed in the schema) passes
+        SQLite's checks, so it is told here: damage, not a bug of the caller's."""
+        rows = self._rows(sql, params)
+        try:
+            return [convert(row) for row in rows]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise DatabaseDamaged(self.path, f"a stored value cannot be read: {_first_line(str(exc))}") from exc
+
+    def _value(self, sql: str, params: Sequence[object], convert: Callable[[sqlite3.Row], T]) -> T | None:
+        values = self._values(sql, params, convert)
+        return values[0] if values else None
 
     def _now(self) -> str:
         return format_time(self._clock())
@@ -597,7 +618,7 @@ class Store:
 
     def _migrate(self) -> None:
         version = self._user_version()
-        _refuse_newer(self.path, version)
+        _check_version(self.path, version)
         while version < SCHEMA_VERSION:
             version = self._apply_next_migration()
 
@@ -610,7 +631,7 @@ class Store:
         with self._transaction() as conn:
             # Re-read under the write lock: another process may have migrated meanwhile.
             version = _user_version(conn)
-            _refuse_newer(self.path, version)
+            _check_version(self.path, version)
             if version == SCHEMA_VERSION:
                 return version
             try:
@@ -655,8 +676,7 @@ class Store:
         return _lastrowid(cursor)
 
     def conversation(self, cid: int) -> ConversationRow | None:
-        row = self._row("SELECT * FROM conversations WHERE id = ?", (cid,))
-        return None if row is None else _conversation_row(row)
+        return self._value("SELECT * FROM conversations WHERE id = ?", (cid,), _conversation_row)
 
     def conversations(self, search: str | None = None) -> list[ConversationRow]:
         """Most recently active first; ``search`` matches the title or any message text.
@@ -675,8 +695,7 @@ class Store:
                 f"(SELECT 1 FROM messages AS m WHERE m.conversation_id = c.id AND {in_content})"
             )
             params = (param, param)
-        rows = self._rows(sql + " ORDER BY c.updated_at DESC, c.id DESC", params)
-        return [_conversation_row(row) for row in rows]
+        return self._values(sql + " ORDER BY c.updated_at DESC, c.id DESC", params, _conversation_row)
 
     def rename_conversation(self, cid: int, title: str) -> None:
         self._update_conversation(cid, "title", title)
@@ -693,8 +712,8 @@ class Store:
 
     def sticky(self, cid: int) -> StickyState | None:
         """The conversation's sticky routing state (None: none, or unreadable)."""
-        row = self._row("SELECT sticky FROM conversations WHERE id = ?", (cid,))
-        return None if row is None or row["sticky"] is None else _sticky_state(_from_json(row["sticky"]))
+        return self._value("SELECT sticky FROM conversations WHERE id = ?", (cid,),
+                           lambda row: _sticky_state(_from_json(row["sticky"])))
 
     def set_sticky(self, cid: int, state: StickyState | None) -> None:
         value = None if state is None else _to_json({
@@ -713,8 +732,9 @@ class Store:
 
     def chat_settings(self, cid: int) -> ChatSettings:
         """The chat's own settings (defaults when none were set, or unreadable)."""
-        row = self._row("SELECT settings FROM conversations WHERE id = ?", (cid,))
-        return ChatSettings() if row is None else ChatSettings.from_json(_from_json(row["settings"]))
+        settings = self._value("SELECT settings FROM conversations WHERE id = ?", (cid,),
+                               lambda row: ChatSettings.from_json(_from_json(row["settings"])))
+        return ChatSettings() if settings is None else settings
 
     def set_chat_settings(self, cid: int, settings: ChatSettings) -> None:
         data = settings.to_json()
@@ -722,8 +742,8 @@ class Store:
 
     def summary(self, cid: int) -> StoredSummary | None:
         """The summary of the chat's older turns, made by the summarize policy."""
-        row = self._row("SELECT summary FROM conversations WHERE id = ?", (cid,))
-        return None if row is None or row["summary"] is None else _summary(_from_json(row["summary"]))
+        return self._value("SELECT summary FROM conversations WHERE id = ?", (cid,),
+                           lambda row: _summary(_from_json(row["summary"])))
 
     def set_summary(self, cid: int, summary: StoredSummary | None) -> None:
         value = None if summary is None else _to_json({
@@ -833,14 +853,11 @@ class Store:
             raise RowNotFoundError(f"There is no message {mid}.")
 
     def messages(self, cid: int) -> list[MessageRow]:
-        rows = self._rows(
-            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (cid,)
-        )
-        return [_message_row(row) for row in rows]
+        return self._values("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (cid,),
+                            _message_row)
 
     def message(self, mid: int) -> MessageRow | None:
-        row = self._row("SELECT * FROM messages WHERE id = ?", (mid,))
-        return None if row is None else _message_row(row)
+        return self._value("SELECT * FROM messages WHERE id = ?", (mid,), _message_row)
 
     def delete_messages_after(self, cid: int, mid: int) -> None:
         """Delete the chat's messages after ``mid`` (which stays): edit-and-resend, regenerate."""
@@ -884,12 +901,9 @@ class Store:
     def usage_rows(self, conversation_id: int | None = None) -> list[UsageRow]:
         """All usage in recording order, or one conversation's."""
         if conversation_id is None:
-            rows = self._rows("SELECT * FROM usage ORDER BY id")
-        else:
-            rows = self._rows(
-                "SELECT * FROM usage WHERE conversation_id = ? ORDER BY id", (conversation_id,)
-            )
-        return [_usage_row(row) for row in rows]
+            return self._values("SELECT * FROM usage ORDER BY id", (), _usage_row)
+        return self._values("SELECT * FROM usage WHERE conversation_id = ? ORDER BY id",
+                            (conversation_id,), _usage_row)
 
     # ---- privacy ---------------------------------------------------------------------------
 
@@ -916,17 +930,16 @@ class Store:
     def egress_rows(self, conversation_id: int | None = None) -> list[EgressRow]:
         """Oldest first; every conversation's when ``conversation_id`` is None."""
         if conversation_id is None:
-            rows = self._rows("SELECT * FROM egress ORDER BY id")
-        else:
-            rows = self._rows("SELECT * FROM egress WHERE conversation_id = ? ORDER BY id",
-                                      (conversation_id,))
-        return [_egress_row(row) for row in rows]
+            return self._values("SELECT * FROM egress ORDER BY id", (), _egress_row)
+        return self._values("SELECT * FROM egress WHERE conversation_id = ? ORDER BY id",
+                            (conversation_id,), _egress_row)
 
     # ---- settings and health -------------------------------------------------------------
 
     def get_setting(self, key: str, default: Any = None) -> Any:
-        row = self._row("SELECT value FROM settings WHERE name = ?", (key,))
-        return default if row is None else json.loads(row["value"])
+        found = self._values("SELECT value FROM settings WHERE name = ?", (key,),
+                             lambda row: json.loads(row["value"]))
+        return found[0] if found else default
 
     def set_setting(self, key: str, value: Any) -> None:
         """Store any JSON value (a TypeError/ValueError if it is not JSON)."""

@@ -138,14 +138,6 @@ def use(store: Store) -> None:
     step(store.integrity_ok)
 
 
-STORE_BUGS = ("store.py lets damaged content past StoreError (see the cases below): a negative "
-              "user_version (IndexError, or migrations re-run into the file), a rollback-journal "
-              "header rewritten by PRAGMA journal_mode=WAL before quick_check refuses it, schema "
-              "text that is not UTF-8 (UnicodeDecodeError), and damaged row values (ValueError, "
-              "JSONDecodeError, IndexError on a renamed column)")
-
-
-@pytest.mark.xfail(strict=True, reason=STORE_BUGS)
 @FUZZ
 @given(data=st.data())
 def test_any_database_file_opens_or_is_refused_in_one_line_untouched(seed: bytes, tmp_path: Path,
@@ -200,7 +192,7 @@ def test_a_database_path_that_is_no_database_is_refused_in_one_line(tmp_path: Pa
         assert path.read_bytes() == before
 
 
-# ---- what the fuzzing found in store.py, each case exactly (xfail until the store is fixed)
+# ---- what the fuzzing found in store.py, each case exactly (fixed there; kept as tests)
 
 def _at(seed: bytes, needle: bytes) -> int:
     return seed.index(needle)
@@ -232,7 +224,6 @@ OPEN_CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="store.py: see the comment of each case in OPEN_CASES")
 @pytest.mark.parametrize("damage", OPEN_CASES.values(), ids=OPEN_CASES.keys())
 def test_store_finding_a_damaged_file_is_refused_in_one_line_untouched(seed: bytes, tmp_path: Path,
                                                                        damage) -> None:
@@ -266,7 +257,6 @@ READ_CASES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="store.py: see the comment of each case in READ_CASES")
 @pytest.mark.parametrize(("damage", "read"), READ_CASES.values(), ids=READ_CASES.keys())
 def test_store_reading_a_damaged_value_raises_store_error(seed: bytes, tmp_path: Path, damage, read) -> None:
     path = tmp_path / "switchboard.db"
