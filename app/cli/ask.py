@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.cli.arguments import record_id
 from app.cli.errors import EXIT_BAD_INPUT, UsageError
 from app.controller.error_words import describe
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Reading, Routed
@@ -39,7 +38,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = commands.add_parser("ask", help="send a message and stream the answer")
     p.add_argument("text", help="the message")
     p.add_argument("--router", help="router file or name (default: the one in settings)")
-    p.add_argument("--conversation", type=record_id, metavar="ID", help="continue this conversation")
+    p.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
     p.add_argument("--offline", action="store_true", help="use no remote provider")
     chat = p.add_argument_group("chat settings (stored with the conversation)")
     chat.add_argument("--system", metavar="TEXT", help="system prompt for this conversation")
@@ -96,8 +95,9 @@ async def _ask(args: argparse.Namespace) -> int:
             raise  # the message is in the database; only the reply's bookkeeping failed
         message.forget_new_chat(session)
         return message.not_saved(exc)
-    except UsageError:
-        raise  # the command line was wrong: it is still in the shell's history
+    except UsageError:  # the command line was wrong: it is still in the shell's history
+        message.forget_new_chat(session)  # a refused --temperature leaves no empty chat
+        raise
     except BaseException:
         if not message.saved:
             message.print_back()

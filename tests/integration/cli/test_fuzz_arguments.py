@@ -173,9 +173,6 @@ def test_an_error_quoting_a_very_long_argument_stays_a_short_line(argv: list[str
     assert code == 2 and len(line) <= ONE_LINE_MAX + 200, len(line)
 
 
-@pytest.mark.xfail(strict=True, reason="app/cli/ask.py creates the conversation before checking the chat "
-                                       "settings: 'ask hello --temperature 5' exits 2 and leaves an empty "
-                                       "'New chat' behind")
 @pytest.mark.parametrize("refused", [["--temperature", "5"], ["--top-p", "nan"], ["--max-tokens", "0"]])
 def test_ask_refusing_its_chat_settings_leaves_no_chat_behind(refused: list[str]) -> None:
     before = conversations()
