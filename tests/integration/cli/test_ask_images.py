@@ -57,7 +57,7 @@ def refused(result: subprocess.CompletedProcess[str], line: str) -> None:
     assert result.stderr.strip() == line
 
 
-def conversations(home: Path) -> int:
+def conversations() -> int:
     if not default_db_path().exists():
         return 0
     store = Store(default_db_path())
@@ -75,7 +75,7 @@ def test_a_text_file_named_png_is_refused_before_anything_is_sent(switchboard_ho
         result = cli(switchboard_home, "ask", "--model", "cloud:m", "--image", str(notes), "what is this?")
     refused(result, f"error: --image: {notes} is not an image (it holds text)")
     assert cloud.requests == []
-    assert conversations(switchboard_home) == 0  # no empty chat left behind
+    assert conversations() == 0  # no empty chat left behind
 
 
 def test_a_real_image_is_sent_with_the_type_its_bytes_say(switchboard_home: Path, tmp_path: Path):
@@ -97,7 +97,7 @@ def test_dev_zero_is_refused_at_once_not_read_until_memory_runs_out(switchboard_
     for path in (endless, Path("/dev/zero")):
         result = cli(switchboard_home, "ask", "--offline", "--image", str(path), "hi")
         refused(result, f"error: --image: {path} is a device, not a file")
-    assert conversations(switchboard_home) == 0
+    assert conversations() == 0
 
 
 def test_a_named_pipe_is_refused_instead_of_waiting_for_a_writer(switchboard_home: Path, tmp_path: Path):
