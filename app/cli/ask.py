@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.cli.arguments import record_id
 from app.cli.errors import EXIT_BAD_INPUT, UsageError
 from app.controller.error_words import describe
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Reading, Routed
@@ -38,7 +39,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = commands.add_parser("ask", help="send a message and stream the answer")
     p.add_argument("text", help="the message")
     p.add_argument("--router", help="router file or name (default: the one in settings)")
-    p.add_argument("--conversation", type=int, metavar="ID", help="continue this conversation")
+    p.add_argument("--conversation", type=record_id, metavar="ID", help="continue this conversation")
     p.add_argument("--offline", action="store_true", help="use no remote provider")
     chat = p.add_argument_group("chat settings (stored with the conversation)")
     chat.add_argument("--system", metavar="TEXT", help="system prompt for this conversation")
