@@ -513,7 +513,8 @@ class Store:
     def _check_sound(self) -> None:
         """SQLite's quick check (every page's structure, not the index contents): a damaged
         file is refused before anything writes into it and spreads the damage. It reads
-        the whole file, about 1 ms per MB here."""
+        the whole file: 5 ms for 1,000 messages, 38 ms for 10,000, 333 ms for 100,000
+        (138 MB) on the 2-core machine this was measured on."""
         [(first,)] = self._rows("PRAGMA quick_check(1)")
         if first != "ok":
             raise DatabaseDamaged(self.path, _first_line(str(first)))
