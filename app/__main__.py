@@ -105,14 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         # A failure the app words on purpose (a disk full, the keyring refusing, a
         # provider down) is one line in the window's words; anything else is a bug and
         # keeps its traceback.
-        from app.controller.error_words import describe, is_expected
+        from app.controller.error_words import describe, is_bad_file, is_expected
 
-        if not is_expected(exc):
+        if not (is_expected(exc) or is_bad_file(exc)):
             raise
         words = describe(exc)
         if words:
             print(f"error: {words}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_BAD_INPUT if is_bad_file(exc) else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from app.core.providers.errors import scrub
 
-__all__ = ["describe", "is_expected"]
+__all__ = ["describe", "is_bad_file", "is_expected"]
 
 # Cancellation in every form: the user's Stop, a cancelled download, a superseded task.
 _SILENT = (
@@ -41,6 +41,7 @@ _PLAIN = (
     ("app.core.models.gguf_file", "InvalidModelFile"),
     ("app.controller.model_library", "LibraryError"),
     ("app.core.tokens", "TokenizerDataError"),
+    ("app.core.images", "ImageError"),
     # The database's own sentences name the file and what to do about it.
     ("app.core.store", "DatabaseDamaged"),
     ("app.core.store", "DatabaseTooNew"),
@@ -76,6 +77,22 @@ def describe(exc: BaseException) -> str | None:
     text = scrub(str(exc))
     name = type(exc).__name__
     return f"Something went wrong ({name}): {text}" if text else f"Something went wrong ({name})."
+
+
+# A file the user has to fix or move (a damaged database, a router, a model, an image):
+# the command was given something it cannot use, as with a bad argument.
+_BAD_FILES = (
+    ("app.core.store", "DatabaseDamaged"),
+    ("app.core.store", "DatabaseTooNew"),
+    ("app.core.router.fields", "RouterFormatError"),
+    ("app.core.models.gguf_file", "InvalidModelFile"),
+    ("app.core.images", "ImageError"),
+)
+
+
+def is_bad_file(exc: BaseException) -> bool:
+    """Whether ``exc`` is about a file that cannot be used as it is (exit status 2)."""
+    return _is_any(exc, _BAD_FILES)
 
 
 def is_expected(exc: BaseException) -> bool:

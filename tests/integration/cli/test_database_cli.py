@@ -97,7 +97,7 @@ def test_ask_on_a_damaged_database_says_so_in_one_line_and_prints_the_message_ba
 def test_history_on_a_damaged_database_is_one_line(switchboard_home: Path, kind: str) -> None:
     damage(default_db_path(), kind)
     for args in (("history",), ("history", "--conversation", "1")):
-        assert "is damaged" in the_error(cli(switchboard_home, *args), 1)
+        assert "is damaged" in the_error(cli(switchboard_home, *args), 2)  # a file to fix, as ask
 
 
 def test_ask_on_a_database_from_a_newer_switchboard_is_one_line(switchboard_home: Path) -> None:
@@ -226,3 +226,13 @@ def test_a_live_process_s_streaming_reply_is_left_alone_by_other_runs(switchboar
             assert store.message(2).status == "streaming"  # type: ignore[union-attr]
     with Store(db) as store:  # its writer has ended now
         assert store.message(2).status == "incomplete"  # type: ignore[union-attr]
+
+
+
+@pytest.mark.parametrize("command", [["usage"], ["egress"], ["export", "--conversation", "1"]])
+def test_every_command_on_a_damaged_database_is_one_line_and_exit_2(switchboard_home: Path,
+                                                                  command: list[str]) -> None:
+    damage(default_db_path(), "garbage")
+    before = default_db_path().read_bytes()
+    assert "is damaged" in the_error(cli(switchboard_home, *command), 2)
+    assert default_db_path().read_bytes() == before
