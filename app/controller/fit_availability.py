@@ -10,13 +10,16 @@ to a long-context target when the router has one and stays, trimmed, where it is
 not; a message that fits nowhere fails with "needs ~9,000 tokens, has 4,096".
 
 These are estimates (cl100k with a margin, no model loaded): the request itself is
-counted exactly, with the target's own tokenizer, when it is made.
+counted exactly, with the target's own tokenizer, when it is made. A conversation not
+counted yet (``route``, the editor's test panel) is first measured in UTF-8 bytes, which
+no count exceeds; it is counted only for a window that bound does not fit, so a short
+message is routed without loading the vocabulary (half a second of a cold ``route``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -42,15 +45,19 @@ class Needs:
     images: bool  # the message being answered carries an image
 
     @classmethod
-    def of(cls, conversation: Sequence[Turn], settings: ChatSettings, policy: ContextPolicy) -> Needs:
-        counter = conversation.counter if isinstance(conversation, Conversation) else default_counter()
+    def of(cls, conversation: Sequence[Turn], settings: ChatSettings, policy: ContextPolicy,
+           count: Callable[[str], int] | None = None) -> Needs:
+        """``count``: how texts are measured (default: the conversation's counter)."""
+        if count is None:
+            count = (conversation.counter if isinstance(conversation, Conversation)
+                     else default_counter()).count
         tokens = conversation.tokens if isinstance(conversation, Conversation) \
-            else sum(counter.count(turn.content) for turn in conversation)
-        system = counter.count(settings.system_prompt) if settings.system_prompt else 0
+            else sum(count(turn.content) for turn in conversation)
+        system = count(settings.system_prompt) if settings.system_prompt else 0
         per_message = REMOTE_OVERHEAD * (len(conversation) + (1 if system else 0))
         pictures = sum(turn.images for turn in conversation) * IMAGE_TOKENS
         last = conversation[-1] if conversation else None
-        newest = counter.count(last.content) + REMOTE_OVERHEAD + last.images * IMAGE_TOKENS if last else 0
+        newest = count(last.content) + REMOTE_OVERHEAD + last.images * IMAGE_TOKENS if last else 0
         return cls(math.ceil((tokens + system) * REMOTE_MARGIN) + per_message + pictures,
                    math.ceil(newest * REMOTE_MARGIN) + system + REMOTE_OVERHEAD, policy,
                    settings.max_tokens, bool(last and last.images))
@@ -60,7 +67,39 @@ class Needs:
         return sent + reply_reserve(window, self.max_tokens)
 
 
-def fitting(availability: AvailabilityCheck, facts: TargetFacts, needs: Needs, *,
+def utf8_length(text: str) -> int:
+    """A bound on a text's cl100k count: no token is shorter than one byte."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+class BoundedNeeds:
+    """Needs for fitting(): by the conversation's bytes while that bound fits the window
+    asked about, counted (once) only when it does not."""
+
+    def __init__(self, conversation: Sequence[Turn], settings: ChatSettings, policy: ContextPolicy) -> None:
+        counted = isinstance(conversation, Conversation)
+        self.bound = Needs.of(conversation, settings, policy, None if counted else utf8_length)
+        self._exact: Needs | None = self.bound if counted else None
+        self._of = (conversation, settings, policy)
+
+    @property
+    def policy(self) -> ContextPolicy:
+        return self.bound.policy
+
+    @property
+    def images(self) -> bool:
+        return self.bound.images
+
+    def needed(self, window: int, whole: bool) -> int:
+        bound = self.bound.needed(window, whole)
+        if bound <= window:
+            return bound
+        if self._exact is None:
+            self._exact = Needs.of(*self._of)
+        return self._exact.needed(window, whole)
+
+
+def fitting(availability: AvailabilityCheck, facts: TargetFacts, needs: Needs | BoundedNeeds, *,
             preferred: bool) -> AvailabilityCheck:
     """``availability`` with the targets that cannot hold ``needs`` closed; ``preferred``:
     the whole conversation, and a target that sees images for a message that has one."""

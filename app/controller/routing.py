@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from app.controller.availability import Availabilities
 from app.controller.egress import OPEN, EgressGate, Protection
-from app.controller.fit_availability import Needs, fitting
+from app.controller.fit_availability import BoundedNeeds, Needs, fitting
 from app.core.chat_settings import DEFAULT_POLICY, ChatSettings, ContextPolicy
 from app.core.pricing import Pricing
 from app.core.router import (
@@ -99,7 +99,7 @@ class RoutingService:
         that hold what the context policy would send (see fit_availability)."""
         if self.facts is None:
             return decide(router, ctx, sticky)
-        needs = self.needs(ctx.conversation, settings)
+        needs = BoundedNeeds(ctx.conversation, settings, settings.policy(self._default_policy()))
         decision: Decision | None = None
         for preferred in (True, False):
             check = fitting(ctx.availability, self.facts, needs, preferred=preferred)
@@ -118,7 +118,8 @@ class RoutingService:
         policy would send (a fallback chain skips them, saying why)."""
         if self.facts is None:
             return availability
-        return fitting(availability, self.facts, self.needs(conversation, settings), preferred=False)
+        needs = BoundedNeeds(conversation, settings, settings.policy(self._default_policy()))
+        return fitting(availability, self.facts, needs, preferred=False)
 
     def protect(self, router: Router, conversation: Sequence[Turn] | RouteContext,
                 protection: Protection) -> tuple[PrivateMark | None, Protection]:

@@ -25,7 +25,6 @@ from app.core.models.gguf_file import (
     InvalidModelFile,
     parse_gguf_header,
 )
-from app.core.models.hub import HubError
 
 __all__ = [
     "FIT_RATIO",
@@ -233,6 +232,10 @@ async def remote_info(client: httpx.AsyncClient, url: str, max_bytes: int = 32 <
 async def _read_range(client: httpx.AsyncClient, url: str, start: int, n: int,
                       total: int | None) -> tuple[bytes, int]:
     """Up to ``n`` bytes from ``start``, and the file's total size."""
+    # Here, not at the top: loading a local model (plan_context) must not import the hub
+    # client (huggingface_hub, a quarter of a second of a cold `route`).
+    from app.core.models.hub import HubError
+
     headers = {"Range": f"bytes={start}-{start + n - 1}", "Accept-Encoding": "identity"}
     try:
         async with client.stream("GET", url, headers=headers, follow_redirects=True) as response:
