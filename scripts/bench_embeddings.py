@@ -6,7 +6,8 @@ same ``classify`` call the app makes, with the thresholds the model is used with
 
 - accuracy overall and per route (a message left undecided counts as wrong);
 - p50/p99 per decision for short messages (the dev set, all under 64 tokens) and for
-  256-token ones (the classifier's default message budget);
+  messages of well over 256 tokens (the classifier's default message budget, of which
+  the bundled encoder reads the last 128, the length it was trained on);
 - the off-topic rate: the share of tests/data/classifier_offtopic.jsonl (messages that
   belong to none of the routes) that go to no rule, i.e. to the router's fallback;
 - the cold first decision: ``python -m app route`` in a new process, load included,
@@ -68,7 +69,8 @@ def examples_router(routes: dict[str, str], model: str, threshold: float, margin
 
 
 def long_messages(dev: list[dict[str, str]]) -> list[str]:
-    """Messages of well over 256 tokens (the classifier keeps their last 256)."""
+    """Messages of well over 256 tokens (the bundled encoder reads their last 128, the
+    length it was trained on; another embedding model their last 256, the router's budget)."""
     texts = [item["text"] for item in dev]
     return [" ".join(texts[i:] + texts[:i]) for i in range(0, len(texts), max(1, len(texts) // LONG_MESSAGES))][
         :LONG_MESSAGES]

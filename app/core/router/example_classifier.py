@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.core.models.embedding_model import BUNDLED_EMBEDDER
+from app.core.models.embedding_model import BUNDLED_EMBEDDER, BUNDLED_EMBEDDER_TOKENS
 from app.core.router.classifier_models import LocalScorer
 from app.core.router.embedding_cache import EmbeddingCache, Vector
 from app.core.router.schema import MIN_EXAMPLES_FOR_AUTO, ClassifierConfig, Rule
@@ -34,6 +34,14 @@ TOP_K = 3
 def embedding_target(config: ClassifierConfig) -> str:
     """The router's embedding model, else the bundled one (whatever the classifier model)."""
     return config.embedding_model or BUNDLED_EMBEDDER
+
+
+def message_tokens(config: ClassifierConfig) -> int:
+    """How many of a message's last tokens are embedded: the router's budget, and for the
+    bundled encoder no more than it was trained on."""
+    if embedding_target(config) == BUNDLED_EMBEDDER:
+        return min(config.max_message_tokens, BUNDLED_EMBEDDER_TOKENS)
+    return config.max_message_tokens
 
 
 def decides_by_examples(rules: Sequence[Rule], config: ClassifierConfig) -> bool:
@@ -74,7 +82,7 @@ class ExampleClassifier:
             found |= await asyncio.to_thread(self._cache.load, key, [t for t in texts if t not in found])
         missing = [t for t in texts if t not in found]
         if missing:
-            vectors = await self._local.embed(name, missing, config.max_message_tokens)
+            vectors = await self._local.embed(name, missing, message_tokens(config))
             found |= await asyncio.to_thread(self._cache.store, key, dict(zip(missing, vectors)))
         return found, len(missing)
 
@@ -85,7 +93,7 @@ class ExampleClassifier:
         if examples is None:
             examples, new = await self.example_vectors(rules, config)
         name = model_of(embedding_target(config))
-        [embedded] = await self._local.embed(name, [message], config.max_message_tokens)
+        [embedded] = await self._local.embed(name, [message], message_tokens(config))
         return rank(rules, np.asarray(embedded, dtype=np.float32), examples, config, new + 1)
 
 

@@ -1,12 +1,14 @@
 """Deciding by similarity: threshold, margin, top-k scoring and what the trace says."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
 
 from app.core.router import Availability, RouteContext, Turn, decide, parse_router
 from app.core.router.classifier import ClassifierAnswer, apply_answer
-from app.core.router.example_classifier import TOP_K, rank
+from app.core.models.embedding_model import BUNDLED_EMBEDDER_TOKENS
+from app.core.router.example_classifier import TOP_K, message_tokens, rank
 from app.core.router.schema import ClassifierConfig
 
 ROUTER = parse_router({"schema": 1, "name": "R", "fallback": ["local:m"], "rules": [
@@ -81,3 +83,11 @@ def test_examples_leaving_it_undecided_fall_back_with_the_reason():
     assert final.target == "local:m" and final.rule is None
     assert "matched no rule by examples: below the threshold" in final.trace[-1].detail
     assert "matched no rule by examples" in final.reason
+
+
+def test_the_bundled_encoder_reads_no_more_of_a_message_than_it_was_trained_on():
+    config = ClassifierConfig()  # the bundled encoder, a 256-token message budget
+    assert message_tokens(config) == BUNDLED_EMBEDDER_TOKENS == 128
+    assert message_tokens(replace(config, max_message_tokens=64)) == 64  # a smaller budget holds
+    other = replace(config, embedding_model="local:bge-small", max_message_tokens=512)
+    assert message_tokens(other) == 512  # another model: the router's budget
