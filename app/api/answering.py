@@ -66,6 +66,15 @@ class Begun:
         async for event in self.events:
             yield event
 
+    async def finished(self) -> Done:
+        """The whole reply, for a request that does not stream; ApiError when it broke off."""
+        async for event in self.all():
+            if isinstance(event, Done):
+                return event
+            if isinstance(event, Failed):
+                raise ApiError(Problem.UNAVAILABLE, f"The reply broke off: {event.reason}")
+        raise ApiError(Problem.INTERNAL, "The answer ended without a reply.")
+
     def headers(self) -> dict[str, str]:
         return {"x-switchboard-router": _header(self.router.name),
                 "x-switchboard-routed-to": _header(self.target),
@@ -232,3 +241,8 @@ def stop_when_gone(run: AnswerRun, receive: object) -> asyncio.Task[None]:
         run.stop()
 
     return asyncio.get_running_loop().create_task(watch())
+
+
+def cut_off(done: Done) -> bool:
+    """Whether the reply ended at a length limit (its note says so) rather than by itself."""
+    return (done.message.error or "").startswith("Cut off")

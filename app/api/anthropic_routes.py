@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.api.answering import Answering, Asked, Begun, stop_when_gone
+from app.api.answering import Answering, Asked, Begun, cut_off, stop_when_gone
 from app.api.errors import ApiError, Problem
 from app.api.openai_routes import SSE_HEADERS, read_json
 from app.controller.events import Delta, Done, Failed
@@ -94,7 +94,7 @@ async def messages(request: Request) -> Response:
                                  headers={**SSE_HEADERS, **begun.headers()})
     watcher = stop_when_gone(begun.run, request.receive)
     try:
-        done = await _finished(begun)
+        done = await begun.finished()
     finally:
         watcher.cancel()
     return JSONResponse({
@@ -105,17 +105,8 @@ async def messages(request: Request) -> Response:
     }, headers=begun.headers())
 
 
-async def _finished(begun: Begun) -> Done:
-    async for event in begun.all():
-        if isinstance(event, Done):
-            return event
-        if isinstance(event, Failed):
-            raise ApiError(Problem.UNAVAILABLE, f"The reply broke off: {event.reason}")
-    raise ApiError(Problem.INTERNAL, "The answer ended without a reply.")
-
-
 def _stop_reason(done: Done) -> str:
-    return "max_tokens" if (done.message.error or "").startswith("Cut off") else "end_turn"
+    return "max_tokens" if cut_off(done) else "end_turn"
 
 
 def _sse(event: str, data: dict[str, Any]) -> str:

@@ -19,7 +19,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.api.answering import EMBEDDING_MODEL, ROUTER_PREFIX, Answering, Asked, Begun, stop_when_gone
+from app.api.answering import (
+    EMBEDDING_MODEL,
+    ROUTER_PREFIX,
+    Answering,
+    Asked,
+    Begun,
+    cut_off,
+    stop_when_gone,
+)
 from app.api.errors import ApiError, Problem
 from app.controller.events import Delta, Done, Failed
 from app.controller.turns import ApiTurn
@@ -153,7 +161,7 @@ async def chat_completions(request: Request) -> Response:
                                  media_type="text/event-stream", headers={**SSE_HEADERS, **begun.headers()})
     watcher = stop_when_gone(begun.run, request.receive)
     try:
-        done = await _finished(begun)
+        done = await begun.finished()
     finally:
         watcher.cancel()
     return JSONResponse({
@@ -164,21 +172,8 @@ async def chat_completions(request: Request) -> Response:
     }, headers=begun.headers())
 
 
-async def _finished(begun: Begun) -> Done:
-    for event in begun.first:
-        if isinstance(event, Done):
-            return event
-    assert begun.events is not None
-    async for event in begun.events:
-        if isinstance(event, Done):
-            return event
-        if isinstance(event, Failed):
-            raise ApiError(Problem.UNAVAILABLE, f"The reply broke off: {event.reason}")
-    raise ApiError(Problem.INTERNAL, "The answer ended without a reply.")
-
-
 def finish_reason(done: Done) -> str:
-    return "length" if (done.message.error or "").startswith("Cut off") else "stop"
+    return "length" if cut_off(done) else "stop"
 
 
 def _usage(done: Done) -> dict[str, int]:

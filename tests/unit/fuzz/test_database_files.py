@@ -10,7 +10,6 @@ header fields set to values at their limits, whole pages zeroed, swapped or repe
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import struct
 import tempfile
@@ -25,8 +24,9 @@ from hypothesis import strategies as st
 from app.core.chat_settings import ChatSettings
 from app.core.router import StickyState, TraceEntry
 from app.core.router.privacy import PrivateMark
-from app.core.store import StoreError, StoredSummary, Store
+from app.core.store import Store, StoredSummary, StoreError
 from tests.support.fuzz_inputs import assert_one_line, damaged_bytes, outcome
+from tests.support.special_paths import unix_socket
 
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
@@ -161,13 +161,8 @@ def test_any_database_file_opens_or_is_refused_in_one_line_untouched(seed: bytes
 
 # ---- paths that are not database files ---------------------------------------------------
 
-def _socket(path: Path) -> None:
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.close()
 
-
-SPECIAL_PATHS = {"fifo": os.mkfifo, "folder": Path.mkdir, "socket": _socket,
+SPECIAL_PATHS = {"fifo": os.mkfifo, "folder": Path.mkdir, "socket": unix_socket,
                  "link to /dev/zero": lambda p: p.symlink_to("/dev/zero"),
                  "link loop": lambda p: p.symlink_to(p),
                  "empty page of NULs": lambda p: p.write_bytes(bytes(PAGE)),

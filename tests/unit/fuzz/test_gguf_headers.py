@@ -9,8 +9,6 @@ byte and word by word (counts, lengths and type ids set to values at their limit
 
 from __future__ import annotations
 
-import os
-import socket
 import struct
 from pathlib import Path
 
@@ -20,9 +18,16 @@ from gguf import GGUFWriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.core.models.gguf_file import GGUFInfo, HeaderIncomplete, InvalidModelFile, parse_gguf_header, read_gguf
+from app.core.models.gguf_file import (
+    GGUFInfo,
+    HeaderIncomplete,
+    InvalidModelFile,
+    parse_gguf_header,
+    read_gguf,
+)
 from app.core.paths import bundled_models_dir
 from tests.support.fuzz_inputs import assert_one_line, damaged_bytes, outcome
+from tests.support.special_paths import fifo, folder, unix_socket
 
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
@@ -151,19 +156,6 @@ def test_any_model_file_on_disk_reads_or_is_refused_in_one_line(tiny: bytes, tmp
 
 # ---- paths that are not model files --------------------------------------------------
 
-def _fifo(path: Path) -> None:
-    os.mkfifo(path)
-
-
-def _folder(path: Path) -> None:
-    path.mkdir()
-
-
-def _socket(path: Path) -> None:
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.close()
-
 
 def _empty(path: Path) -> None:
     path.write_bytes(b"")
@@ -179,7 +171,7 @@ def _sparse(path: Path) -> None:
         f.truncate(1 << 30)  # a gigabyte that is mostly a hole
 
 
-SPECIAL_PATHS = {"fifo": _fifo, "folder": _folder, "socket": _socket, "empty": _empty, "23 bytes": _just_short,
+SPECIAL_PATHS = {"fifo": fifo, "folder": folder, "socket": unix_socket, "empty": _empty, "23 bytes": _just_short,
                  "sparse 1 GB": _sparse, "link to /dev/zero": lambda p: p.symlink_to("/dev/zero"),
                  "dangling link": lambda p: p.symlink_to(p.with_name("gone.gguf")),
                  "link loop": lambda p: p.symlink_to(p)}

@@ -11,7 +11,6 @@ bytes from scratch; each mutated byte by byte."""
 from __future__ import annotations
 
 import os
-import socket
 import struct
 import zlib
 from pathlib import Path
@@ -22,6 +21,7 @@ from hypothesis import strategies as st
 
 from app.core.images import ImageError, image_file, image_from_bytes, sniff_image_mime
 from tests.support.fuzz_inputs import assert_one_line, damaged_bytes, outcome
+from tests.support.special_paths import unix_socket
 
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
@@ -108,13 +108,8 @@ def test_a_file_growing_past_the_limit_is_never_read_much_past_it(tmp_path: Path
 
 # ---- paths that are not image files ------------------------------------------------------
 
-def _socket(path: Path) -> None:
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.close()
 
-
-SPECIAL_PATHS = {"fifo": os.mkfifo, "folder": Path.mkdir, "socket": _socket, "missing": lambda p: None,
+SPECIAL_PATHS = {"fifo": os.mkfifo, "folder": Path.mkdir, "socket": unix_socket, "missing": lambda p: None,
                  "link to /dev/zero": lambda p: p.symlink_to("/dev/zero"),
                  "link to /dev/urandom": lambda p: p.symlink_to("/dev/urandom"),
                  "dangling link": lambda p: p.symlink_to(p.with_name("gone.png")),

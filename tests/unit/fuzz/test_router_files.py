@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +27,23 @@ from app.core.router import (
     parse_router,
 )
 from app.core.router.library import user_routers_dir
-from tests.support.fuzz_inputs import assert_one_line, outcome, dumps, json_files, json_values, raw_tokens, texts
+from tests.support.fuzz_inputs import (
+    assert_one_line,
+    dumps,
+    json_files,
+    json_values,
+    outcome,
+    raw_tokens,
+    texts,
+)
+from tests.support.special_paths import (
+    fifo,
+    folder,
+    link_loop,
+    link_to_device,
+    link_to_fifo,
+    unix_socket,
+)
 
 # Hypothesis warns when it prints a failing case of many kilobytes; the failure is the news.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -181,35 +196,9 @@ def test_a_broken_router_in_the_users_folder_hides_no_other(content: bytes) -> N
 
 # ---- paths that are not regular files --------------------------------------------------
 
-def _fifo(path: Path) -> None:
-    os.mkfifo(path)
-
-
-def _folder(path: Path) -> None:
-    path.mkdir()
-
-
-def _socket(path: Path) -> None:
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))  # the name stays after the socket closes
-    server.close()
-
-
-def _link_to_fifo(path: Path) -> None:
-    os.mkfifo(path.with_name("pipe"))
-    path.symlink_to(path.with_name("pipe"))
-
-
-def _link_to_device(path: Path) -> None:
-    path.symlink_to("/dev/zero")
-
 
 def _dangling_link(path: Path) -> None:
     path.symlink_to(path.with_name("gone.json"))
-
-
-def _link_loop(path: Path) -> None:
-    path.symlink_to(path)
 
 
 def _unreadable(path: Path) -> None:
@@ -222,9 +211,9 @@ def _huge(path: Path) -> None:
         f.truncate(5 << 20)  # sparse: 5 MB of NULs without writing them
 
 
-SPECIAL_PATHS = {"fifo": _fifo, "folder": _folder, "socket": _socket, "link to a fifo": _link_to_fifo,
-                 "link to /dev/zero": _link_to_device, "dangling link": _dangling_link,
-                 "link loop": _link_loop, "5 MB": _huge}
+SPECIAL_PATHS = {"fifo": fifo, "folder": folder, "socket": unix_socket, "link to a fifo": link_to_fifo,
+                 "link to /dev/zero": link_to_device, "dangling link": _dangling_link,
+                 "link loop": link_loop, "5 MB": _huge}
 if os.geteuid() != 0:  # root reads a file whatever its mode: the case would test nothing
     SPECIAL_PATHS["unreadable"] = _unreadable
 

@@ -6,7 +6,6 @@ bytes exactly. Settings it accepts save and load back the same."""
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from tests.support.fuzz_inputs import (
     raw_tokens,
     texts,
 )
+from tests.support.special_paths import SPECIAL_PATHS
 
 # Hypothesis warns when it prints a failing case of many kilobytes; the failure is the news.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -157,35 +157,7 @@ def test_a_damaged_copy_of_real_settings_loads_and_is_kept(tmp_path: Path, conte
 
 # ---- paths that are not regular files ----------------------------------
 
-def _fifo(path: Path) -> None:
-    os.mkfifo(path)
 
-
-def _folder(path: Path) -> None:
-    path.mkdir()
-
-
-def _socket(path: Path) -> None:
-    server = socket.socket(socket.AF_UNIX)
-    server.bind(str(path))
-    server.close()
-
-
-def _link_to_device(path: Path) -> None:
-    path.symlink_to("/dev/zero")
-
-
-def _link_to_fifo(path: Path) -> None:
-    os.mkfifo(path.with_name("pipe"))
-    path.symlink_to(path.with_name("pipe"))
-
-
-def _link_loop(path: Path) -> None:
-    path.symlink_to(path)
-
-
-SPECIAL_PATHS = {"fifo": _fifo, "folder": _folder, "socket": _socket, "link to /dev/zero": _link_to_device,
-                 "link to a fifo": _link_to_fifo, "link loop": _link_loop}
 
 
 @pytest.mark.parametrize("make", SPECIAL_PATHS.values(), ids=SPECIAL_PATHS.keys())
