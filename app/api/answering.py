@@ -66,14 +66,19 @@ class Begun:
         async for event in self.events:
             yield event
 
-    async def finished(self) -> Done:
-        """The whole reply, for a request that does not stream; ApiError when it broke off."""
-        async for event in self.all():
-            if isinstance(event, Done):
-                return event
-            if isinstance(event, Failed):
-                raise ApiError(Problem.UNAVAILABLE, f"The reply broke off: {event.reason}")
-        raise ApiError(Problem.INTERNAL, "The answer ended without a reply.")
+    async def finished(self, receive: object) -> Done:
+        """The whole reply, for a request that does not stream (stopped when the client
+        behind ``receive`` hangs up); ApiError when it broke off."""
+        watcher = stop_when_gone(self.run, receive)
+        try:
+            async for event in self.all():
+                if isinstance(event, Done):
+                    return event
+                if isinstance(event, Failed):
+                    raise ApiError(Problem.UNAVAILABLE, f"The reply broke off: {event.reason}")
+            raise ApiError(Problem.INTERNAL, "The answer ended without a reply.")
+        finally:
+            watcher.cancel()
 
     def headers(self) -> dict[str, str]:
         return {"x-switchboard-router": _header(self.router.name),

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from app.api.answering import Answering, Asked, Begun, cut_off, stop_when_gone
+from app.api.answering import Answering, Asked, Begun, cut_off
 from app.api.errors import ApiError, Problem
 from app.api.openai_routes import SSE_HEADERS, read_json
 from app.controller.events import Delta, Done, Failed
@@ -92,11 +92,7 @@ async def messages(request: Request) -> Response:
     if asked.stream:
         return StreamingResponse(_events(begun, message_id), media_type="text/event-stream",
                                  headers={**SSE_HEADERS, **begun.headers()})
-    watcher = stop_when_gone(begun.run, request.receive)
-    try:
-        done = await begun.finished()
-    finally:
-        watcher.cancel()
+    done = await begun.finished(request.receive)
     return JSONResponse({
         "id": message_id, "type": "message", "role": "assistant", "model": done.target,
         "content": [{"type": "text", "text": done.text}],

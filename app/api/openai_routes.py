@@ -26,7 +26,6 @@ from app.api.answering import (
     Asked,
     Begun,
     cut_off,
-    stop_when_gone,
 )
 from app.api.errors import ApiError, Problem
 from app.controller.events import Delta, Done, Failed
@@ -159,11 +158,7 @@ async def chat_completions(request: Request) -> Response:
     if asked.stream:
         return StreamingResponse(_chunks(begun, reply_id, created, include_usage),
                                  media_type="text/event-stream", headers={**SSE_HEADERS, **begun.headers()})
-    watcher = stop_when_gone(begun.run, request.receive)
-    try:
-        done = await begun.finished()
-    finally:
-        watcher.cancel()
+    done = await begun.finished(request.receive)
     return JSONResponse({
         "id": reply_id, "object": "chat.completion", "created": created, "model": done.target,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": done.text},
