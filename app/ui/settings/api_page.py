@@ -35,7 +35,7 @@ from app.ui.task_runner import TaskRunner
 __all__ = ["ApiPage"]
 
 ABOUT = ("Other programs on this computer can use Switchboard's routers as if it were "
-         "OpenAI's or Anthropic's API: give them the base URL below and, as the model, "
+         "OpenAI's or Anthropic's API: give them the base URL above and, as the model, "
          "“switchboard/<router name>” (or one model, such as local:SmolLM2-135M-Instruct). "
          "Each request is routed, kept private and falls back exactly like a chat message, "
          "and its use shows under Usage as “API reply”.")
