@@ -110,6 +110,33 @@ class MessageList(QScrollArea):
                 self._rows = self._rows[:self._first_built + position]
                 self._last_built = len(self._rows)
 
+    def remove(self, widget: QWidget) -> None:
+        """Drop one message (the user deleted it); those after it stay."""
+        widgets = self.message_widgets()
+        if widget not in widgets:
+            return
+        position = widgets.index(widget)
+        self._layout.removeWidget(widget)
+        widget.deleteLater()
+        if position < self._last_built - self._first_built:
+            del self._rows[self._first_built + position]
+            self._last_built -= 1
+
+    def replace_row(self, row: MessageRow) -> None:
+        """A stored message changed (another version chosen, continued): a widget built
+        for it later shows the new row."""
+        self._rows = [row if r.id == row.id else r for r in self._rows]
+
+    def widget_for(self, message_id: int) -> QWidget | None:
+        """The widget of a message, if it is built."""
+        return next((w for w in self.message_widgets()
+                     if getattr(w, "message_id", None) == message_id), None)
+
+    def last_widget(self, role: str) -> QWidget | None:
+        """The newest message of ``role`` ("user" or "assistant"), if it is built."""
+        return next((w for w in reversed(self.message_widgets())
+                     if getattr(w, "role", None) == role), None)
+
     def built_count(self) -> int:
         return len(self.message_widgets())
 
