@@ -40,10 +40,10 @@ from typing import Any, Self, TypeVar
 from app.core.chat_settings import ChatSettings
 from app.core.file_modes import create_private_file, private_dir
 from app.core.paths import data_dir
-from app.core.safe_read import UnsafeInput, open_regular, safe_text
 from app.core.router.engine import StickyState
 from app.core.router.privacy import PrivateMark
 from app.core.router.trace import TraceEntry, trace_from_json, trace_to_json
+from app.core.safe_read import UnsafeInput, open_regular, safe_text
 from app.core.writer_locks import WriterLocks
 
 DB_FILENAME = "switchboard.db"
@@ -195,8 +195,43 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX usage_by_conversation ON usage(conversation_id)",
         "CREATE INDEX usage_by_message ON usage(message_id)",
     ),
+    # v9: a reply keeps every version Regenerate wrote. The messages row holds the chosen
+    # one (its number in ``version``), so whatever reads a chat (what models are sent,
+    # export, search, privacy) reads the chosen version unchanged; the others wait in
+    # reply_versions, and trade places with the row when chosen. Rows migrated from v8
+    # are version 1 of 1.
+    (
+        "ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+        """CREATE TABLE reply_versions (
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('complete', 'incomplete', 'failed')),
+            target TEXT,
+            rule TEXT,
+            trace TEXT,
+            reason TEXT,
+            tokens_in INTEGER,
+            tokens_out INTEGER,
+            cost REAL,
+            latency_ms REAL,
+            ttft_ms REAL,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (message_id, number)
+        ) WITHOUT ROWID""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# What one version of a reply is: the columns a reply_versions row keeps and trades with
+# its messages row. A literal, never the caller's: they are written into SQL.
+_VERSION_COLUMNS = ("content", "status", "target", "rule", "trace", "reason", "tokens_in",
+                    "tokens_out", "cost", "latency_ms", "ttft_ms", "error", "created_at",
+                    "updated_at")
+# A message as read: its columns, and how many versions it has (1: it was never regenerated).
+_MESSAGE_SELECT = ("SELECT m.*, 1 + (SELECT COUNT(*) FROM reply_versions AS v "
+                   "WHERE v.message_id = m.id) AS versions FROM messages AS m")
 
 
 class StoreError(RuntimeError):
@@ -261,6 +296,21 @@ class MessageRow:
     error: str | None
     created_at: datetime
     updated_at: datetime
+    version: int = 1  # which of the reply's versions this is (Regenerate adds one)
+    versions: int = 1  # how many it has
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedMessages:
+    """What ``delete_messages`` took away, exactly as it was, for ``restore_messages``
+    (Undo): the rows with every column, their other versions, and the usage rows that
+    pointed at them."""
+
+    conversation_id: int
+    ids: tuple[int, ...]
+    messages: tuple[dict[str, Any], ...]
+    versions: tuple[dict[str, Any], ...]
+    usage: tuple[tuple[int, int], ...]  # (usage row, message) links the deletion cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +426,8 @@ def _message_row(row: sqlite3.Row) -> MessageRow:
         error=row["error"],
         created_at=parse_time(row["created_at"]),
         updated_at=parse_time(row["updated_at"]),
+        version=row["version"],
+        versions=row["versions"],
     )
 
 
@@ -854,11 +906,117 @@ class Store:
             raise RowNotFoundError(f"There is no message {mid}.")
 
     def messages(self, cid: int) -> list[MessageRow]:
-        return self._values("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (cid,),
+        """The chat's messages in order; a reply as its chosen version."""
+        return self._values(f"{_MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.id", (cid,),
                             _message_row)
 
     def message(self, mid: int) -> MessageRow | None:
-        return self._value("SELECT * FROM messages WHERE id = ?", (mid,), _message_row)
+        return self._value(f"{_MESSAGE_SELECT} WHERE m.id = ?", (mid,), _message_row)
+
+    # ---- versions of a reply -------------------------------------------------------------
+
+    def new_version(self, mid: int) -> None:
+        """Make room for another version of reply ``mid`` (Regenerate) and start streaming it.
+
+        The version shown is kept among the others, numbered as it was, unless it holds no
+        text (a reply that failed before its first word is replaced, not kept); the new
+        one is numbered after the last. Counts as activity on the chat."""
+        now = self._now()
+        with self._transaction():
+            row = self._row("SELECT conversation_id, content FROM messages WHERE id = ?", (mid,))
+            if row is None:
+                raise RowNotFoundError(f"There is no message {mid}.")
+            if row["content"]:
+                self._archive_version(mid)
+            [(last,)] = self._rows(
+                "SELECT COALESCE(MAX(number), 0) FROM reply_versions WHERE message_id = ?", (mid,))
+            cleared = ", ".join(f"{column} = NULL" for column in _VERSION_COLUMNS[2:-2])
+            self._execute(
+                f"UPDATE messages SET content = '', status = 'streaming', {cleared}, owner = ?, "
+                "version = ?, created_at = ?, updated_at = ? WHERE id = ?",
+                (self._writers.token(), int(last) + 1, now, now, mid))
+            self._execute("UPDATE conversations SET updated_at = ? WHERE id = ?",
+                          (now, row["conversation_id"]))
+
+    def choose_version(self, mid: int, number: int) -> MessageRow:
+        """Show version ``number`` of reply ``mid`` from now on (it is what later
+        requests and exports read). A version with no text is dropped when left."""
+        with self._transaction():
+            row = self._row("SELECT version, status, content FROM messages WHERE id = ?", (mid,))
+            if row is None:
+                raise RowNotFoundError(f"There is no message {mid}.")
+            if row["status"] == "streaming":
+                raise StoreError("This reply is still being written; its versions can be chosen "
+                                 "when it is done.")
+            if number != row["version"]:
+                if self._row("SELECT 1 FROM reply_versions WHERE message_id = ? AND number = ?",
+                             (mid, number)) is None:
+                    raise RowNotFoundError(f"Message {mid} has no version {number}.")
+                if row["content"]:
+                    self._archive_version(mid)
+                columns = ", ".join(_VERSION_COLUMNS)
+                self._execute(
+                    f"UPDATE messages SET ({columns}) = (SELECT {columns} FROM reply_versions "
+                    "WHERE message_id = ? AND number = ?), version = ? WHERE id = ?",
+                    (mid, number, number, mid))
+                self._execute("DELETE FROM reply_versions WHERE message_id = ? AND number = ?",
+                              (mid, number))
+        chosen = self.message(mid)
+        assert chosen is not None  # changed just above, in the same thread
+        return chosen
+
+    def _archive_version(self, mid: int) -> None:
+        """Copy the version a reply shows into reply_versions (inside a transaction). A
+        reply left 'streaming' by a crash is kept as what it is: incomplete."""
+        columns = ", ".join(_VERSION_COLUMNS)
+        picked = columns.replace("status", "CASE status WHEN 'streaming' THEN 'incomplete' "
+                                           "ELSE status END", 1)
+        self._execute(f"INSERT INTO reply_versions (message_id, number, {columns}) "
+                      f"SELECT id, version, {picked} FROM messages WHERE id = ?", (mid,))
+
+    def reopen_reply(self, mid: int) -> None:
+        """Reply ``mid`` streams again, its text kept (Continue): 'streaming', written by
+        this process, and its note (why it was cut off) cleared until it ends again."""
+        with self._transaction():
+            cursor = self._execute(
+                "UPDATE messages SET status = 'streaming', error = NULL, owner = ?, updated_at = ? "
+                "WHERE id = ?", (self._writers.token(), self._now(), mid))
+        if cursor.rowcount == 0:
+            raise RowNotFoundError(f"There is no message {mid}.")
+
+    # ---- deleting and restoring single messages ---------------------------------------------
+
+    def delete_messages(self, cid: int, ids: Sequence[int]) -> DeletedMessages:
+        """Delete some of a chat's messages (with all their versions); returns what went,
+        so that ``restore_messages`` can put it back as it was. Their usage stays, unlinked."""
+        marks = ", ".join("?" * len(ids))
+        with self._transaction():
+            messages = self._rows(f"SELECT * FROM messages WHERE conversation_id = ? AND id IN ({marks}) "
+                                  "ORDER BY id", (cid, *ids))
+            found = tuple(int(m["id"]) for m in messages)
+            marks = ", ".join("?" * len(found))
+            versions = self._rows(f"SELECT * FROM reply_versions WHERE message_id IN ({marks})", found)
+            usage = self._rows(f"SELECT id, message_id FROM usage WHERE message_id IN ({marks})", found)
+            self._execute(f"DELETE FROM messages WHERE id IN ({marks})", found)
+        return DeletedMessages(cid, found, tuple(dict(m) for m in messages),
+                               tuple(dict(v) for v in versions),
+                               tuple((int(u["id"]), int(u["message_id"])) for u in usage))
+
+    def restore_messages(self, deleted: DeletedMessages) -> None:
+        """Put back what ``delete_messages`` took, with the same ids (so the same places in
+        the chat) and links. RowNotFoundError when the chat itself is gone meanwhile."""
+        with self._transaction():
+            if self._row("SELECT 1 FROM conversations WHERE id = ?", (deleted.conversation_id,)) is None:
+                raise RowNotFoundError(f"There is no conversation {deleted.conversation_id}.")
+            for table, rows in (("messages", deleted.messages), ("reply_versions", deleted.versions)):
+                for values in rows:
+                    # The names were read from this database's own tables, not from a caller.
+                    names = ", ".join(f'"{name}"' for name in values)
+                    marks = ", ".join("?" * len(values))
+                    self._execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(values.values()))
+            for usage_id, message_id in deleted.usage:
+                self._execute("UPDATE usage SET message_id = ? WHERE id = ? AND message_id IS NULL",
+                              (message_id, usage_id))
 
     def delete_messages_after(self, cid: int, mid: int) -> None:
         """Delete the chat's messages after ``mid`` (which stays): edit-and-resend, regenerate."""
