@@ -20,11 +20,12 @@ from typing import Any, TextIO
 
 from app.cli.arguments import record_id
 from app.cli.errors import EXIT_BAD_INPUT, UsageError
+from app.controller import route_words as words
 from app.controller.error_words import describe
 from app.controller.events import Delta, Done, Failed, FallbackUsed, Reading, Routed
 from app.controller.session import Session
 from app.core.byte_size import format_bytes
-from app.core.chat_settings import ChatSettings, ChatSettingsError, ContextPolicy
+from app.core.chat_settings import ChatSettingsError, ContextPolicy
 from app.core.images import ACCEPTED_FORMATS, MAX_IMAGE_BYTES, ImageError, image_file
 from app.core.providers.base import ImagePart
 from app.core.router import Decision, Router, RouterFormatError
@@ -61,20 +62,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def route_line(decision: Decision) -> str:
-    if decision.rule is not None:
-        entry = next((t for t in decision.trace if t.rule == decision.rule and t.label), None)
-        title = entry.label if entry is not None else decision.rule
-        if decision.sticky:
-            why = f"kept from rule {title}"
-        else:
-            why = f"rule {title}: {entry.detail}" if entry else f"rule {title}"
-    elif not decision.trace and decision.reason:  # routing bypassed: the chat's one model
-        why = decision.reason.rstrip(".")
-    else:
-        why = "no rule matched, fallback"
-        if decision.needs_classifier:
-            why += f" ({len(decision.needs_classifier)} plain-English rules wait for the classifier)"
-    return f"→ {decision.target} · {why}"
+    return f"→ {words.route_line(words.Route.of_decision(decision))}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli.errors import UsageError
+from app.controller.route_words import Route, route_sentence, trace_lines
 from app.controller.routing import RouteResult
 from app.controller.session import Session
 from app.core.router import Router, RouterFormatError, Turn
@@ -51,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
             out["classifier"] = result.classifier.to_dict()
         print(json.dumps(out, ensure_ascii=False))
     else:
-        print(decision.reason)
-        for entry in decision.trace:
-            print(f"  {'✓' if entry.matched else '·'} {entry.title}: {entry.detail}")
+        print(route_sentence(Route.of_decision(decision)))
+        for line in trace_lines(decision.trace):
+            print(f"  {line}")
     return 0
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from app.controller.conversations import Conversations
+from app.controller.route_words import Route, route_line
 from app.core.byte_size import format_bytes
 from app.core.chat_settings import ChatSettings
 from app.core.router.trace import trace_to_json
@@ -29,11 +30,9 @@ class ExportError(Exception):
 
 
 def route_words(message: MessageRow) -> str:
-    """``local:SmolLM2-135M-Instruct · rule private_stays_local``: the target and the rule
-    (the window passes its route badge's words instead)."""
-    if message.target is None:
-        return "not routed"
-    return f"{message.target} · " + (f"rule {message.rule}" if message.rule else "no rule matched")
+    """``local:SmolLM2-135M-Instruct · rule “Private data stays local”: email address
+    found``: the target and why, as ``ask`` says it (the window passes its badge's words)."""
+    return route_line(Route.of_message(message))
 
 
 def export_conversation(conversations: Conversations, cid: int, fmt: Format,
@@ -55,6 +54,8 @@ def conversation_markdown(conversation: ConversationRow, messages: Sequence[Mess
     lines += _settings_lines(settings or ChatSettings())
     for message in messages:
         who = "You" if message.role == "user" else f"Assistant ({words(message)})"
+        if message.versions > 1:  # the version chosen in the window; the others are not exported
+            who += f", version {message.version} of {message.versions}"
         if message.status != "complete":
             who += f" [{message.status}]"  # stopped, failed or interrupted: not the whole answer
         lines += [f"**{who}:**", ""]
@@ -105,6 +106,7 @@ def _message_json(message: MessageRow) -> dict[str, Any]:
         "trace": None if message.trace is None else trace_to_json(message.trace),
         "tokens_in": message.tokens_in, "tokens_out": message.tokens_out, "cost": message.cost,
         "latency_ms": message.latency_ms, "ttft_ms": message.ttft_ms, "error": message.error,
+        "version": message.version, "versions": message.versions,  # the chosen one of its versions
         "created_at": message.created_at.isoformat(),
     }
 

@@ -409,13 +409,13 @@ class MainWindow(QMainWindow):
         Markdown, with each reply's route in its badge's words."""
         assert self.session is not None
         from app.controller.export import ExportError, Format, export_conversation, write_export
-        from app.ui.chat.route_receipt import badge_text
+        from app.controller.route_words import Route, badge_text
 
         fmt: Format = "json" if path.suffix.lower() == ".json" else "md"
         try:
             write_export(path, export_conversation(
                 self.session.conversations, cid, fmt,
-                lambda m: badge_text(m.target, m.rule, m.trace)))
+                lambda m: badge_text(Route.of_message(m))))
         except (ExportError, OSError) as error:
             words = error.strerror if isinstance(error, OSError) else None
             self.status.showMessage(f"Could not export the chat: {words or error}", 8000)

@@ -42,7 +42,7 @@ class StatusBar(QStatusBar):
     def show_reply(self, tokens_out: int, latency_ms: float, ttft_ms: float | None) -> None:
         # Imported here: the router package is heavy, and the status bar is built before
         # the window shows.
-        from app.ui.chat.route_receipt import tokens_per_second
+        from app.controller.route_words import tokens_per_second
 
         speed = tokens_per_second(tokens_out, latency_ms, ttft_ms)
         self.speed.setText(f"Last reply: {speed:.1f} tok/s" if speed is not None else "")

@@ -74,7 +74,7 @@ async def test_markdown_export_uses_the_badge_words(window: MainWindow, monkeypa
     assert suggested == ["Mail to Bob.md"]
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Mail to Bob\n")
-    assert ("**Assistant (SmolLM2-135M-Instruct · local · rule Private data stays local):**"
+    assert ("**Assistant (SmolLM2-135M-Instruct · local · rule “Private data stays local”):**"
             in text)
     assert window.status.currentMessage() == f"Exported to {path}"
     await close(window)

@@ -212,7 +212,7 @@ async def test_an_attached_image_reaches_the_vision_rule(qtbot, open_window, tmp
     content = request.json["messages"][-1]["content"]
     assert any(part.get("type") == "image_url" for part in content)
     (reply,) = replies(window)
-    assert badge(reply) == "see · vision · rule pictures"
+    assert badge(reply) == "see · vision · rule “pictures”"
     user = window.chat.messages.message_widgets()[0]
     assert user.role == "user"
     rows = window.session.conversations.messages(window.chat.conversation_id)

@@ -38,6 +38,6 @@ async def test_a_protected_chat_stays_local_in_the_window(qtbot, open_window):
         send(qtbot, window, CODE)
         await wait_idle(window)
         [fresh] = replies(window)
-        assert badge(fresh) == "gpt-4o-mini · openai · rule Code"
+        assert badge(fresh) == "gpt-4o-mini · openai · rule “Code”"
         assert len(cloud.requests) == 1
         assert window.session.chat.sent_off(window.chat.conversation_id)[0].target == "openai:gpt-4o-mini"

@@ -54,6 +54,9 @@ INSTRUCTIONS = (
 )
 
 
+TIMED_OUT = "gave no answer within"  # the start of the words for a classifier that took too long
+
+
 @dataclass(frozen=True, slots=True)
 class ClassifierAnswer:
     rule: str | None  # the chosen rule id; None for "none" or a failure
@@ -196,7 +199,7 @@ async def _classify_examples(registry: ClassifierModels, rules: Sequence[Rule], 
         examples, new = await classifier.example_vectors(rules, config)
         found = await asyncio.wait_for(classifier.score(rules, text, config, examples), timeout=config.timeout_s)
     except TimeoutError:
-        why = f"no answer within {config.timeout_s:g} s"
+        why = f"{TIMED_OUT} {config.timeout_s:g} s"
         return ClassifierAnswer(None, model, (time.perf_counter() - started) * 1000, error=why, method="examples")
     except ProviderError as exc:
         return ClassifierAnswer(None, model, (time.perf_counter() - started) * 1000, error=exc.message,
@@ -222,7 +225,7 @@ async def _classify_llm(registry: ClassifierModels, rules: Sequence[Rule], conve
                                         timeout=config.timeout_s)
     except TimeoutError:
         cancel.cancel()  # ends a local evaluation (llama.cpp abort) or a remote stream
-        return failed(f"no answer within {config.timeout_s:g} s")
+        return failed(f"{TIMED_OUT} {config.timeout_s:g} s")
     except ProviderError as exc:
         return failed(exc.message)
     except ValueError as exc:
@@ -278,12 +281,15 @@ def apply_answer(decision: Decision, router: Router, answer: ClassifierAnswer) -
         trace.append(TraceEntry(None, False, f"examples left it undecided ({left}); asked the model",
                                 TraceKind.CLASSIFIER))
     if answer.rule is None:
-        why = f"error: {answer.error}" if answer.error else "answered none"
-        if answer.method == "examples" and not answer.error:
-            why = f"matched no rule by examples: {answer.why}"
-        trace.append(TraceEntry(None, False, f"{answer.model} {why} ({answer.latency_ms:.0f} ms)",
-                                TraceKind.CLASSIFIER))
-        reason = decision.reason.replace("until it answers, ", f"it {why}; ", 1)
+        if answer.error:  # in words a person reads in the trace: no "error:" codes
+            why = answer.error if answer.error.startswith(TIMED_OUT) else f"could not be asked: {answer.error}"
+            line = f"{answer.model} {why}"
+        else:
+            why = f"matched no rule by examples: {answer.why}" if answer.method == "examples" \
+                else "answered that none of them fits"
+            line = f"{answer.model} {why} ({answer.latency_ms:.0f} ms)"
+        trace.append(TraceEntry(None, False, line, TraceKind.CLASSIFIER))
+        reason = decision.reason.replace("until it answers, ", f"the classifier {why}; ", 1)
         return _decided(decision, decision.target, None, reason, trace)
     rule = router.rule(answer.rule)
     trace = [e for e in trace if e.kind is not TraceKind.FALLBACK]  # a rule chose after all

@@ -107,7 +107,7 @@ def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> De
 
     candidates = tuple(r.id for r in router.rules
                        if r.classified and r.enabled and ctx.availability(r.route_to).ok)
-    kept = _still_sticky(router.sticky, sticky, ctx)
+    kept = _still_sticky(router, sticky, ctx)
     if kept is not None:
         assert sticky is not None
         kept_state = sticky
@@ -129,6 +129,8 @@ def _decide(router: Router, ctx: RouteContext, sticky: StickyState | None) -> De
         plural = "s need" if len(candidates) > 1 else " needs"
         reason = (f"No rule matched; {len(candidates)} plain-English rule{plural} the "
                   f"classifier; until it answers, {fallback_reason}.")
+    elif not router.rules:  # "no rule matched" would suggest rules were checked
+        reason = f"This router has no rules; {fallback_reason}."
     else:
         reason = f"No rule matched; {fallback_reason}."
     return Decision(target, None, reason, fallback_trace, needs_classifier=candidates)
@@ -178,8 +180,9 @@ def _classified_trace(router: Router, ctx: RouteContext) -> list[TraceEntry]:
     return entries
 
 
-def _still_sticky(policy: Sticky | None, state: StickyState | None, ctx: RouteContext) -> str | None:
+def _still_sticky(router: Router, state: StickyState | None, ctx: RouteContext) -> str | None:
     """The reason to stay on the previous rule's target, or None when the stickiness ran out."""
+    policy: Sticky | None = router.sticky
     if policy is None or state is None:
         return None
     availability = ctx.availability(state.target)
@@ -194,7 +197,9 @@ def _still_sticky(policy: Sticky | None, state: StickyState | None, ctx: RouteCo
         keep.append(f"(follow-up {state.messages_since + 1} of {policy.messages})")
     if not keep:
         return None
-    return (f'No rule matched; kept on {state.target}, which rule "{state.rule}" chose '
+    # The rule by its title: its id is for the file, not for people.
+    label = next((r.label for r in router.rules if r.id == state.rule), state.rule)
+    return (f'No rule matched; kept on {state.target}, which rule "{label}" chose '
             f"{' '.join(keep)}.")
 
 

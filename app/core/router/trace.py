@@ -93,9 +93,10 @@ class TraceEntry(Match):
         return f"TraceEntry({self.rule!r}, {self.matched!r}, {self.detail!r}, {self.kind.name})"
 
 
-_KIND_TITLES = {TraceKind.CLASSIFIER: "Classifier", TraceKind.STICKY: "Kept",
-                TraceKind.FALLBACK: "Fallback", TraceKind.ATTEMPT: "Attempt",
-                TraceKind.PRIVACY: "Privacy"}
+# Every kind has its title: a line of a kind without one would break the whole trace.
+_KIND_TITLES = {TraceKind.CLASSIFIER: "Classifier", TraceKind.STICKY: "Kept the previous model",
+                TraceKind.FALLBACK: "Fallback", TraceKind.ATTEMPT: "Tried",
+                TraceKind.PRIVACY: "Privacy", TraceKind.CONTEXT: "What was sent"}
 
 
 def _text_or_none(value: object) -> str | None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.controller.conversations import MessageRow
 from app.controller.context_use import ContextUse
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Reading, Routed, Titled
+from app.controller.route_words import Route, badge_text, route_sentence, stats_text
 from app.core.chat_settings import ChatSettings
 from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
@@ -391,8 +392,8 @@ class ChatPane(QWidget):
             if user is not None:
                 user.set_message_id(event.user_message_id)
             reply.set_message_id(event.message_id)
-            reply.set_badge(badge_text(event.decision.target, event.decision.rule, event.decision.trace),
-                            event.decision.reason)
+            route = Route.of_decision(event.decision)
+            reply.set_badge(badge_text(route), route_sentence(route))
         elif isinstance(event, Titled):
             if event.conversation_id == self.conversation_id:
                 self.title.setText(event.title)
@@ -449,7 +450,8 @@ class ChatPane(QWidget):
                                     for a in row.attachments])
         if row.role != "assistant":
             return
-        widget.set_badge(badge_text(row.target, row.rule, row.trace), row.reason or "")
+        route = Route.of_message(row)
+        widget.set_badge(badge_text(route), route_sentence(route))
         widget.set_stats(stats_text(row.target, row.tokens_out, row.latency_ms, row.ttft_ms, row.cost))
         widget.set_status(row.status, row.error)
 

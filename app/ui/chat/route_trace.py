@@ -4,7 +4,6 @@ every rule checked, fallback attempts, the classifier's answer, tokens, cost, la
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
@@ -21,15 +20,29 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.conversations import MessageRow
-from app.core.router.targets import is_local, model_of, provider_of
-from app.ui.chat.route_receipt import cost_text, tokens_per_second
-from app.ui.chat.trace_view import TraceView, trace_lines
+from app.controller.route_words import (
+    Route,
+    answered,
+    cost_text,
+    route_sentence,
+    rule_text,
+    tokens_per_second,
+    trace_lines,
+    where,
+)
+from app.core.router.targets import model_of
+from app.ui.chat.trace_view import TraceView
+
+
+def headline(message: MessageRow) -> str:
+    if message.target is None and not message.trace and not message.error:
+        return "No routing information was kept."
+    return route_sentence(Route.of_message(message))
 
 
 def receipt_lines(message: MessageRow) -> list[str]:
     """The receipt as plain text (Copy, and what a screen reader can read in one go)."""
-    return [message.reason or message.error or "No routing information was kept.",
-            *trace_lines(message.trace or ())]
+    return [headline(message), *trace_lines(message.trace or ())]
 
 
 class RouteTraceDialog(QDialog):
@@ -42,22 +55,25 @@ class RouteTraceDialog(QDialog):
         self.message = message
         self.setWindowTitle("Why this model answered")
         self.setAccessibleName("Route trace")
-        self.resize(640, 460)
+        self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
 
-        headline = QLabel(message.reason or message.error or "No routing information was kept.")
-        headline.setWordWrap(True)
-        headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        font = headline.font()
+        self.headline = QLabel(headline(message))
+        self.headline.setWordWrap(True)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.headline.font()
         font.setBold(True)
-        headline.setFont(font)
-        layout.addWidget(headline)
+        self.headline.setFont(font)
+        layout.addWidget(self.headline)
 
         layout.addLayout(self._facts(message))
 
         self.rules = TraceView()
         self.rules.set_entries(message.trace or ())
-        layout.addWidget(self.rules, 1)
+        # An empty table would fill the dialog with nothing: it is shown only with rows,
+        # and then only as tall as they are.
+        self.rules.setVisible(bool(message.trace))
+        layout.addWidget(self.rules)
 
         self.taught = QLabel()
         self.taught.setWordWrap(True)
@@ -72,6 +88,7 @@ class RouteTraceDialog(QDialog):
         copy.clicked.connect(self._copy)
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
+        self.adjustSize()
 
     def _teach_button(self, teach: Sequence[tuple[str, str]], on_teach: Callable[[str], str]) -> QPushButton:
         button = QPushButton("Should have gone to…")
@@ -92,10 +109,13 @@ class RouteTraceDialog(QDialog):
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         target = message.target
-        if target:
-            where = "on this computer" if is_local(target) else f"via {provider_of(target)}"
-            form.addRow("Answered by", QLabel(f"{model_of(target)} ({where})"))
-        form.addRow("Rule", QLabel(message.rule or "none (fallback chain)"))
+        route = Route.of_message(message)
+        if target and answered(route):
+            form.addRow("Answered by", QLabel(f"{model_of(target)} ({where(target)})"))
+        elif target:
+            form.addRow("Tried", QLabel(f"{model_of(target)} ({where(target)})"))
+        if message.trace:
+            form.addRow("Rule", QLabel(rule_text(route)))
         if message.tokens_in is not None or message.tokens_out is not None:
             form.addRow("Tokens", QLabel(f"{message.tokens_in or 0} in · {message.tokens_out or 0} out"))
         speed = tokens_per_second(message.tokens_out, message.latency_ms, message.ttft_ms)
@@ -108,7 +128,7 @@ class RouteTraceDialog(QDialog):
             form.addRow("Time", QLabel(timing))
         if target and message.latency_ms is not None:
             form.addRow("Cost", QLabel(cost_text(target, message.cost)))
-        if message.error:
+        if message.error and answered(route):  # a reply that failed says so in the headline
             error = QLabel(message.error)
             error.setWordWrap(True)
             form.addRow("Error", error)

@@ -1,7 +1,8 @@
 """A routing trace as a table: ✓/✗, the rule (or what the line is about), and why.
 
 One widget for the reply's route receipt and the router editor's test panel, so both
-read the same and both wrap long explanations instead of eliding them.
+read the same and both wrap long explanations instead of eliding them. It asks for the
+height of its rows (up to a limit), not for the rest of its window.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QHeaderView, QSizePolicy, QTreeWidget, QTreeWidgetItem, QWidget
 
+from app.controller.route_words import trace_lines
 from app.core.router import TraceEntry
 
+__all__ = ["TraceView", "trace_lines"]
+
 WHY = 2  # the column that wraps
-
-
-def trace_lines(entries: Sequence[TraceEntry]) -> list[str]:
-    """The trace as plain text, one line an entry (Copy, and screen readers)."""
-    return [f"{'✓' if e.matched else '✗'} {e.title}: {e.detail}" for e in entries]
+MAX_HEIGHT = 360  # more rows than fit scroll
 
 
 class TraceView(QTreeWidget):
@@ -29,6 +29,7 @@ class TraceView(QTreeWidget):
         self.setRootIsDecorated(False)
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         header = self.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -45,6 +46,18 @@ class TraceView(QTreeWidget):
             item.setToolTip(WHY, entry.detail)
             self.addTopLevelItem(item)
         self._fit_rows()
+
+    def sizeHint(self) -> QSize:
+        rows = 0
+        for row in range(self.topLevelItemCount()):
+            item = self.topLevelItem(row)
+            if item is not None:
+                rows += max(self.sizeHintForRow(row), item.sizeHint(WHY).height())
+        height = self.header().sizeHint().height() + rows + 2 * self.frameWidth() + 4
+        return QSize(super().sizeHint().width(), min(height, MAX_HEIGHT))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), min(self.sizeHint().height(), 120))
 
     def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
         if column == WHY:
@@ -63,3 +76,4 @@ class TraceView(QTreeWidget):
             height = metrics.boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap,
                                           text).height()
             item.setSizeHint(WHY, QSize(width, height + 4))
+        self.updateGeometry()

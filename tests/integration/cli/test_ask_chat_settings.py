@@ -41,7 +41,7 @@ def test_chat_settings_from_the_command_line_are_sent_and_kept(switchboard_home:
         first = cli(switchboard_home, "ask", "--model", "cloud:m", "--system", "Answer in one word.",
                     "--temperature", "0.3", "--top-p", "0.9", "--max-tokens", "7", "hi")
         assert first.returncode == 0, first.stderr
-        assert "→ cloud:m · cloud:m answers this chat (Chat settings)" in first.stderr
+        assert "→ cloud:m · the model you chose" in first.stderr
         assert "Reading the conversation" not in first.stderr  # not a terminal
         again = cli(switchboard_home, "ask", "--conversation", conversation_of(first.stderr), "and again")
         assert again.returncode == 0, again.stderr

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from app.controller.events import Done, Routed
+from app.controller.route_words import Route, badge_text
 from app.controller.session import Session
 from app.core.router import TraceKind
 from app.core.router.library import user_routers_dir
-from app.ui.chat.route_receipt import badge_text
 
 pytestmark = pytest.mark.model
 LOCAL = "local:SmolLM2-135M-Instruct"
@@ -42,7 +42,7 @@ async def ask(session: Session, cid: int, text: str) -> tuple[Routed, Done]:
     return routed, done
 
 
-async def test_a_kept_reply_says_so_and_the_window_survives_a_restart(session: Session):
+async def test_a_kept_reply_says_so_and_the_window_survives_a_restart(session: Session) -> None:
     session.chat.max_tokens = 2
     cid = session.chat.new_conversation(session.router("Sticky code"))
     first, _ = await ask(session, cid, "I got a traceback from this script")
@@ -50,8 +50,8 @@ async def test_a_kept_reply_says_so_and_the_window_survives_a_restart(session: S
 
     second, done = await ask(session, cid, "and what does it mean?")
     assert second.decision.sticky
-    assert badge_text(done.message.target, done.message.rule, done.message.trace) == \
-        "SmolLM2-135M-Instruct · local · kept from rule Code"
+    assert badge_text(Route.of_message(done.message)) == \
+        "SmolLM2-135M-Instruct · local · kept the previous model (rule “Code”)"
     kept = [t for t in done.message.trace or () if t.kind is TraceKind.STICKY]
     assert kept and kept[0].matched and "(follow-up 1 of 2)" in kept[0].detail
 
@@ -59,7 +59,7 @@ async def test_a_kept_reply_says_so_and_the_window_survives_a_restart(session: S
     try:
         reopened.chat.max_tokens = 2
         stored = [m for m in reopened.conversations.messages(cid) if m.role == "assistant"][-1]
-        assert badge_text(stored.target, stored.rule, stored.trace).endswith("kept from rule Code")
+        assert badge_text(Route.of_message(stored)).endswith("kept the previous model (rule “Code”)")
         third, _ = await ask(reopened, cid, "thanks, anything else?")
         assert third.decision.sticky and "(follow-up 2 of 2)" in third.decision.reason
         fourth, _ = await ask(reopened, cid, "ok bye")
@@ -79,8 +79,8 @@ def run_ask(home: Path, *args: str) -> str:
 
 def test_two_ask_runs_in_one_conversation_honour_the_sticky_window(switchboard_home: Path):
     first = run_ask(switchboard_home, "I got a traceback from this script")
-    assert "→ local:SmolLM2-135M-Instruct · rule Code" in first
+    assert "→ local:SmolLM2-135M-Instruct · rule “Code”" in first
     cid = re.search(r"conversation (\d+)", first)
     assert cid is not None, first
     second = run_ask(switchboard_home, "--conversation", cid.group(1), "and what does it mean?")
-    assert "kept from rule Code" in second
+    assert "kept the previous model (rule “Code”)" in second

@@ -76,7 +76,16 @@ def test_now_picks_the_time_rule(capsys):
 def test_human_output(capsys):
     code, out, _ = route(capsys, "--router", SAVE_MONEY, "--message", "def f():\n    return 1\n")
     assert code == 0
-    assert out.splitlines()[0].startswith("Routed to openai:gpt-4o-mini because rule \"Code\" matched")
+    assert out.splitlines()[0] == ("This message goes to gpt-4o-mini (via openai) because the rule "
+                                   "“Code” matched: 2 code-like lines.")
+    assert "✓ Code: " in out  # rules by their titles, each line marked as the trace dialog marks it
+
+
+def test_a_router_without_rules_says_so(capsys):
+    code, out, _ = route(capsys, "--router", "Local only", "--message", "hello")
+    assert code == 0
+    assert out.splitlines()[0].startswith("This router has no rules, so the first available model")
+    assert "no rule matched" not in out.lower()
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,8 @@ def test_markdown_names_who_spoke_and_which_model_answered(store: Store, chat: i
     assert text == "\n".join([
         "# Mail to Bob", "",
         "**You:**", "", "*[image/png, 12.3 kB]*", "write to bob@example.com", "",
-        f"**Assistant ({LOCAL} · rule private):**", "", "Dear Bob,", "",
-        "**Assistant (openai:gpt-4o · no rule matched) [failed]:**", "",
+        f"**Assistant ({LOCAL} · rule “Private data stays local”: email address found):**", "", "Dear Bob,", "",
+        "**Assistant (openai:gpt-4o · not answered) [failed]:**", "",
         "*no API key for openai*", "",
     ])
 
