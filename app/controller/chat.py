@@ -65,6 +65,9 @@ from app.core.settings import FIRST_TOKEN_TIMEOUT_S
 from app.core.store import EgressRow, MessageRow, Store
 
 CHECKPOINT_S = 1.0
+# What Continue asks, after the reply so far. Plain, so that any chat model follows it.
+CONTINUE_REQUEST = ("Continue your last reply exactly where it stopped. Do not repeat what you "
+                    "already wrote, and do not comment on it.")
 
 
 class FirstTokenTimeout(UnavailableError):
@@ -104,6 +107,7 @@ class _Answer:
     conversation: Conversation  # the same, as the router sees it
     settings: ChatSettings  # the chat's own: system prompt, sampling, reply length, policy
     usage_kind: str = "chat"  # how its usage row is billed ("api": the local API server)
+    continued: MessageRow | None = None  # Continue: the reply as it stood, which this extends
 
 
 def _why_kept(protection: Protection) -> str:
@@ -113,7 +117,8 @@ def _why_kept(protection: Protection) -> str:
 class _Stream:
     """One attempt's reply so far."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix  # Continue: the reply's text before this attempt
         self.parts: list[str] = []
         self.usage: Usage | None = None
         self.finish: str = "stop"
@@ -122,7 +127,7 @@ class _Stream:
 
     @property
     def text(self) -> str:
-        return "".join(self.parts)
+        return self.prefix + "".join(self.parts)
 
 
 class ChatController:
@@ -246,18 +251,39 @@ class ChatController:
 
     async def regenerate(self, conversation_id: int, router: Router,
                          same_target: bool = False) -> AsyncIterator[ChatEvent]:
-        """Answer the last user message again, replacing the reply after it: routed anew,
-        or (``same_target``) by the model that answered last time."""
+        """Answer the last user message again: routed anew, or (``same_target``) by the
+        model that answered last time. The reply after it gains a version (the earlier
+        ones are kept, to switch back to); with no reply there, one is added."""
         rows = self.store.messages(conversation_id)
         last_user = next((m for m in reversed(rows) if m.role == "user"), None)
         if last_user is None:
             yield Failed(None, "There is no message to answer again.")
             return
         previous = next((m.target for m in reversed(rows) if m.role == "assistant" and m.target), None)
-        self.store.delete_messages_after(conversation_id, last_user.id)
+        reply = next((m for m in rows if m.id > last_user.id and m.role == "assistant"), None)
+        self.store.delete_messages_after(conversation_id, reply.id if reply else last_user.id)
         target = previous if same_target else None
-        async for event in self._answer(conversation_id, last_user.id, router, target=target):
+        async for event in self._answer(conversation_id, last_user.id, router, target=target,
+                                        version_of=reply.id if reply else None):
             yield event
+
+    async def continue_reply(self, conversation_id: int, message_id: int,
+                             router: Router) -> AsyncIterator[ChatEvent]:
+        """Ask the model that wrote the chat's last reply (cut off at its length limit, or
+        stopped) to go on with it; the text it adds joins the same message."""
+        rows = self.store.messages(conversation_id)
+        reply = rows[-1] if rows else None
+        if reply is None or reply.id != message_id or not can_continue(reply):
+            yield Failed(None, "Only the chat's last reply can be continued, once it has stopped "
+                               "or been cut off.")
+            return
+        assert reply.target is not None  # can_continue: a model wrote it
+        self.store.reopen_reply(reply.id)
+        try:
+            async for event in self._continue(conversation_id, reply, rows[:-1], router):
+                yield event
+        finally:
+            self._publish(Changes(conversations=True, messages=frozenset({conversation_id}), usage=True))
 
     async def answer(self, conversation_id: int, user_message_id: int, router: Router,
                      images: Sequence[ImagePart] = (), *, usage_kind: str = "chat",
@@ -271,17 +297,21 @@ class ChatController:
     # ---- the answer ------------------------------------------------------------------
 
     async def _answer(self, cid: int, user_id: int, router: Router, images: tuple[ImagePart, ...] = (),
-                      target: str | None = None, usage_kind: str = "chat") -> AsyncIterator[ChatEvent]:
+                      target: str | None = None, usage_kind: str = "chat",
+                      version_of: int | None = None) -> AsyncIterator[ChatEvent]:
         try:
-            async for event in self._answer_routed(cid, user_id, router, images, target, usage_kind):
+            async for event in self._answer_routed(cid, user_id, router, images, target, usage_kind,
+                                                   version_of):
                 yield event
         finally:  # however it ended, the chat, its messages and maybe its cost changed
             self._publish(Changes(conversations=True, messages=frozenset({cid}), usage=True))
 
     async def _answer_routed(self, cid: int, user_id: int, router: Router,
-                             images: tuple[ImagePart, ...],
-                             target: str | None, usage_kind: str = "chat") -> AsyncIterator[ChatEvent]:
-        conversation, rows = self._conversation(cid)
+                             images: tuple[ImagePart, ...], target: str | None,
+                             usage_kind: str = "chat", version_of: int | None = None,
+                             ) -> AsyncIterator[ChatEvent]:
+        # Up to the message answered: a reply after it is the one being written again.
+        conversation, rows = self._conversation(cid, through=user_id)
         settings = self.store.chat_settings(cid)
         now = self.routing.clock()
         history = protection_of(self.store, cid, router, rows, skip=user_id)
@@ -297,9 +327,7 @@ class ChatController:
             current = next(i for i, row in enumerate(rows) if row.id == user_id)
             protection = replace(protection, private=protection.private | {current})
         trace = list(decision.trace)
-        reply_id = self.store.add_message(cid, "assistant", "", status="streaming",
-                                          target=decision.target, rule=decision.rule, trace=trace,
-                                          reason=decision.reason)
+        reply_id = self._reply_row(cid, decision, trace, version_of)
         yield Routed(cid, user_id, reply_id, decision)
         if decision.target is None:
             self.store.update_message(reply_id, status="failed", error=decision.reason)
@@ -316,17 +344,58 @@ class ChatController:
         finally:
             self._running.pop(cid, None)
 
-    def _conversation(self, cid: int) -> tuple[Conversation, list[MessageRow]]:
-        """The turns a target receives, and the stored rows they come from (same order)."""
-        rows = [m for m in self.store.messages(cid)
-                if m.role in ("user", "system") or (m.role == "assistant" and m.status == "complete")]
-        return Conversation([Turn(m.role, m.content, len(m.attachments or ())) for m in rows]), rows
+    def _reply_row(self, cid: int, decision: Decision, trace: list[TraceEntry],
+                   version_of: int | None) -> int:
+        """The row the reply streams into: a new message, or a new version of ``version_of``."""
+        if version_of is None:
+            return self.store.add_message(cid, "assistant", "", status="streaming",
+                                          target=decision.target, rule=decision.rule, trace=trace,
+                                          reason=decision.reason)
+        self.store.new_version(version_of)
+        self.store.update_message(version_of, target=decision.target, rule=decision.rule, trace=trace,
+                                  reason=decision.reason)
+        return version_of
+
+    async def _continue(self, cid: int, reply: MessageRow, before: list[MessageRow],
+                        router: Router) -> AsyncIterator[ChatEvent]:
+        """Continue ``reply``: the conversation up to it, the reply so far, and a request to
+        go on. A trailing assistant message alone is not enough: OpenAI-style chat
+        templates close it and start a fresh answer, so the request is said in words."""
+        assert reply.target is not None
+        conversation, rows = _sent(before)
+        settings = self.store.chat_settings(cid)
+        ask = replace(reply, role="user", content=CONTINUE_REQUEST, attachments=[])
+        rows = [*rows, replace(reply, status="complete"), ask]
+        protection = protection_of(self.store, cid, router, rows)
+        # The request is not a stored message: the egress log names no message for it.
+        protection = replace(protection, message_ids=(*protection.message_ids[:-1], None))
+        conversation = Conversation([*conversation, Turn("assistant", reply.content),
+                                     Turn("user", CONTINUE_REQUEST)])
+        decision = Decision(reply.target, reply.rule, reply.reason or "", [])
+        trace = [*(reply.trace or ()), TraceEntry(None, True, f"continued by {reply.target}, as asked",
+                                                 TraceKind.ATTEMPT, target=reply.target)]
+        cancel, stopped = CancelToken(), asyncio.Event()
+        self._running[cid] = (cancel, stopped)
+        try:
+            answer = _Answer(cid, reply.id, router, decision, trace, protection, cancel, stopped, rows,
+                             conversation, settings, continued=reply)
+            async for event in self._through_chain(answer, _messages(conversation, ())):
+                yield event
+        finally:
+            self._running.pop(cid, None)
+
+    def _conversation(self, cid: int, through: int | None = None) -> tuple[Conversation, list[MessageRow]]:
+        """The turns a target receives, and the stored rows they come from (same order);
+        ``through``: only up to that message."""
+        return _sent([m for m in self.store.messages(cid) if through is None or m.id <= through])
 
     def _chain(self, answer: _Answer) -> list[str]:
         """The decision's target, then the router's fallbacks; for a message with an
         image, the fallbacks that can see it first."""
         first = answer.decision.target
         assert first is not None
+        if answer.continued is not None:  # the model that wrote it, or nobody
+            return [first]
         rest = [t for t in answer.router.fallback if t != first]
         facts = self.routing.facts
         if facts is not None and answer.conversation and answer.conversation[-1].images:
@@ -346,7 +415,7 @@ class ChatController:
                     trace.append(TraceEntry(None, False, f"{target} skipped: {state.reason}",
                                             TraceKind.ATTEMPT, target=target))
                 continue
-            stream = _Stream()
+            stream = _Stream(answer.continued.content if answer.continued else "")
             try:
                 async for item in self._attempt(answer, target, messages, stream):
                     yield Reading(reply_id, item.done, item.total) if isinstance(item, PromptProgress) \
@@ -372,7 +441,8 @@ class ChatController:
             if target != answer.decision.target:
                 trace.append(TraceEntry(None, True, f"answered by fallback {target}", TraceKind.ATTEMPT,
                                         target=target))
-            yield self._finish(answer.cid, reply_id, target, stream, trace, started, answer.usage_kind)
+            yield self._finish(answer.cid, reply_id, target, stream, trace, started, answer.usage_kind,
+                               answer.continued)
             return
         yield self._nothing_answered(answer, chain, available, last_error)
 
@@ -390,7 +460,9 @@ class ChatController:
             reason += (" Only models on this computer may answer here "
                        f"({_why_kept(answer.protection)}); install or fix a local model, "
                        "or start a new chat for this question.")
-        self.store.update_message(answer.reply_id, status="failed", trace=answer.trace, error=reason)
+        # A reply being continued keeps its text, and can be continued again.
+        self.store.update_message(answer.reply_id, status="incomplete" if answer.continued else "failed",
+                                  trace=answer.trace, error=reason)
         fix = (Fix(FixKind.ADD_KEY, last_error.provider) if isinstance(last_error, AuthError)
                else self._fix_for_unavailable(answer.router))
         if not answer.protection.allows_remote and fix is None:
@@ -515,14 +587,20 @@ class ChatController:
             await events.aclose()  # type: ignore[attr-defined]
 
     def _finish(self, cid: int, reply_id: int, target: str, stream: _Stream, trace: list[TraceEntry],
-                started: float, kind: str = "chat") -> Done:
+                started: float, kind: str = "chat", continued: MessageRow | None = None) -> Done:
         usage = stream.usage or Usage(0, 0, estimated=True)
         cost = self.pricing.cost(target, usage.input_tokens, usage.output_tokens)
         latency = (time.monotonic() - started) * 1000
         ttft = (stream.first_token_at - started) * 1000 if stream.first_token_at else None
         status = "incomplete" if stream.finish == "cancelled" else "complete"
+        tokens_out = usage.output_tokens
+        if continued is not None:  # the message's figures are its whole text's; usage bills each call
+            tokens_out += continued.tokens_out or 0
+            cost = None if cost is None else cost + (continued.cost or 0.0)
+            latency += continued.latency_ms or 0.0
+            ttft = continued.ttft_ms if continued.ttft_ms is not None else ttft
         self.store.update_message(reply_id, content=stream.text, status=status, target=target, trace=trace,
-                                  tokens_in=usage.input_tokens, tokens_out=usage.output_tokens,
+                                  tokens_in=usage.input_tokens, tokens_out=tokens_out,
                                   cost=cost, latency_ms=latency, ttft_ms=ttft,
                                   error=_cut_off(stream, usage) if stream.finish == "length" else None)
         self.store.add_usage(conversation_id=cid, message_id=reply_id, target=target, kind=kind,
@@ -544,6 +622,20 @@ class ChatController:
             return None
         self.store.rename_conversation(cid, title)
         return title
+
+
+def can_continue(row: MessageRow) -> bool:
+    """A reply a model can go on with: it has text, and it was stopped, broke off, or was
+    cut off at its length limit (complete, with a note saying so)."""
+    return (row.role == "assistant" and bool(row.content) and row.target is not None
+            and (row.status == "incomplete" or (row.status == "complete" and row.error is not None)))
+
+
+def _sent(rows: Sequence[MessageRow]) -> tuple[Conversation, list[MessageRow]]:
+    """The stored messages a target receives (finished replies only), as turns and rows."""
+    kept = [m for m in rows
+            if m.role in ("user", "system") or (m.role == "assistant" and m.status == "complete")]
+    return Conversation([Turn(m.role, m.content, len(m.attachments or ())) for m in kept]), kept
 
 
 def _messages(conversation: Conversation, images: tuple[ImagePart, ...]) -> tuple[ChatMessage, ...]:

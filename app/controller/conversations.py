@@ -10,10 +10,10 @@ import builtins
 
 from app.controller.changes import ChangeHub, Changes
 from app.core.chat_settings import ChatSettings
-from app.core.store import ConversationRow, MessageRow, Store
+from app.core.store import ConversationRow, DeletedMessages, MessageRow, Store
 
 # The rows are part of this surface: the UI reads them from here, never from the store.
-__all__ = ["ChatSettings", "ConversationRow", "Conversations", "MessageRow"]
+__all__ = ["ChatSettings", "ConversationRow", "Conversations", "DeletedMessages", "MessageRow"]
 
 
 class Conversations:
@@ -33,6 +33,32 @@ class Conversations:
 
     def message(self, mid: int) -> MessageRow | None:
         return self._store.message(mid)
+
+    def choose_version(self, mid: int, number: int) -> MessageRow:
+        """Show version ``number`` of a reply from now on; returns the reply as it is now."""
+        row = self._store.choose_version(mid, number)
+        self._changes.publish(Changes(messages=frozenset({row.conversation_id})))
+        return row
+
+    def delete_message(self, mid: int) -> DeletedMessages | None:
+        """Delete one message, with every version of it. Your message goes with the
+        replies to it (those right after it): a reply without its question would be
+        answered from nothing. Returns what went, for ``restore``; None if it is gone."""
+        row = self._store.message(mid)
+        if row is None:
+            return None
+        ids = [mid]
+        if row.role == "user":
+            later = [m for m in self._store.messages(row.conversation_id) if m.id > mid]
+            ids += [m.id for m in _leading(later, "assistant")]
+        deleted = self._store.delete_messages(row.conversation_id, ids)
+        self._changes.publish(Changes(conversations=True, messages=frozenset({row.conversation_id})))
+        return deleted
+
+    def restore(self, deleted: DeletedMessages) -> None:
+        """Undo a ``delete_message``: the messages come back where they were."""
+        self._store.restore_messages(deleted)
+        self._changes.publish(Changes(conversations=True, messages=frozenset({deleted.conversation_id})))
 
     def rename(self, cid: int, title: str) -> None:
         self._store.rename_conversation(cid, " ".join(title.split()) or "New chat")
@@ -54,3 +80,13 @@ class Conversations:
     def set_chat_settings(self, cid: int, settings: ChatSettings) -> None:
         self._store.set_chat_settings(cid, settings)
         self._changes.publish(Changes(conversations=True))
+
+
+def _leading(rows: builtins.list[MessageRow], role: str) -> builtins.list[MessageRow]:
+    """The rows of ``role`` at the start of ``rows``, up to the first of another role."""
+    run: builtins.list[MessageRow] = []
+    for row in rows:
+        if row.role != role:
+            break
+        run.append(row)
+    return run
