@@ -286,7 +286,7 @@ class ChatPane(QWidget):
             if self.conversation_id == self._new_chat:
                 self.conversation_id = None
             self._new_chat = None
-        self._show_empty(not self._widgets())
+        self._show_empty(self.messages.message_count() == 0)
         text, images = self._unsent
         self.composer.give_back(text, images)
         words = error_text(error) or "It could not be stored."
@@ -303,19 +303,19 @@ class ChatPane(QWidget):
         router = self._router()
         if router is None:
             return
-        replies = [w for w in self._widgets() if w.role == "assistant"]
-        if replies:
-            self.messages.remove_from(replies[-1])
+        reply = self.messages.last_widget("assistant")
+        if reply is not None:
+            self.messages.remove_from(reply)
         self._start(self.session.chat.regenerate(self.conversation_id, router), None)
 
     def edit_last(self) -> None:
-        ids = [w.message_id for w in self._widgets() if w.role == "user" and w.message_id is not None]
-        if ids and not self.is_busy():
-            self.edit(ids[-1])
+        user = self.messages.last_widget("user")
+        if isinstance(user, MessageWidget) and user.message_id is not None and not self.is_busy():
+            self.edit(user.message_id)
 
     def edit(self, message_id: int) -> None:
-        widget = next((w for w in self._widgets() if w.message_id == message_id), None)
-        if widget is None or self.is_busy():
+        widget = self.messages.widget_for(message_id)
+        if not isinstance(widget, MessageWidget) or self.is_busy():
             return
         self._editing = widget
         self.cancel_edit_action.setEnabled(True)

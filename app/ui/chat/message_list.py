@@ -1,227 +1,369 @@
-"""The scrolling column of messages: lazy for long chats, and it follows a streaming
-reply only while the user is at the bottom.
+"""The scrolling column of messages, virtualised: only what is on screen has widgets.
 
-A chat opens with its last BATCH messages built; scrolling to the top builds the batch
-before, keeping what is on screen still. So a 1,000-message chat opens as fast as a short
-one, and memory grows only with what the user actually scrolls through.
+Each message has a height at the column's width: measured once its widget is built,
+estimated from its text before. Scrolling places the few widgets that meet the view (and
+a screen beyond each edge) at their offsets, builds the missing ones and drops those far
+away, so a chat of 10,000 messages opens and scrolls like a short one. Nothing is laid out
+but the widgets themselves: a streaming reply costs its own layout, not the chat's.
+
+Messages added live (sent, streamed) or looked up by the chat pane are pinned: the pane
+holds them, so off screen they are hidden, never dropped.
+
+When heights above the view change (a message built taller than estimated), the message
+at the top of the view stays put; while following the bottom, the bottom stays in view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QFrame, QWidget
 
 from app.controller.conversations import MessageRow
 
-BATCH = 30
-MAX_BUILT = 2 * BATCH  # widgets kept at once: layout cost grows with every one of them
-CHUNK = 3  # messages built per turn of the event loop while scrolling (~10 ms here)
-PREFETCH_SCREENS = 1.5  # start building this many screens before the edge
 COLUMN_MAX_WIDTH = 880  # long lines are hard to read; centre a column like chat apps do
+MARGIN_X, MARGIN_Y = 16, 12
+SPACING = 14
+OVERSCAN_SCREENS = 1.0  # built ahead of the view, so a wheel step rarely waits for a build
+KEEP_SCREENS = 3.0  # built widgets this far from the view are dropped (and rebuilt if needed)
 FOLLOW_SLACK_PX = 24
+_SETTLE_PASSES = 4  # building reveals sizes that move the view: a few passes settle it
+_CHROME_PX = {"user": 56, "assistant": 64}  # badge, padding and footer, until one is measured
 
 
-class MessageList(QScrollArea):
+@dataclass(eq=False, slots=True)
+class _Entry:
+    row: MessageRow | None  # None: a widget added live with no stored row yet
+    widget: QWidget | None = None
+    height: int | None = None  # measured at the list's width; None: estimated
+    estimate: int = 0
+    pinned: bool = False
+
+    def size(self) -> int:
+        return self.height if self.height is not None else self.estimate
+
+    def role(self) -> str | None:
+        if self.widget is not None and (role := getattr(self.widget, "role", None)) is not None:
+            return str(role)
+        return self.row.role if self.row is not None else None
+
+    def message_id(self) -> int | None:
+        if self.widget is not None and (mid := getattr(self.widget, "message_id", None)) is not None:
+            return int(mid)
+        return self.row.id if self.row is not None else None
+
+
+class MessageList(QAbstractScrollArea):
     def __init__(self, make_widget: Callable[[MessageRow], QWidget],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._make_widget = make_widget
-        self._rows: list[MessageRow] = []
-        self._first_built = 0  # index in _rows of the oldest message with a widget
+        self._entries: list[_Entry] = []
+        self._tops: list[int] = []  # content y of each entry; valid below _dirty_from
+        self._dirty_from = 0
+        self._total = 2 * MARGIN_Y
+        self._width = 0  # the column width heights were measured at
+        self._chrome = dict(_CHROME_PX)
+        self._measured_chrome: set[str] = set()
         self._following = True
-        self._last_built = 0
-        self._bottom_offset: int | None = None  # keep this distance from the bottom on growth
         self._programmatic = False
-        self.setWidgetResizable(True)
+        self._placing = False
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Messages")
-
-        outer = QWidget()
-        row = QHBoxLayout(outer)
-        row.setContentsMargins(16, 12, 16, 12)
-        self._column = QWidget()
-        self._column.setMaximumWidth(COLUMN_MAX_WIDTH)
-        self._layout = QVBoxLayout(self._column)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(14)
-        self._layout.addStretch(1)
-        row.addStretch(0)
-        row.addWidget(self._column, 1)
-        row.addStretch(0)
-        self.setWidget(outer)
-
-        self._builder = QTimer(self, singleShot=True, interval=0)
-        self._builder.timeout.connect(self._build_step)
+        self.viewport().setBackgroundRole(QPalette.ColorRole.NoRole)  # as QScrollArea does
+        self.viewport().installEventFilter(self)
         bar = self.verticalScrollBar()
+        bar.setSingleStep(40)
         bar.valueChanged.connect(self._on_scrolled)
-        bar.rangeChanged.connect(self._on_range_changed)
+        # Size changes of the widgets arrive as posted events; one pass answers them all.
+        self._pending = QTimer(self, singleShot=True, interval=0)
+        self._pending.timeout.connect(self._place)
 
     # ---- content ---------------------------------------------------------------------
-    # Widgets for _rows[_first_built:_last_built] sit at the top of the layout; messages
-    # added live (sent, streamed) follow them and are never dropped.
 
     def show_messages(self, rows: Sequence[MessageRow]) -> None:
-        """Replace the content with a chat's messages; build only the newest batch."""
+        """Replace the content with a chat's messages; only those in view get widgets."""
         self.clear()
-        self._rows = list(rows)
-        self._build_tail()
+        self._entries = [_Entry(row) for row in rows]
+        self._width = self._column_width()
+        for entry in self._entries:
+            entry.estimate = self._estimate(entry, self._width)
+        self._dirty_from = 0
         self.follow()
 
-    def _build_tail(self) -> None:
-        self._last_built = len(self._rows)
-        self._first_built = max(0, self._last_built - BATCH)
-        for index, message in enumerate(self._rows[self._first_built:]):
-            self._insert(index, self._make_widget(message))
-
     def clear(self) -> None:
-        while self._layout.count() > 1:
-            item = self._layout.takeAt(0)
-            widget = item.widget() if item else None
-            if widget is not None:
-                widget.deleteLater()
-        self._builder.stop()
-        self._rows = []
-        self._first_built = self._last_built = 0
+        for entry in self._entries:
+            if entry.widget is not None:
+                self._discard(entry.widget)
+        self._entries = []
+        self._tops = []
+        self._dirty_from = 0
+        self._total = 2 * MARGIN_Y
+        self._sync_scrollbar()
 
     def append(self, widget: QWidget) -> None:
         """A new message at the bottom (one the user just sent, or the reply to it)."""
-        if self._last_built < len(self._rows):  # scrolled far up: the newest were dropped
-            self._drop_row_widgets(0, self._last_built - self._first_built)
-            self._build_tail()
-        self._insert(self._layout.count() - 1, widget)
+        entry = _Entry(None, pinned=True)
+        self._entries.append(entry)
+        self._adopt(entry, widget)
+        self._dirty_from = min(self._dirty_from, len(self._entries) - 1)
+        self._schedule()
 
     def message_widgets(self) -> list[QWidget]:
-        items = (self._layout.itemAt(i) for i in range(self._layout.count() - 1))
-        return [w for item in items if item is not None and (w := item.widget()) is not None]
+        """The widgets built now, in order (those in view, pinned ones, a few beyond)."""
+        return [entry.widget for entry in self._entries if entry.widget is not None]
+
+    def built_count(self) -> int:
+        return sum(1 for entry in self._entries if entry.widget is not None)
+
+    def message_count(self) -> int:
+        return len(self._entries)
 
     def remove_from(self, widget: QWidget) -> None:
         """Drop ``widget`` and everything after it (regenerate, edit-and-resend)."""
-        widgets = self.message_widgets()
-        if widget in widgets:
-            position = widgets.index(widget)
-            for doomed in widgets[position:]:
-                self._layout.removeWidget(doomed)
-                doomed.deleteLater()
-            built_rows = self._last_built - self._first_built
-            if position < built_rows:  # a stored message went: so did those after it
-                self._rows = self._rows[:self._first_built + position]
-                self._last_built = len(self._rows)
+        index = self._index_of(widget)
+        if index is not None:
+            self._remove(index, len(self._entries))
 
     def remove(self, widget: QWidget) -> None:
         """Drop one message (the user deleted it); those after it stay."""
-        widgets = self.message_widgets()
-        if widget not in widgets:
-            return
-        position = widgets.index(widget)
-        self._layout.removeWidget(widget)
-        widget.deleteLater()
-        if position < self._last_built - self._first_built:
-            del self._rows[self._first_built + position]
-            self._last_built -= 1
+        index = self._index_of(widget)
+        if index is not None:
+            self._remove(index, index + 1)
 
     def replace_row(self, row: MessageRow) -> None:
         """A stored message changed (another version chosen, continued): a widget built
         for it later shows the new row."""
-        self._rows = [row if r.id == row.id else r for r in self._rows]
+        for entry in self._entries:
+            if entry.message_id() == row.id:
+                entry.row = row
+                if entry.widget is None:
+                    entry.estimate = self._estimate(entry, self._width)
+                    self._dirty(self._entries.index(entry))
 
     def widget_for(self, message_id: int) -> QWidget | None:
-        """The widget of a message, if it is built."""
-        return next((w for w in self.message_widgets()
-                     if getattr(w, "message_id", None) == message_id), None)
+        """The widget of a message, built (and pinned) if it was not."""
+        return next((self._pin(entry) for entry in self._entries
+                     if entry.message_id() == message_id), None)
 
     def last_widget(self, role: str) -> QWidget | None:
-        """The newest message of ``role`` ("user" or "assistant"), if it is built."""
-        return next((w for w in reversed(self.message_widgets())
-                     if getattr(w, "role", None) == role), None)
+        """The newest message of ``role`` ("user" or "assistant"), built and pinned."""
+        return next((self._pin(entry) for entry in reversed(self._entries)
+                     if entry.role() == role), None)
 
-    def built_count(self) -> int:
-        return len(self.message_widgets())
+    def _pin(self, entry: _Entry) -> QWidget:
+        entry.pinned = True
+        if entry.widget is None:
+            assert entry.row is not None
+            self._adopt(entry, self._make_widget(entry.row))
+            self._schedule()
+        return entry.widget  # type: ignore[return-value]  # _adopt set it
 
-    def _insert(self, index: int, widget: QWidget) -> None:
-        self._layout.insertWidget(index, widget)
+    def _index_of(self, widget: QWidget) -> int | None:
+        return next((i for i, entry in enumerate(self._entries) if entry.widget is widget), None)
 
-    def _drop_row_widgets(self, start: int, stop: int) -> None:
-        for widget in self.message_widgets()[start:stop]:
-            self._layout.removeWidget(widget)
-            widget.deleteLater()
+    def _remove(self, start: int, stop: int) -> None:
+        for entry in self._entries[start:stop]:
+            if entry.widget is not None:
+                self._discard(entry.widget)
+        del self._entries[start:stop]
+        self._dirty(start)
+        self._schedule()
 
-    def build_earlier(self, count: int = BATCH) -> bool:
-        """Build ``count`` messages before the oldest shown one, keeping the view still."""
-        if self._first_built == 0:
+    def _adopt(self, entry: _Entry, widget: QWidget) -> None:
+        entry.widget = widget
+        entry.height = None
+        widget.setParent(self.viewport())
+        widget.installEventFilter(self)
+
+    def _discard(self, widget: QWidget) -> None:
+        widget.removeEventFilter(self)
+        widget.hide()  # at once: deleteLater leaves it painted until the loop runs
+        widget.deleteLater()
+
+    def _dirty(self, index: int) -> None:
+        self._dirty_from = min(self._dirty_from, index)
+
+    # ---- heights ---------------------------------------------------------------------
+
+    def _column_width(self) -> int:
+        return max(1, min(COLUMN_MAX_WIDTH, self.viewport().width() - 2 * MARGIN_X))
+
+    def _estimate(self, entry: _Entry, width: int) -> int:
+        """A message's height before it is built: its text's lines at ``width``."""
+        text = entry.row.content if entry.row is not None else ""
+        metrics = self.fontMetrics()
+        per_line = max(8, width // max(1, metrics.averageCharWidth()))
+        lines = sum(1 + len(line) // per_line for line in text.split("\n"))
+        return self._chrome.get(entry.role() or "", 60) + lines * metrics.lineSpacing()
+
+    def _measure(self, index: int, entry: _Entry) -> bool:
+        """Measure a built widget at the column's width; True if its height changed."""
+        widget = entry.widget
+        assert widget is not None
+        if widget.hasHeightForWidth():
+            height = widget.heightForWidth(self._width)
+        else:
+            height = widget.sizeHint().height()
+        height = max(height, widget.minimumHeight())
+        self._learn_chrome(entry, height)
+        if height == entry.height:
             return False
-        self._hold_view()
-        start = max(0, self._first_built - count)
-        for index, message in enumerate(self._rows[start:self._first_built]):
-            self._insert(index, self._make_widget(message))
-        self._first_built = start
+        entry.height = height
+        self._dirty(index)
         return True
 
-    def build_later(self, count: int = BATCH) -> bool:
-        """The mirror of build_earlier, scrolling back down towards the newest."""
-        if self._last_built >= len(self._rows):
-            return False
-        self._release_view()
-        stop = min(len(self._rows), self._last_built + count)
-        at = self._last_built - self._first_built
-        for offset, message in enumerate(self._rows[self._last_built:stop]):
-            self._insert(at + offset, self._make_widget(message))
-        self._last_built = stop
-        return True
+    def _learn_chrome(self, entry: _Entry, height: int) -> None:
+        """The first measured message of each role tunes the estimate of the others."""
+        role = entry.role()
+        if role is None or role in self._measured_chrome or entry.row is None:
+            return
+        self._measured_chrome.add(role)
+        text_only = self._estimate(entry, self._width) - self._chrome.get(role, 60)
+        self._chrome[role] = max(0, height - text_only)
 
-    def _trim(self) -> bool:
-        """Past MAX_BUILT, drop widgets from the end far from the view (rebuilt if the user
-        scrolls back). A step of its own, never with an insertion: together they could
-        leave the scroll range unchanged, and the view would not be put back."""
-        built = self._last_built - self._first_built
-        if built <= MAX_BUILT:
-            return False
-        widgets = self.message_widgets()[:built]
-        below = min(built - MAX_BUILT, self._out_of_reach(reversed(widgets)))
-        if below > 0:  # nothing above the view moves
-            self._release_view()
-            self._drop_row_widgets(built - below, built)
-            self._last_built -= below
-            return True
-        above = min(built - MAX_BUILT, self._out_of_reach(widgets))
-        if above > 0:
-            self._hold_view()
-            self._drop_row_widgets(0, above)
-            self._first_built += above
-            return True
-        return False
+    def _refresh_tops(self) -> None:
+        start = min(self._dirty_from, len(self._entries))
+        del self._tops[start:]
+        y = MARGIN_Y if start == 0 else self._tops[start - 1] + self._entries[start - 1].size() + SPACING
+        tops = self._tops
+        for entry in self._entries[start:]:
+            tops.append(y)
+            y += entry.size() + SPACING
+        self._total = (y - SPACING if self._entries else y) + MARGIN_Y
+        self._dirty_from = len(self._entries)
 
-    def _out_of_reach(self, widgets: Iterable[QWidget]) -> int:
-        """How many of ``widgets``, from the first, lie beyond the prefetch reach of the
-        view: only those may be dropped."""
+    def _rewidth(self, width: int) -> None:
+        """The column changed width: every height must be found again."""
+        self._width = width
+        for entry in self._entries:
+            entry.height = None
+            if entry.widget is None:
+                entry.estimate = self._estimate(entry, width)
+        self._dirty_from = 0
+
+    # ---- placing ---------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        if not self._pending.isActive():
+            self._pending.start()
+
+    def _place(self) -> None:
+        """Build, measure and position what the view shows, keeping the view still."""
+        if self._placing:
+            return
+        self._placing = True
+        try:
+            if self._column_width() != self._width:
+                self._rewidth(self._column_width())
+            anchor = self._anchor()  # before anything is measured: heights move it
+            for _ in range(_SETTLE_PASSES):
+                changed = self._measure_built()
+                self._refresh_tops()
+                self._sync_scrollbar()
+                self._restore(anchor)
+                if not self._build_in_view() and not changed:
+                    break
+            self._drop_far()
+            self._position()
+        finally:
+            self._placing = False
+
+    def _anchor(self) -> tuple[int, int] | None:
+        """The entry at the top of the view and how far into it the view starts."""
+        if self._following or not self._entries:
+            return None
+        self._refresh_tops()
+        value = self.verticalScrollBar().value()
+        index = max(0, bisect_right(self._tops, value) - 1)
+        return index, value - self._tops[index]
+
+    def _restore(self, anchor: tuple[int, int] | None) -> None:
         bar = self.verticalScrollBar()
-        reach = int(self.viewport().height() * PREFETCH_SCREENS)
-        low, high = bar.value() - reach, bar.value() + self.viewport().height() + reach
-        count = 0
-        for widget in widgets:
-            if low <= widget.y() + widget.height() and widget.y() <= high:
-                break
-            count += 1
-        return count
+        if self._following:
+            self._scroll_to(bar.maximum())
+        elif anchor is not None and anchor[0] < len(self._tops):
+            self._scroll_to(self._tops[anchor[0]] + anchor[1])
 
-    def _hold_view(self) -> None:
-        """Keep the view's distance from the bottom while content changes above it."""
+    def _built(self) -> list[tuple[int, _Entry]]:
+        return [(i, entry) for i, entry in enumerate(self._entries) if entry.widget is not None]
+
+    def _measure_built(self) -> bool:
+        """Re-measure every built widget (hidden pinned ones too: a reply may stream off
+        screen). Cheap when nothing changed: layouts cache their height for a width."""
+        changed = False
+        for index, entry in self._built():
+            changed = self._measure(index, entry) or changed
+        return changed
+
+    def _view_range(self, screens: float) -> tuple[int, int]:
+        """Indices [first, last) of the entries within ``screens`` of the view."""
+        value, height = self.verticalScrollBar().value(), self.viewport().height()
+        reach = int(height * screens)
+        first = max(0, bisect_right(self._tops, value - reach) - 1)
+        last = bisect_right(self._tops, value + height + reach)
+        return first, last
+
+    def _build_in_view(self) -> bool:
+        first, last = self._view_range(OVERSCAN_SCREENS)
+        built = False
+        for index in range(first, last):
+            entry = self._entries[index]
+            if entry.widget is None:
+                assert entry.row is not None
+                self._adopt(entry, self._make_widget(entry.row))
+                self._measure(index, entry)
+                built = True
+        return built
+
+    def _drop_far(self) -> None:
+        first, last = self._view_range(KEEP_SCREENS)
+        focus = self.focusWidget()
+        for index, entry in self._built():
+            widget = entry.widget
+            assert widget is not None
+            held = entry.pinned or (focus is not None and widget.isAncestorOf(focus))
+            if not held and not first <= index < last:
+                self._discard(widget)
+                entry.widget = None  # its measured height stays: the view does not jump
+
+    def _position(self) -> None:
+        value = self.verticalScrollBar().value()
+        x = max(MARGIN_X, (self.viewport().width() - self._width) // 2)
+        first, last = self._view_range(OVERSCAN_SCREENS)
+        for index, entry in self._built():
+            widget = entry.widget
+            assert widget is not None
+            if first <= index < last:
+                geometry = QRect(x, self._tops[index] - value, self._width, entry.size())
+                if widget.geometry() != geometry:
+                    widget.setGeometry(geometry)
+                if widget.isHidden():
+                    widget.show()
+            elif not widget.isHidden():
+                widget.hide()  # pinned or focused, far from the view
+
+    def _sync_scrollbar(self) -> None:
         bar = self.verticalScrollBar()
-        self._bottom_offset = bar.maximum() - bar.value()
-
-    def _release_view(self) -> None:
-        """Content changes below the view: it stays where it is by itself."""
-        self._bottom_offset = None
+        page = self.viewport().height()
+        self._programmatic = True
+        try:
+            bar.setPageStep(page)
+            bar.setRange(0, max(0, self._total - page))
+        finally:
+            self._programmatic = False
 
     # ---- following the bottom ----------------------------------------------------------
 
     def follow(self) -> None:
         """Stick to the bottom again (the user sent a message, or pressed End)."""
         self._following = True
-        self._bottom_offset = None
-        self._scroll_to(self.verticalScrollBar().maximum())
+        self._place()
 
     def is_following(self) -> bool:
         return self._following
@@ -234,42 +376,22 @@ class MessageList(QScrollArea):
             self._programmatic = False
 
     def _on_scrolled(self, value: int) -> None:
-        if self._programmatic:
-            return
-        bar = self.verticalScrollBar()
-        self._bottom_offset = None  # the user moved: stop holding the old position
-        at_bottom = value >= bar.maximum() - FOLLOW_SLACK_PX
-        self._following = at_bottom and self._last_built >= len(self._rows)
-        if self._near_an_unbuilt_edge():
-            self._builder.start()
+        if not self._programmatic:
+            self._following = value >= self.verticalScrollBar().maximum() - FOLLOW_SLACK_PX
+        self._place()
 
-    def _near_an_unbuilt_edge(self) -> int:
-        """-1 near the top with older messages unbuilt, 1 near the bottom with newer ones."""
-        bar = self.verticalScrollBar()
-        reach = int(self.viewport().height() * PREFETCH_SCREENS)
-        if bar.value() <= bar.minimum() + reach and self._first_built > 0:
-            return -1
-        if bar.value() >= bar.maximum() - reach and self._last_built < len(self._rows):
-            return 1
-        return 0
+    # ---- Qt ----------------------------------------------------------------------------
 
-    def _build_step(self) -> None:
-        """A few messages per turn of the event loop, before the user reaches the edge:
-        building a whole batch at once froze the window for a few hundred ms."""
-        if self._trim():
-            self._builder.start()
-            return
-        edge = self._near_an_unbuilt_edge()
-        if edge < 0:
-            self.build_earlier(CHUNK)
-        elif edge > 0:
-            self.build_later(CHUNK)
-        if edge:
-            self._builder.start()
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        pass  # _on_scrolled places the widgets, building what comes into view
 
-    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
-        if self._following:
-            self._scroll_to(maximum)
-        elif self._bottom_offset is not None:
-            # Kept until the user scrolls: wrapped text settles its height in steps.
-            self._scroll_to(maximum - self._bottom_offset)
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A message's content changed its size: its own layout was invalidated, or (for a
+        # widget without one) Qt tells the parent, which has no layout here.
+        if event.type() == QEvent.Type.LayoutRequest:
+            self._schedule()
+        return False
