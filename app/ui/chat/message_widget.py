@@ -26,6 +26,7 @@ from app.controller.fixes import Fix
 from app.ui import theme
 from app.ui.chat.code_block import CodeBlock, CopyButton
 from app.ui.chat.markdown import Segment, split_segments
+from app.ui.chat.prose_label import ProseLabel
 
 STATUSES = ("streaming", "complete", "incomplete", "failed")
 _THUMBNAIL_PX = 96
@@ -112,8 +113,8 @@ def _wrapping_label(text_format: Qt.TextFormat) -> QLabel:
     return label
 
 
-def _prose_label() -> QLabel:
-    label = _wrapping_label(Qt.TextFormat.MarkdownText)
+def _prose_label() -> ProseLabel:
+    label = ProseLabel()
     label.setTextInteractionFlags(
         Qt.TextInteractionFlag.TextBrowserInteraction
         | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -457,8 +458,8 @@ class MessageWidget(QFrame):
     def _fill(widget: QWidget, segment: Segment) -> None:
         if isinstance(widget, CodeBlock):
             widget.set_code(segment.text, segment.lang, segment.closed)
-        elif isinstance(widget, QLabel):
-            widget.setText(segment.text)
+        elif isinstance(widget, ProseLabel):
+            widget.set_markdown(segment.text)
 
     def _attachment(self, label: str, pixmap: QPixmap | None) -> QWidget:
         if pixmap is not None and not pixmap.isNull():

@@ -22,6 +22,7 @@ from app.controller.fixes import Fix, FixKind
 from app.ui import theme
 from app.ui.chat.code_block import CodeBlock
 from app.ui.chat.message_widget import MessageWidget
+from app.ui.chat.prose_label import ProseLabel
 
 Factory = Callable[..., MessageWidget]
 
@@ -92,7 +93,7 @@ def test_reply_renders_prose_and_code_blocks(make: Factory) -> None:
     reply = make()
     reply.set_text(REPLY)
     kinds = [type(w) for w in reply.segment_widgets()]
-    assert kinds == [QLabel, CodeBlock, QLabel, CodeBlock, CodeBlock, QLabel]
+    assert kinds == [ProseLabel, CodeBlock, ProseLabel, CodeBlock, CodeBlock, ProseLabel]
     intro = reply.segment_widgets()[0]
     assert isinstance(intro, QLabel)
     assert intro.textFormat().name == "MarkdownText"

@@ -1,0 +1,288 @@
+"""A paragraph of a reply: Markdown, with its math drawn and its block quotes barred.
+
+Plain Markdown goes to Qt's own renderer, as before. A paragraph holding math or a block
+quote is parsed by the same renderer into a ``QTextDocument`` first, changed there, and
+handed to the label as HTML: each formula becomes an image (see ``math_render``), display
+math gets a centred line of its own, and each block quote sits in a one-cell table whose
+left border is the bar (Qt's rich text draws borders on table cells only). Colours come
+from the palette, and a palette or font change draws the paragraph again.
+
+A formula that cannot be drawn, or is still open in a streaming reply, is shown as its
+LaTeX source, escaped so Markdown keeps its backslashes (``\\,`` would lose one).
+
+Copying a selection puts each formula's source on the clipboard (Qt's copy would give an
+object-replacement character for each image).
+"""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QEvent, QMimeData, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QGuiApplication,
+    QPalette,
+    QTextBlockFormat,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextDocumentFragment,
+    QTextFormat,
+    QTextFrameFormat,
+    QTextImageFormat,
+    QTextTableCellFormat,
+    QTextTableFormat,
+)
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+from app.ui import theme
+from app.ui.chat.math_render import MathImage, render_math
+from app.ui.chat.math_spans import Math, escape_markdown, split_math
+
+_QUOTE_LINE = re.compile(r"(?m)^ {0,3}>")
+_QUOTE_LEVEL = QTextFormat.Property.BlockQuoteLevel
+_BAR_PX = 3
+_BAR_GAP_PX = 10  # between the bar and the quoted text
+_QUOTE_MARGIN_PX = 4  # before the bar
+_OBJECT = "\ufffc"  # what Qt's copy gives for an image
+
+
+def _placeholder(index: int) -> str:
+    # Private-use characters: Markdown treats them as letters and leaves them alone.
+    return f"\ue000{index}\ue001"
+
+
+class ProseLabel(QLabel):
+    """A word-wrapped, selectable label for one prose segment of a reply."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._markdown = ""
+        self._sources: dict[str, str] = {}  # formula image URL -> its LaTeX as written
+        self._watching_clipboard = False
+        self.setTextFormat(Qt.TextFormat.MarkdownText)
+        self.setWordWrap(True)
+        # Ignored: a word-wrapped label's minimum width is its longest word, and one long
+        # URL would otherwise widen the whole chat. It still gets all the width there is.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def markdown(self) -> str:
+        """The segment's Markdown as given (``text()`` is HTML once it holds math)."""
+        return self._markdown
+
+    def set_markdown(self, text: str) -> None:
+        self._markdown = text
+        self._render()
+
+    def formula_count(self) -> int:
+        """How many formulas are drawn as images (not shown as source)."""
+        return len(self._sources)
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _render(self) -> None:
+        parts: list[str] = []
+        formulas: list[tuple[Math, MathImage]] = []
+        for piece in split_math(self._markdown):
+            if isinstance(piece, str):
+                parts.append(piece)
+            elif piece.closed and (image := self._draw(piece)) is not None:
+                parts.append(_placeholder(len(formulas)))
+                formulas.append((piece, image))
+            else:
+                parts.append(escape_markdown(piece.source))
+        prepared = "".join(parts)
+        self._sources = {image.url: math.source for math, image in formulas}
+        if not formulas and not _QUOTE_LINE.search(prepared):
+            self.setTextFormat(Qt.TextFormat.MarkdownText)
+            self.setText(prepared)
+            return
+        document = QTextDocument()
+        document.setDefaultFont(self.font())
+        document.setMarkdown(prepared)
+        for index, (math, image) in reversed(list(enumerate(formulas))):
+            _insert_formula(document, _placeholder(index), math, image)
+        _bar_quotes(document, self._bar_color())
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setText(document.toHtml())
+        if formulas and not self._watching_clipboard:
+            QGuiApplication.clipboard().dataChanged.connect(self._fix_copied_formulas)
+            self._watching_clipboard = True
+
+    def _draw(self, math: Math) -> MathImage | None:
+        color = self.palette().color(self.foregroundRole()).name()
+        metrics = QFontMetrics(self.font())
+        return render_math(math.latex.strip(), math.display, metrics.xHeight(),
+                           metrics.height() + 2, color, self.devicePixelRatioF())
+
+    def _bar_color(self) -> QColor:
+        palette = self.palette()
+        return theme.mix(palette.color(QPalette.ColorRole.WindowText),
+                         palette.color(QPalette.ColorRole.Window), 0.55)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange) and self._markdown:
+            self._render()
+
+    # -- copying -----------------------------------------------------------------------------
+
+    def copied_text(self) -> str:
+        """The selection as plain text, each formula as its LaTeX source."""
+        start, selected = self.selectionStart(), self.selectedText()
+        if start < 0 or not selected:
+            return ""
+        document = QTextDocument()
+        document.setHtml(self.text())
+        cursor = QTextCursor(document)
+        out: list[str] = []
+        for offset, char in enumerate(selected):
+            if char == _OBJECT:
+                cursor.setPosition(start + offset + 1)  # the format of the character before
+                image = cursor.charFormat().toImageFormat()
+                out.append(self._sources.get(image.name(), ""))
+            elif char in "\u2029\u2028":
+                out.append("\n")
+            elif char == "\u00a0":
+                out.append(" ")
+            else:
+                out.append(char)
+        return "".join(out)
+
+    def _fix_copied_formulas(self) -> None:
+        # Qt's own copy (Ctrl+C or the context menu) wrote the selection with U+FFFC for
+        # each image; when that selection is ours, write it again with the sources.
+        if not self._sources or not self.hasSelectedText():
+            return
+        clipboard = QGuiApplication.clipboard()
+        copied = clipboard.mimeData()
+        if copied is None or _OBJECT not in copied.text():
+            return
+        if copied.text().replace(_OBJECT, "") != _plain(self.selectedText()).replace(_OBJECT, ""):
+            return  # another widget's copy
+        fixed = QMimeData()
+        fixed.setText(self.copied_text())
+        if copied.hasHtml():
+            fixed.setHtml(copied.html())
+        clipboard.setMimeData(fixed)
+
+
+def _plain(selected: str) -> str:
+    return selected.replace("\u2029", "\n").replace("\u2028", "\n").replace("\u00a0", " ")
+
+
+def _insert_formula(document: QTextDocument, placeholder: str, math: Math,
+                    image: MathImage) -> None:
+    cursor = document.find(placeholder)
+    if cursor.isNull():
+        return  # Markdown took it as part of a link's address or similar; nothing to draw
+    fmt = QTextImageFormat()
+    fmt.setName(image.url)
+    fmt.setWidth(image.width)
+    fmt.setHeight(image.height)
+    fmt.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignBaseline if image.on_baseline
+                             else QTextCharFormat.VerticalAlignment.AlignMiddle)
+    cursor.removeSelectedText()
+    if not math.display:
+        cursor.insertImage(fmt)
+        return
+    _trim_spaces(cursor, QTextCursor.MoveOperation.PreviousCharacter)
+    if not cursor.atBlockStart():
+        cursor.insertBlock()
+    cursor.insertImage(fmt)
+    line = QTextCursor(cursor.block())
+    _trim_spaces(cursor, QTextCursor.MoveOperation.NextCharacter)
+    if not cursor.atBlockEnd():
+        cursor.insertBlock()
+    centred = line.blockFormat()
+    centred.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+    line.setBlockFormat(centred)
+
+
+def _trim_spaces(cursor: QTextCursor, direction: QTextCursor.MoveOperation) -> None:
+    # The spaces (or soft line break) between a display formula and the text around it
+    # would start or end a line of their own.
+    while True:
+        probe = QTextCursor(cursor)
+        if not probe.movePosition(direction, QTextCursor.MoveMode.KeepAnchor):
+            return
+        if probe.selectedText() not in (" ", "\u2028", "\t"):
+            return
+        probe.removeSelectedText()
+
+
+def _bar_quotes(document: QTextDocument, color: QColor) -> None:
+    """Each run of quoted blocks moved into a one-cell table with a left border."""
+    for start, end in reversed(_quote_runs(document)):
+        cursor = QTextCursor(document)
+        cursor.setPosition(start)
+        cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        inner = QTextDocument()
+        inner.setDefaultFont(document.defaultFont())
+        QTextCursor(inner).insertFragment(cursor.selection())
+        _unquote_one_level(inner)
+        _bar_quotes(inner, color)  # a quote inside the quote gets its own bar
+        cursor.removeSelectedText()
+        cursor.setBlockFormat(QTextBlockFormat())
+        table = cursor.insertTable(1, 1, _quote_table_format())
+        cell = table.cellAt(0, 0)
+        cell.setFormat(_quote_cell_format(color))
+        cell.firstCursorPosition().insertFragment(QTextDocumentFragment(inner))
+
+
+def _quote_runs(document: QTextDocument) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    block = document.begin()
+    while block.isValid():
+        quoted = block.blockFormat().intProperty(_QUOTE_LEVEL) > 0
+        if quoted and QTextCursor(block).currentTable() is None:
+            end = block.position() + block.length() - 1
+            if runs and runs[-1][1] + 1 == block.position():
+                runs[-1] = (runs[-1][0], end)
+            else:
+                runs.append((block.position(), end))
+        block = block.next()
+    return runs
+
+
+def _unquote_one_level(document: QTextDocument) -> None:
+    # Qt's Markdown indents a quote by a fixed step per level on both sides; inside the bar
+    # the padding stands for one level.
+    block = document.begin()
+    while block.isValid():
+        fmt = block.blockFormat()
+        level = fmt.intProperty(_QUOTE_LEVEL)
+        if level > 0:
+            step = fmt.leftMargin() / level
+            fmt.setLeftMargin(step * (level - 1))
+            if level == 1:
+                fmt.clearProperty(_QUOTE_LEVEL)
+                fmt.setRightMargin(0)
+            else:
+                fmt.setProperty(_QUOTE_LEVEL, level - 1)
+            QTextCursor(block).setBlockFormat(fmt)
+        block = block.next()
+
+
+def _quote_table_format() -> QTextTableFormat:
+    fmt = QTextTableFormat()
+    fmt.setBorder(0)
+    fmt.setBorderCollapse(True)
+    fmt.setCellSpacing(0)
+    fmt.setCellPadding(0)
+    fmt.setLeftMargin(_QUOTE_MARGIN_PX)
+    fmt.setTopMargin(2)
+    fmt.setBottomMargin(2)
+    return fmt
+
+
+def _quote_cell_format(color: QColor) -> QTextTableCellFormat:
+    fmt = QTextTableCellFormat()
+    fmt.setLeftBorder(_BAR_PX)
+    fmt.setLeftBorderStyle(QTextFrameFormat.BorderStyle.BorderStyle_Solid)
+    fmt.setLeftBorderBrush(QBrush(color))
+    fmt.setLeftPadding(_BAR_GAP_PX)
+    return fmt
