@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from app.core.network_cause import cause_of
 from app.core.providers.errors import (
     AuthError,
     BadRequestError,
@@ -144,9 +145,13 @@ def error_for_event(kind: str, message: str, provider: str) -> ProviderError:
 
 
 def error_for_transport(exc: httpx.HTTPError, provider: str, base_url: str) -> ProviderError:
-    """Network-level failures: nothing answered, or it stopped answering."""
+    """Network-level failures: nothing answered, or it stopped answering. The cause
+    (refused, name not found, timeout, certificate) is named: each has another fix."""
+    cause = cause_of(exc, base_url)
+    said = f": {cause}" if cause else f" ({str(exc).strip() or type(exc).__name__})"
+    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+        return UnavailableError(f"Cannot reach {provider} at {base_url}{said}", provider=provider)
     if isinstance(exc, httpx.TimeoutException):
-        return UnavailableError(f"{provider} did not answer in time ({base_url})", provider=provider)
-    if isinstance(exc, httpx.ConnectError):
-        return UnavailableError(f"Cannot reach {provider} at {base_url}", provider=provider)
-    return UnavailableError(f"The connection to {provider} broke ({type(exc).__name__})", provider=provider)
+        return UnavailableError(f"{provider} did not answer in time ({base_url}){said}",
+                                provider=provider)
+    return UnavailableError(f"The connection to {provider} broke{said}", provider=provider)
