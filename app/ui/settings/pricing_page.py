@@ -8,7 +8,7 @@ from the shipped price, or that has no shipped price) to ``Preferences.save_pric
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QLocale, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -39,6 +39,14 @@ from app.ui.settings.save_bar import SaveBar
 __all__ = ["AddPriceDialog", "PricingPage"]
 
 COL_TARGET, COL_INPUT, COL_OUTPUT, COL_SOURCE, COL_ACTION = range(5)
+# Every column says what it holds: a blank header left people guessing at the last two.
+HEADERS = ("Model", "Input $/M tokens", "Output $/M tokens", "Price from", "Change back")
+HEADER_TIPS = ("The model, as provider:model",
+               "US dollars per million tokens sent to the model (your messages and the chat so far)",
+               "US dollars per million tokens the model writes",
+               "Switchboard's price list, or you (a price you changed or added)",
+               "Go back to Switchboard's price, or remove a price you added")
+SHIPPED_WORDS, CHANGED_WORDS, ADDED_WORDS = "Switchboard", "you (changed)", "you (added)"
 PRICE_MAX = 100_000.0
 PRICE_DECIMALS = 4
 _TARGET_ROLE = Qt.ItemDataRole.UserRole
@@ -170,9 +178,12 @@ class PricingPage(QWidget):
         top.addWidget(self.filter, 1)
         top.addWidget(self.add_button)
 
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(
-            ["Target", "Input $/M tokens", "Output $/M tokens", "", ""])
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        for column, tip in enumerate(HEADER_TIPS):
+            header_item = self.table.horizontalHeaderItem(column)
+            if header_item is not None:
+                header_item.setToolTip(tip)
         self.table.setAccessibleName("Prices")
         self.table.setToolTip("Double-click a price to change it.")
         self.table.verticalHeader().hide()
@@ -354,9 +365,12 @@ class PricingPage(QWidget):
             target_item.setData(Qt.ItemDataRole.AccessibleTextRole,
                                 f"{target}{', custom price' if custom else ''}")
             source = self._item(row, COL_SOURCE)
-            source.setText("custom" if custom else "")
+            source.setText(SHIPPED_WORDS if not custom else CHANGED_WORDS if default is not None
+                           else ADDED_WORDS)
             source.setToolTip("You changed this price." if custom and default is not None
-                              else "You added this price." if custom else "")
+                              else "You added this price." if custom
+                              else "The price Switchboard ships with.")
+            self._colour_source(source, custom)
             source.setData(Qt.ItemDataRole.AccessibleTextRole,
                            "custom price" if custom else "shipped price")
             self._fill_action(row, target, default, custom)
@@ -435,6 +449,14 @@ class PricingPage(QWidget):
     def _apply_colours(self) -> None:
         for label in (self.intro, self.status):
             theme.set_foreground(label, theme.muted_text(self.palette()))
+        for row in range(self.table.rowCount()):
+            target = self._item(row, COL_TARGET).data(_TARGET_ROLE)
+            self._colour_source(self._item(row, COL_SOURCE), self._is_custom(target))
+
+    def _colour_source(self, item: QTableWidgetItem, custom: bool) -> None:
+        # The shipped price is the usual case: said quietly, so the user's own stand out.
+        palette = self.table.palette()
+        item.setForeground(palette.color(QPalette.ColorRole.Text) if custom else theme.muted_text(palette))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

@@ -74,6 +74,19 @@ def _muted(label: QLabel) -> QLabel:
     return label
 
 
+def _button_row(button: QPushButton, result: InlineMessage) -> QHBoxLayout:
+    """A button with its result beside it. The button keeps its own width whether the
+    result is shown or not (alone in the row it would stretch across the form, then
+    jump back when the result appears); the result takes the rest and wraps."""
+    button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+    row = QHBoxLayout()
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+    row.addWidget(result, 1)
+    row.addStretch(0)  # holds the room the hidden result leaves, so the button stays put
+    return row
+
+
 class _ProviderRow(QWidget):
     """One entry of the list: the provider's name, and under it whether it has a key."""
 
@@ -216,10 +229,7 @@ class ProvidersPage(QWidget):
         self.models_status.setObjectName("provider_models_status")
         self.models_status.setAccessibleName("Model list result")
         self.models_status.hide()
-        models_row = QHBoxLayout()
-        models_row.setContentsMargins(0, 0, 0, 0)
-        models_row.addWidget(self.load_models_button, 0, Qt.AlignmentFlag.AlignTop)
-        models_row.addWidget(self.models_status, 1)
+        models_row = _button_row(self.load_models_button, self.models_status)
         self.models_list = QListWidget()
         self.models_list.setObjectName("provider_models")
         self.models_list.setAccessibleName("Models to offer")
@@ -242,10 +252,7 @@ class ProvidersPage(QWidget):
         self.test_result.setObjectName("provider_test_result")
         self.test_result.setAccessibleName("Connection test result")
         self.test_result.hide()
-        test_row = QHBoxLayout()
-        test_row.setContentsMargins(0, 0, 0, 0)
-        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
-        test_row.addWidget(self.test_result, 1)
+        test_row = _button_row(self.test_button, self.test_result)
 
         self.form_problem = InlineMessage()
         self.form_problem.setObjectName("provider_problem")
@@ -620,21 +627,27 @@ class ProvidersPage(QWidget):
         if provider is None or self._problem() is not None:
             return
         replacing = None if self._new else self._current.id if self._current else None
+        key = self._typed_key()
         self.save_status.set_message("Saving…")
-        self._runner.run("save", self._setup.save(provider, self._typed_key(), replacing=replacing),
-                         on_success=lambda saved: self._saved_provider(saved, replacing is None),
+        self._runner.run("save", self._setup.save(provider, key, replacing=replacing),
+                         on_success=lambda saved: self._saved_provider(saved, replacing is None,
+                                                                       key is not None),
                          on_failure=show_error_in(self.save_status))
 
-    def _saved_provider(self, saved: ProviderSaved, was_new: bool) -> None:
+    def _saved_provider(self, saved: ProviderSaved, was_new: bool, key_typed: bool) -> None:
         self.key_edit.clear()  # the widget must not keep the key around
         if was_new:  # the new provider is saved: it is no longer a draft
             self._draft = None
         self._reload(select=saved.provider_id)
         status = self._setup.keyring_status
-        if saved.warning:
+        if saved.warning and saved.warning != status.words:  # the keyring refused this key
             self.save_status.set_message(f"Saved. {saved.warning}", "warning")
+        elif key_typed and status.secure:
+            self.save_status.set_message("Saved. The key is in the system keyring.", "ok")
         else:
-            self.save_status.set_message(f"Saved. {status.words}", "ok" if status.secure else "warning")
+            # Where keys live (and that, without a keyring, only for this session) is the
+            # page's one line at the bottom; saying it here too made it appear twice.
+            self.save_status.set_message("Saved.", "ok")
         self._show_keyring_status()
         self.sig_changed.emit()
 
