@@ -33,6 +33,9 @@ def make_application(argv: list[str]) -> QApplication:
     from app.core.paths import resources_dir
 
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "switchboard.png")))
+    from app.ui import indicator_style
+
+    indicator_style.install(app)  # unchecked boxes stay visible on a dark desktop theme
     # The window's closing finishes asynchronously (stop the reply, close providers,
     # flush the store): Qt must not end the event loop under it. run() ends it instead.
     app.setQuitOnLastWindowClosed(False)

@@ -450,8 +450,11 @@ class RouterEditorWindow(ToolWindow):
             self.settings_form.set_router(self.draft.data)
             self.pages.setCurrentIndex(SETTINGS_PAGE)
         else:
-            self.rule_form.set_rule(self.draft.rules[index],
-                                    lambda wanted: self.draft.unique_rule_id(wanted, index) if self.draft else wanted)
+            rule = self.draft.rules[index]
+            saved_ids = {r.get("id") for r in self.draft.saved_data.get("rules", [])}
+            self.rule_form.set_rule(rule,
+                                    lambda wanted: self.draft.unique_rule_id(wanted, index) if self.draft else wanted,
+                                    saved=rule.get("id") in saved_ids)
             self.pages.setCurrentIndex(RULE_PAGE)
         self._show_error()
 
@@ -471,6 +474,7 @@ class RouterEditorWindow(ToolWindow):
         self._show_error()
         self.test_panel.set_router(self.router, str(self._error) if self._error else None)
         name = str(draft.data.get("name") or draft.opened_as or "")
+        self.routers.show_name(draft.opened_as, name)  # the list follows the name as it is typed
         entry = self.routers.entry(draft.opened_as)
         note = " — built-in template: saving keeps your changed copy" if entry and entry.origin == "template" else ""
         self.heading.setText(f"{name}{note}")

@@ -41,6 +41,7 @@ class RouterList(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._entries: list[RouterEntry] = []
+        self._default = ""
         title = QLabel("Routers")
         bold = QFont(title.font())
         bold.setBold(True)
@@ -98,12 +99,11 @@ class RouterList(QWidget):
 
     def set_entries(self, entries: Sequence[RouterEntry], default: str, current: str | None) -> None:
         self._entries = list(entries)
+        self._default = default
         self.list.blockSignals(True)
         self.list.clear()
         for entry in entries:
-            notes = [w for w in (_ORIGIN_WORDS[entry.origin], "default" if entry.name == default else "")
-                     if w]
-            item = QListWidgetItem(entry.name + (f"\n{' · '.join(notes)}" if notes else ""))
+            item = QListWidgetItem(self._text(entry, entry.name))
             item.setData(NAME_ROLE, entry.name)
             item.setToolTip(entry.problem or entry.description)
             if entry.problem:
@@ -115,6 +115,22 @@ class RouterList(QWidget):
             self.list.addItem(item)
         self.list.blockSignals(False)
         self.select(current)
+
+    def show_name(self, name: str | None, shown: str) -> None:
+        """Show router ``name`` as ``shown``, the name being typed for it, until it is
+        saved under that name (the list then rebuilds from the files)."""
+        entry = self.entry(name)
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if entry is not None and item.data(NAME_ROLE) == name:
+                text = self._text(entry, shown.strip() or entry.name)
+                if item.text() != text:
+                    item.setText(text)
+
+    def _text(self, entry: RouterEntry, name: str) -> str:
+        notes = [w for w in (_ORIGIN_WORDS[entry.origin], "default" if entry.name == self._default else "")
+                 if w]
+        return name + (f"\n{' · '.join(notes)}" if notes else "")
 
     def select(self, name: str | None) -> None:
         self.list.blockSignals(True)

@@ -10,7 +10,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -33,8 +32,10 @@ from app.controller.target_choices import TargetChoice
 from app.core.router.schema import ClassifierConfig, Privacy
 from app.core.router.targets import is_local, model_of
 from app.ui.inline_message import InlineMessage
+from app.ui.line_icons import line_icon
 from app.ui.router_editor.compact_combo import compact
 from app.ui.router_editor.error_line import with_error_line
+from app.ui.router_editor.field_note import FieldNote
 from app.ui.router_editor.target_picker import TargetPicker
 
 _DEFAULT = ClassifierConfig()
@@ -51,9 +52,17 @@ HISTORY_MEANS = {
     "omit": ("The private messages and the replies to them are left out of what a cloud "
              "model sees; the rest of the chat goes as written."),
 }
-METHODS = {"loglik": "Score each rule (fast, local models)", "grammar": "Constrained answer"}
-DECIDE_BY = {"auto": "Automatic: examples where every rule has 3+",
-             "examples": "Example messages (embeddings)", "llm": "The model reads the rules"}
+METHODS = {"loglik": "Score each rule (fast, local models)", "grammar": "Write one rule's name"}
+DECIDE_BY = {"auto": "Automatic: examples, else the model",
+             "examples": "Compare with the example messages", "llm": "The model reads the rules"}
+# What the words in the classifier box mean, said under (or on) the field itself.
+THRESHOLD_LABEL, MARGIN_LABEL = "How close it must be", "Lead over the next rule"
+THRESHOLD_NOTE = ("0 = unrelated, 1 = same meaning. A message goes to a rule only when it comes "
+                  "at least this close to the rule's examples.")
+MARGIN_NOTE = ("The closest rule must be ahead of the next one by this much; if two rules are "
+               "too close to call, none is chosen and the fallback answers.")
+CLASSIFIER_NOTE = ("Plain-English rules are decided together: by comparing the message with "
+                   "each rule's example messages, or by a model that reads the rules.")
 
 
 class RouterSettingsForm(QWidget):
@@ -94,33 +103,48 @@ class RouterSettingsForm(QWidget):
         self.classifier_target = TargetPicker(targets)
         self.decide_by = _combo(DECIDE_BY, "Decide plain-English rules by")
         self.method = _combo(METHODS, "How the model is asked")
+        self.decide_by.setToolTip("Example messages: fast and private (a small model on this "
+                                  "computer compares meanings). The model: reads each rule's "
+                                  "description, slower. Automatic uses examples when every "
+                                  "plain-English rule has at least three.")
+        self.method.setToolTip("Score each rule: the model rates every rule in one quick pass. "
+                               "Write one rule's name: the model answers with a rule and "
+                               "cannot write anything else.")
         self.timeout = QDoubleSpinBox()
         self.timeout.setAccessibleName("Classifier timeout")
+        self.timeout.setToolTip("If the classifier takes longer, no plain-English rule is "
+                                "chosen and the fallback answers.")
         self.timeout.setRange(0.1, 60.0)
         self.timeout.setSingleStep(0.5)
         self.timeout.setSuffix(" s")
         self.context_turns = _spin(0, 20, " earlier turns", "Classifier context turns")
+        self.context_turns.setToolTip("How many earlier messages and replies of the chat the "
+                                      "classifier reads with the new message (0: the new one only).")
         self.max_tokens = _spin(8, 8192, " tokens", "Classifier message limit")
+        self.max_tokens.setToolTip("A longer message is cut to this many tokens (a token is "
+                                   "about three quarters of a word) before the classifier reads it.")
         self.embedding_model = compact(QComboBox())
         self.embedding_model.setAccessibleName("Embedding model")
         self.embedding_model.setToolTip("The local model that turns messages and examples into vectors "
                                         "(Automatic: all-MiniLM-L6-v2, the sentence encoder that ships "
                                         "with Switchboard, about 10 ms a message). Threshold and margin "
                                         "are tuned to it; another model needs its own.")
-        self.threshold = _fraction(-1.0, 1.0, "Similarity threshold")
+        self.threshold = _fraction(-1.0, 1.0, THRESHOLD_LABEL)
         self.threshold.setToolTip("How close a message must come to a rule's examples for the rule to "
                                   "take it (1 = same meaning, 0 = unrelated). Raise it if unrelated "
                                   "messages land on a rule; lower it if messages that belong are missed.")
-        self.margin = _fraction(0.0, 1.0, "Similarity margin")
+        self.margin = _fraction(0.0, 1.0, MARGIN_LABEL)
         self.margin.setToolTip("How far the best rule must be ahead of the next one. Raise it if "
                                "messages flip between two similar rules.")
+        self.threshold_note = FieldNote(THRESHOLD_NOTE)
+        self.margin_note = FieldNote(MARGIN_NOTE)
         self.similarity_help = QLabel(
             "Each message is compared with every rule's examples: a rule scores how close the "
             "message comes to its three most similar examples, from 0 (unrelated) to 1 (same "
-            "meaning). The best rule wins only if its score reaches the threshold and beats the "
-            "next rule by the margin; otherwise no rule is chosen and the fallback answers "
-            "(in Automatic, the model above reads the rules instead). The defaults suit the "
-            "bundled embedding model.")
+            "meaning). The closest rule wins only if its score reaches “how close it must be” "
+            "(the threshold) and it leads the next rule by the margin; otherwise no rule is "
+            "chosen and the fallback answers (in Automatic, the model above reads the rules "
+            "instead). The defaults suit the bundled model for examples.")
         self.similarity_help.setWordWrap(True)
         self.similarity_help.setAccessibleName("What threshold and margin mean")
         self._fill_embedding_models(targets)
@@ -139,15 +163,19 @@ class RouterSettingsForm(QWidget):
         pform.addRow(self.history_help)
         classifier = QGroupBox("Classifier (for plain-English rules)")
         cform = QFormLayout(classifier)
+        self.classifier_note = FieldNote(CLASSIFIER_NOTE)
+        cform.addRow(self.classifier_note)
         cform.addRow("Decide by", self.decide_by)
         cform.addRow("Model", self._with_error(self.classifier_target, "classifier.target"))
-        cform.addRow("Method", self.method)
+        cform.addRow("How it asks", self.method)
         cform.addRow("Time limit", self._with_error(self.timeout, "classifier.timeout_s"))
-        cform.addRow("Context", self.context_turns)
+        cform.addRow("Chat history", self.context_turns)
         cform.addRow("Reads at most", self.max_tokens)
-        cform.addRow("Embedding model", self._with_error(self.embedding_model, "classifier.embedding_model"))
-        cform.addRow("Threshold", self._with_error(self.threshold, "classifier.threshold"))
-        cform.addRow("Margin", self._with_error(self.margin, "classifier.margin"))
+        cform.addRow("Model for examples",
+                     self._with_error(self.embedding_model, "classifier.embedding_model"))
+        cform.addRow(THRESHOLD_LABEL, self._noted(self.threshold, "classifier.threshold",
+                                                  self.threshold_note))
+        cform.addRow(MARGIN_LABEL, self._noted(self.margin, "classifier.margin", self.margin_note))
         cform.addRow(self.similarity_help)
         self.general_error = InlineMessage("Router problem")
         layout = QVBoxLayout(self)
@@ -175,6 +203,17 @@ class RouterSettingsForm(QWidget):
 
     def _with_error(self, field: QWidget | QHBoxLayout, key: str) -> QWidget:
         box, self._errors[key] = with_error_line(field, f"Problem with {key}")
+        return box
+
+    def _noted(self, field: QWidget, key: str, note: FieldNote) -> QWidget:
+        """``field`` with its error line, and under them the note saying what it means."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self._with_error(field, key))
+        layout.addWidget(note)
+        field.setAccessibleDescription(note.text())
         return box
 
     # ---- loading ------------------------------------------------------------------------
@@ -411,7 +450,7 @@ class FallbackChain(QWidget):
         picker.set_target(target)
         picker.setAccessibleName(f"Fallback {len(self._rows) + 1}")
         up = QToolButton()
-        up.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_ArrowUp))
+        up.setIcon(line_icon("up", self.palette()))
         up.setAccessibleName("Try earlier")
         up.setToolTip("Try this one earlier")
         remove = QToolButton()
@@ -435,6 +474,14 @@ class FallbackChain(QWidget):
         picker.sig_changed.connect(lambda _: self.sig_changed.emit())
         up.clicked.connect(lambda: self._raise(row))
         remove.clicked.connect(lambda: self._remove(row))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # light ↔ dark: redraw the arrows
+            for row, _ in getattr(self, "_rows", []):
+                up = row.findChild(QToolButton, "fallbackUp")
+                if up is not None:
+                    up.setIcon(line_icon("up", self.palette()))
 
     def _take(self, index: int) -> None:
         row, _ = self._rows.pop(index)

@@ -1,5 +1,9 @@
-"""One rule's form: title (its id follows), target, and either conditions or a
-plain-English description with example messages.
+"""One rule's form: title, target, and either conditions or a plain-English
+description with example messages.
+
+The rule's id (how files, traces and examples refer to it) is not shown: a new rule's
+id is made from its title and follows it while the title is edited; a saved rule keeps
+the id it has, so what refers to it still does.
 
 The form edits a copy of the rule's JSON and writes back only the keys it owns, so a
 field from a newer Switchboard survives a round trip through this editor.
@@ -53,13 +57,16 @@ class RuleForm(QWidget):
         self._loading = False
         self._errors: dict[str, InlineMessage] = {}
 
+        self._rule_id = ""
         self.title = QLineEdit()
         self.title.setAccessibleName("Rule title")
         self.title.setPlaceholderText("What this rule is for, e.g. “Contracts go to Claude”")
-        self.rule_id = QLineEdit()
-        self.rule_id.setAccessibleName("Rule id")
-        self.rule_id.setToolTip("How the trace and the classifier name this rule: letters, digits, _ - .")
-        self.enabled = QCheckBox("Enabled")
+        self.title.setToolTip("The rule's name in the list, in the test panel and in each "
+                              "reply's routing note")
+        self.enabled = QCheckBox("Use this rule")
+        self.enabled.setAccessibleName("Use this rule")
+        self.enabled.setToolTip("Untick to keep the rule but skip it for now (the tick in "
+                                "the rule list does the same)")
         self.private = QCheckBox("Messages this rule matches are private")
         self.private.setAccessibleName("Messages this rule matches are private")
         self.private.setToolTip(PRIVATE_TIP)
@@ -95,11 +102,12 @@ class RuleForm(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.addRow("Title", self._with_error(self.title, "title"))
-        id_row = QHBoxLayout()
-        id_row.addWidget(self.rule_id, 1)
-        id_row.addWidget(self.enabled)
-        form.addRow("Id", self._with_error(id_row, "id"))
+        title_row = QHBoxLayout()
+        title_row.addWidget(self.title, 1)
+        title_row.addWidget(self.enabled)
+        form.addRow("Title", self._with_error(title_row, "title"))
+        # The id comes from the title, so a problem with it is shown there.
+        self._errors["id"] = self._errors["title"]
         form.addRow("Send to", self._with_error(self.target, "route_to"))
         form.addRow("Decided by", self.kind)
         form.addRow("", self.private)
@@ -110,7 +118,6 @@ class RuleForm(QWidget):
         layout.addWidget(self.body, 1)
 
         self.title.textEdited.connect(self._on_title)
-        self.rule_id.textEdited.connect(self._on_id)
         self.enabled.toggled.connect(self._changed)
         self.private.toggled.connect(self._changed)
         self.target.sig_changed.connect(self._changed)
@@ -130,13 +137,14 @@ class RuleForm(QWidget):
 
     # ---- loading ------------------------------------------------------------------------
 
-    def set_rule(self, rule: dict[str, Any], unique_id: Callable[[str], str]) -> None:
+    def set_rule(self, rule: dict[str, Any], unique_id: Callable[[str], str], saved: bool = False) -> None:
+        """Show ``rule``; ``saved``: it is in the router's file, so its id stays as it is."""
         self._loading = True
         self._rule = copy.deepcopy(rule)
         self._unique_id = unique_id
         self.title.setText(str(rule.get("title", "")))
-        self.rule_id.setText(str(rule.get("id", "")))
-        self._id_follows_title = rule.get("id") == unique_id(str(rule.get("title", "")))
+        self._rule_id = str(rule.get("id", ""))
+        self._id_follows_title = not saved and self._rule_id == unique_id(str(rule.get("title", "")))
         self.enabled.setChecked(rule.get("enabled", True) is not False)
         self.private.setChecked(rule.get("private") is True)
         self.target.set_target(str(rule.get("route_to", "")))
@@ -159,7 +167,7 @@ class RuleForm(QWidget):
 
     def value(self) -> dict[str, Any]:
         out = {k: v for k, v in self._rule.items() if k not in _OWNED}
-        rule: dict[str, Any] = {"id": self.rule_id.text().strip()}
+        rule: dict[str, Any] = {"id": self._rule_id}
         if self.title.text().strip():
             rule["title"] = self.title.text().strip()
         classified = self.kind.currentIndex() == CLASSIFIED
@@ -212,13 +220,13 @@ class RuleForm(QWidget):
         if not self._loading:
             self.sig_changed.emit()
 
+    def rule_id(self) -> str:
+        """The id the rule is saved with (never shown: see the module's docstring)."""
+        return self._rule_id
+
     def _on_title(self, title: str) -> None:
         if self._id_follows_title:
-            self.rule_id.setText(self._unique_id(title))
-        self._changed()
-
-    def _on_id(self) -> None:
-        self._id_follows_title = False  # the user chose an id: the title no longer moves it
+            self._rule_id = self._unique_id(title)
         self._changed()
 
     def _on_kind(self, index: int) -> None:

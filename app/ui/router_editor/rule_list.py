@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.line_icons import Kind, line_icon
 from app.ui.router_editor.rule_summary import rule_summary
 
 INDEX_ROLE = Qt.ItemDataRole.UserRole  # the rule's index in the draft when listed
@@ -56,10 +57,9 @@ class RuleList(QWidget):
         menu.addAction("Plain English (decided by the classifier)", lambda: self.sig_add.emit("classified"))
         self.add_button.setMenu(menu)
 
-        self.up_action = self._action("Move up", "Alt+Up", QStyle.StandardPixmap.SP_ArrowUp, -1)
-        self.down_action = self._action("Move down", "Alt+Down", QStyle.StandardPixmap.SP_ArrowDown, +1)
-        self.remove_action = QAction(self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon),
-                                     "Delete rule", self)
+        self.up_action = self._action("Move up", "Alt+Up", -1)
+        self.down_action = self._action("Move down", "Alt+Down", +1)
+        self.remove_action = QAction("Delete rule", self)
         self.remove_action.setShortcut(QKeySequence.StandardKey.Delete)
         self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.remove_action.triggered.connect(lambda: self.sig_remove.emit(self.current()))
@@ -77,10 +77,11 @@ class RuleList(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
+        self._paint_icons()
         self._update_actions()
 
-    def _action(self, text: str, keys: str, icon: QStyle.StandardPixmap, step: int) -> QAction:
-        action = QAction(self.style().standardIcon(icon), text, self)
+    def _action(self, text: str, keys: str, step: int) -> QAction:
+        action = QAction(text, self)
         action.setShortcut(QKeySequence(keys))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.triggered.connect(lambda: self._move(step))
@@ -88,6 +89,19 @@ class RuleList(QWidget):
         return action
 
     # ---- showing ------------------------------------------------------------------------
+
+    def _paint_icons(self) -> None:
+        icons: tuple[tuple[QAction, Kind], ...] = (
+            (self.up_action, "up"), (self.down_action, "down"), (self.remove_action, "delete"))
+        for action, kind in icons:
+            action.setIcon(line_icon(kind, self.palette()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Light ↔ dark: the icons are drawn in the palette's colours (the event may come
+        # while the widget is still being built).
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "remove_action"):
+            self._paint_icons()
 
     def set_rules(self, rules: list[dict[str, Any]], select: int | None = None) -> None:
         """Show ``rules``; keeps the selected row unless ``select`` says otherwise."""

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.route_preview import PreviewInput, RoutePreview, parse_history
+from app.controller.route_words import Route, RouteKind
 from app.core.router import Decision, Router
-from app.core.router.classifier import ClassifierAnswer
+from app.core.router.classifier import TIMED_OUT, ClassifierAnswer
 from app.core.router.example_classifier import decides_by_examples
 from app.core.router.targets import model_of
 from app.ui import theme
@@ -239,7 +240,7 @@ class TestPanel(QWidget):
         self._runner.cancel(CLASSIFY)
         try:
             decision = self._preview.decide(self._router, self.preview_input())
-        except Exception as exc:  # a bug in a condition must not take the editor down
+        except Exception as exc:  # noqa: BLE001 - a bug in a condition must not take the editor down
             show_error(self.problem, exc, "Could not route the message:")
             self._show_decision(None)
             return
@@ -253,7 +254,8 @@ class TestPanel(QWidget):
     def _show_answer(self, result: tuple[Decision, ClassifierAnswer]) -> None:
         answered, answer = result
         self._show_decision(answered, answered=True)
-        self.classifier_status.setText(_answer_line(answer))
+        if self._router is not None:
+            self.classifier_status.setText(_answer_line(answer, self._router))
 
     def _classifier_failed(self, exc: BaseException) -> None:
         # The calculated decision stays; the words say what went wrong.
@@ -277,14 +279,8 @@ class TestPanel(QWidget):
             self.sig_decision_changed.emit(decision)
             return
 
-        labels = {r.id: r.label for r in router.rules}
         self.headline.setText(f"→ {decision.target}" if decision.target else "No target is available")
-        if decision.rule is None:
-            self.rule_label.setText("No rule matched: the fallback chain decided")
-        elif decision.sticky:
-            self.rule_label.setText(f"Kept from rule “{labels.get(decision.rule, decision.rule)}” (sticky)")
-        else:
-            self.rule_label.setText(f"Rule “{labels.get(decision.rule, decision.rule)}”")
+        self.rule_label.setText(_rule_line(decision, router))
         self.reason.setText(decision.reason)
         self.trace.set_entries(decision.trace)
 
@@ -315,9 +311,39 @@ class TestPanel(QWidget):
         self.history_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
 
 
-def _answer_line(answer: ClassifierAnswer) -> str:
+def _rule_line(decision: Decision, router: Router) -> str:
+    """Which rule decided, in the chat badge's words (route_words): titles, never ids."""
+    route = Route.of_decision(decision)
+    kind = route.kind
+    title = _title(router, decision.rule)
+    if kind is RouteKind.FAILED:
+        return "No model can take it"
+    if kind is RouteKind.STICKY:
+        return f"Kept the previous model (rule “{title}”)"
+    if kind is RouteKind.CLASSIFIER:
+        return f"Plain-English rule “{title}”"
+    if kind is RouteKind.RULE:
+        return f"Rule “{title}”"
+    if kind is RouteKind.LOCKED:
+        return "Privacy lock: kept on this computer"
+    if not router.rules:
+        return "The router has no rules: its fallback list decides"
+    return "No rule matched: the fallback list decides"
+
+
+def _title(router: Router, rule_id: str | None) -> str:
+    rule = next((r for r in router.rules if r.id == rule_id), None)
+    # Not in this draft (a sticky choice made by an earlier one): its id is all there is.
+    return rule.label if rule is not None else rule_id or ""
+
+
+def _answer_line(answer: ClassifierAnswer, router: Router) -> str:
     took = f"{answer.latency_ms:.0f} ms"
-    if answer.error:
-        return f"Classifier ({model_of(answer.model)}): {answer.error} ({took})"
-    return f"Classifier ({model_of(answer.model)}) answered “{answer.answer}” in {took}"
+    who = f"The classifier ({model_of(answer.model)})"
+    if answer.error:  # "gave no answer within 2 s", or what went wrong
+        said = answer.error if answer.error.startswith(TIMED_OUT) else f"failed: {answer.error}"
+        return f"{who} {said} ({took})"
+    if answer.answer is None:
+        return f"{who} chose none of the plain-English rules ({took})"
+    return f"{who} chose “{_title(router, answer.answer)}” in {took}"
 

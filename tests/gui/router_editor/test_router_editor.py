@@ -65,7 +65,7 @@ async def test_each_condition_kind_built_through_the_widgets_saves_the_expected_
     editor.rules.add_button.menu().actions()[0].trigger()  # a rule with conditions
     form = editor.rule_form
     retype(qtbot, form.title, "Work questions")
-    assert form.rule_id.text() == "work_questions"  # the id follows the title
+    assert form.rule_id() == "work_questions"  # the id, never shown, follows the title
     top = form.when.group
     for kind in ("keywords", "regex", "measure", "time", "pii", "image", "code"):
         top.add_actions[kind].trigger()

@@ -299,7 +299,9 @@ async def test_run_classifier_shows_the_answer_and_ignores_a_stale_one(qtbot, se
     answered = panel.decision()
     assert any(entry.kind is TraceKind.CLASSIFIER for entry in answered.trace)
     assert trace_rows(panel)[-1][1] == "Classifier"
-    assert panel.classifier_status.text().startswith("Classifier (SmolLM2-135M-Instruct)")
+    status = panel.classifier_status.text()
+    assert status.startswith("The classifier (SmolLM2-135M-Instruct)"), status
+    assert "hard_reasoning" not in status  # the rule by its title, never its id
     assert not panel.classify_button.isVisible()
     assert answered.target in ("anthropic:claude-sonnet-4-5", LOCAL)
 

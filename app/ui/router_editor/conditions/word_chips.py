@@ -7,11 +7,22 @@ word typed and not yet confirmed is never lost when the rule is saved.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QStyle,
+    QStyleOptionFrame,
+    QToolButton,
+    QWidget,
+)
 
 from app.ui.router_editor.conditions.flow_layout import FlowLayout
+
+PLACEHOLDER = "Type a word or phrase, then Enter"
+_LINE_EDIT_MARGIN = 2  # QLineEdit's horizontalMargin: text never starts at the frame
 
 
 class _Chip(QWidget):
@@ -50,6 +61,24 @@ class _WordEdit(QLineEdit):
     sig_commit = Signal()
     sig_backspace_when_empty = Signal()
 
+    def fit_placeholder(self) -> None:
+        """At least as wide as the placeholder: a clipped hint ("…then E…") says nothing.
+        Measured the way QLineEdit lays out its text: the style's frame and margins
+        around the text, plus the line edit's own two pixels a side."""
+        option = QStyleOptionFrame()
+        self.initStyleOption(option)
+        margins = self.textMargins()
+        text = QSize(self.fontMetrics().horizontalAdvance(self.placeholderText())
+                     + 2 * _LINE_EDIT_MARGIN + margins.left() + margins.right(),
+                     self.fontMetrics().height())
+        size = self.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, text, self)
+        self.setMinimumWidth(size.width())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fit_placeholder()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -76,8 +105,8 @@ class WordChips(QWidget):
         self._flow = FlowLayout(self, spacing=4)
         self.edit = _WordEdit(self)
         self.edit.setAccessibleName("Add word")
-        self.edit.setPlaceholderText("Type a word or phrase, then Enter")
-        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("x" * 28))
+        self.edit.setPlaceholderText(PLACEHOLDER)
+        self.edit.fit_placeholder()
         self.edit.setClearButtonEnabled(False)
         self._flow.addWidget(self.edit)
         self.edit.sig_commit.connect(self._commit)
