@@ -10,10 +10,12 @@ import builtins
 
 from app.controller.changes import ChangeHub, Changes
 from app.core.chat_settings import ChatSettings
-from app.core.store import ConversationRow, DeletedMessages, MessageRow, Store
+from app.core.store import ConversationRow, DeletedMessages, MessageRow, Store, StoreError
 
-# The rows are part of this surface: the UI reads them from here, never from the store.
-__all__ = ["ChatSettings", "ConversationRow", "Conversations", "DeletedMessages", "MessageRow"]
+# The rows (and the store's error) are part of this surface: the UI reads them from here,
+# never from the store.
+__all__ = ["ChatSettings", "ConversationRow", "Conversations", "DeletedMessages", "MessageRow",
+           "StoreError"]
 
 
 class Conversations:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.conversations import MessageRow
+from app.controller.conversations import DeletedMessages, MessageRow, StoreError
 from app.controller.context_use import ContextUse
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Reading, Routed, Titled
 from app.controller.route_words import Route, badge_text, route_sentence, stats_text
@@ -37,6 +37,7 @@ from app.core.router.fields import RouterFormatError
 from app.ui.chat.chat_settings_dialog import ChatSettingsDialog
 from app.ui.chat.composer import Composer
 from app.ui.chat.context_meter import ContextMeter
+from app.ui.chat.deleted_message_bar import DeletedMessageBar, deleted_words
 from app.ui.chat.empty_state import EmptyState
 from app.ui.chat.error_actions import action_for
 from app.ui.chat.message_list import MessageList
@@ -67,6 +68,8 @@ class ChatPane(QWidget):
     sig_action_requested = Signal(object)
     """A ``Fix`` offered next to an error, or a link of the empty state
     ("open_router_editor", "open_models")."""
+    sig_undo_available_changed = Signal(bool)
+    """A deleted message can be brought back now (True), or no longer (False)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +78,8 @@ class ChatPane(QWidget):
         self._router_name = session.default_router_name()
         self._runner = TaskRunner(self)
         self._editing: MessageWidget | None = None
+        # The reply after your last message: the one Regenerate, Retry and Continue act on.
+        self._newest_reply: int | None = None
         self._trace_dialogs: list[RouteTraceDialog] = []
         # A new chat's own lock choice, made before its first message created it
         # (None: as the "Lock new chats" setting says).
@@ -133,6 +138,9 @@ class ChatPane(QWidget):
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.setContentsMargins(16, 6, 16, 6)
         self.banner.hide()
+        self.deleted_bar = DeletedMessageBar()
+        self.deleted_bar.sig_undo_requested.connect(self._restore)
+        self.deleted_bar.sig_undo_available_changed.connect(self.sig_undo_available_changed)
         self.composer = Composer()
         self.composer.sig_send_requested.connect(self.send)
         self.composer.sig_stop_requested.connect(self.stop)
@@ -145,6 +153,10 @@ class ChatPane(QWidget):
         layout.addWidget(self.empty_state, 1)
         layout.addWidget(self.messages, 1)
         layout.addWidget(self.banner)
+        deleted_box = QHBoxLayout()
+        deleted_box.setContentsMargins(16, 4, 16, 0)
+        deleted_box.addWidget(self.deleted_bar)
+        layout.addLayout(deleted_box)
         composer_box = QHBoxLayout()
         composer_box.setContentsMargins(16, 6, 16, 12)
         composer_box.addWidget(self.composer)
@@ -219,6 +231,8 @@ class ChatPane(QWidget):
         self._router_name = (row.router if row and row.router else self.session.default_router_name())
         self.reload_routers()
         rows = self.session.conversations.messages(row.id) if row else []
+        self.deleted_bar.dismiss()  # Undo belongs to the chat it was offered in
+        self._newest_reply = _reply_to_last(rows)
         self.messages.show_messages(rows)
         self._show_empty(not rows)
         self._new_chat_lock = None
@@ -303,10 +317,12 @@ class ChatPane(QWidget):
         router = self._router()
         if router is None:
             return
-        reply = self.messages.last_widget("assistant")
-        if reply is not None:
-            self.messages.remove_from(reply)
-        self._start(self.session.chat.regenerate(self.conversation_id, router), None)
+        # The reply after your last message gains a version in place; with none there
+        # (it was deleted), a new one is added.
+        last = self.messages.last_widget("assistant")
+        again = last if isinstance(last, MessageWidget) and last.message_id in (None, self._newest_reply) \
+            else None
+        self._start(self.session.chat.regenerate(self.conversation_id, router), None, again)
 
     def edit_last(self) -> None:
         user = self.messages.last_widget("user")
@@ -340,15 +356,106 @@ class ChatPane(QWidget):
             self.composer.clear()
             self.hide_problem()
 
+    # ---- versions, Continue, deleting one message ----------------------------------------------
+
+    def choose_version(self, message_id: int, number: int) -> None:
+        """Show another version of a reply (‹ ›); it is what the next request sends."""
+        try:
+            row = self.session.conversations.choose_version(message_id, number)
+        except StoreError as error:  # the database refused: the version shown stays
+            self.show_problem(f"That version cannot be shown: {error_text(error)}")
+            return
+        widget = self.messages.widget_for(message_id)
+        if isinstance(widget, MessageWidget):
+            self._fill(widget, row)
+        self.messages.replace_row(row)
+        self.refresh_meter()
+
+    def continue_reply(self, message_id: int) -> None:
+        """Ask the model that wrote the newest reply to go on with it (Continue)."""
+        if self.is_busy() or self.conversation_id is None:
+            return
+        router = self._router()
+        reply = self.messages.widget_for(message_id)
+        if router is None or not isinstance(reply, MessageWidget):
+            return
+        self.hide_problem()
+        self._start(self.session.chat.continue_reply(self.conversation_id, message_id, router), None,
+                    reply, continued=True)
+
+    def delete_message(self, message_id: int) -> None:
+        """Delete one message (yours takes its reply along) and offer Undo for a few seconds."""
+        if self.is_busy() or self.conversation_id is None:
+            return
+        row = self.session.conversations.message(message_id)
+        try:
+            deleted = self.session.conversations.delete_message(message_id)
+        except StoreError as error:  # the database refused: the message stays, on screen too
+            self.show_problem(f"The message was not deleted: {error_text(error)}")
+            return
+        if row is None or deleted is None:
+            return
+        for mid in deleted.ids:
+            if (widget := self.messages.widget_for(mid)) is not None:
+                self.messages.remove(widget)
+        self._messages_changed()
+        self.deleted_bar.show_for(deleted, deleted_words(row.role, len(deleted.ids), row.versions))
+        self.composer.focus_input()
+
+    def can_undo_delete(self) -> bool:
+        return self.deleted_bar.can_undo()
+
+    def undo_delete(self) -> None:
+        """Bring back the message deleted last, while its Undo lasts (the window's Ctrl+Z)."""
+        self.deleted_bar.undo()
+
+    def _restore(self, deleted: DeletedMessages) -> None:
+        try:
+            self.session.conversations.restore(deleted)
+        except StoreError as error:  # the chat was deleted meanwhile, or the database refused
+            self.show_problem(f"The message cannot be brought back: {error_text(error)}")
+            return
+        if deleted.conversation_id == self.conversation_id:
+            self.messages.show_messages(self.session.conversations.messages(deleted.conversation_id))
+            self._messages_changed()
+
+    def _messages_changed(self) -> None:
+        """After a deletion or its Undo: what the chat holds, and what can act on it."""
+        assert self.conversation_id is not None
+        rows = self.session.conversations.messages(self.conversation_id)
+        self._newest_reply = _reply_to_last(rows)
+        self._show_empty(not rows)
+        self._sync_actions(busy=False)
+        self.refresh_privacy()
+        self.refresh_meter()
+
+    def _sync_actions(self, busy: bool) -> None:
+        """Each message's actions as they can act now: Regenerate, Retry and Continue on the
+        newest reply only, and no editing or deleting while a reply is being written."""
+        for widget in self._widgets():
+            widget.set_chat_busy(busy)
+            if widget.is_assistant:
+                widget.set_latest(widget is self._streaming or widget.message_id == self._newest_reply)
+
     # ---- one reply -------------------------------------------------------------------------
 
-    def _start(self, events: AsyncIterator[ChatEvent], user: MessageWidget | None) -> None:
-        reply = self._add_message("assistant", "")
+    def _start(self, events: AsyncIterator[ChatEvent], user: MessageWidget | None,
+               reply: MessageWidget | None = None, continued: bool = False) -> None:
+        """Stream a reply into a new widget, or into ``reply``: written again (a new
+        version), or ``continued`` with its text kept."""
+        self.deleted_bar.dismiss()  # what is sent now was read without it: the deletion stands
+        if reply is None:
+            reply = self._add_message("assistant", "")
+            self._newest_reply = None  # until the new reply is stored
+        elif not continued:
+            reply.set_text("")
         reply.set_status("streaming")
-        reply.set_badge("Routing…", "The router is choosing a model")
+        if not continued:
+            reply.set_badge("Routing…", "The router is choosing a model")
         self._streaming = reply
         self._stored = False  # until the first event: the message may not be in the database
-        self.coalescer.reset()
+        self.coalescer.reset(reply.text() if continued else "")
+        self._sync_actions(busy=True)
         self.messages.follow()
         self.composer.set_busy(True)
         self.sig_busy_changed.emit(True)
@@ -368,6 +475,7 @@ class ChatPane(QWidget):
                     self._on_event(event, user if user is None or shiboken6.isValid(user) else None, reply)
         finally:
             self._streaming = None
+            self._sync_actions(busy=False)
             self.composer.set_busy(False)
             self.sig_busy_changed.emit(False)
             if cid is not None:
@@ -392,6 +500,7 @@ class ChatPane(QWidget):
             if user is not None:
                 user.set_message_id(event.user_message_id)
             reply.set_message_id(event.message_id)
+            self._newest_reply = event.message_id
             route = Route.of_decision(event.decision)
             reply.set_badge(badge_text(route), route_sentence(route))
         elif isinstance(event, Titled):
@@ -403,12 +512,14 @@ class ChatPane(QWidget):
         elif isinstance(event, Done):
             self.coalescer.flush()
             self._fill(reply, event.message)
+            self.messages.replace_row(event.message)
             self._after_reply()
             self.sig_reply_finished.emit(event)
         elif isinstance(event, Failed):
             self.coalescer.flush()
             if event.message is not None:
                 self._fill(reply, event.message)
+                self.messages.replace_row(event.message)
             reply.set_status("failed", event.reason, action_for(event.fix))
             self._after_reply()
 
@@ -435,11 +546,16 @@ class ChatPane(QWidget):
         widget.sig_edit_requested.connect(self.edit)
         widget.sig_trace_requested.connect(self.show_trace)
         widget.sig_action_requested.connect(self.sig_action_requested)
+        widget.sig_continue_requested.connect(self.continue_reply)
+        widget.sig_delete_requested.connect(self.delete_message)
+        widget.sig_version_requested.connect(self.choose_version)
         return widget
 
     def _widget_for_row(self, row: MessageRow) -> MessageWidget:
         widget = self._new_widget(row.role, row.id)
         self._fill(widget, row)
+        widget.set_latest(row.id == self._newest_reply)
+        widget.set_chat_busy(self.is_busy())
         return widget
 
     @staticmethod
@@ -454,6 +570,7 @@ class ChatPane(QWidget):
         widget.set_badge(badge_text(route), route_sentence(route))
         widget.set_stats(stats_text(row.target, row.tokens_out, row.latency_ms, row.ttft_ms, row.cost))
         widget.set_status(row.status, row.error)
+        widget.set_versions(row.version, row.versions)
 
     def show_trace(self, message_id: int) -> None:
         row = self.session.conversations.message(message_id)
@@ -588,6 +705,14 @@ class ChatPane(QWidget):
 
     def hide_problem(self) -> None:
         self.banner.hide()
+
+
+def _reply_to_last(rows: list[MessageRow]) -> int | None:
+    """The reply after the chat's last message of yours, which Regenerate writes again."""
+    last_user = max((i for i, row in enumerate(rows) if row.role == "user"), default=None)
+    if last_user is None:
+        return None
+    return next((row.id for row in rows[last_user + 1:] if row.role == "assistant"), None)
 
 
 def _thumbnail(image: ImagePart) -> QPixmap | None:

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, SignalInstance
-from PySide6.QtGui import QColor, QPaintEvent, QPalette, QPixmap, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QKeySequence,
+    QPaintEvent,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,6 +35,7 @@ from app.ui import theme
 from app.ui.chat.code_block import CodeBlock, CopyButton
 from app.ui.chat.markdown import Segment, split_segments
 from app.ui.chat.prose_label import ProseLabel
+from app.ui.chat.version_switcher import VersionSwitcher
 
 STATUSES = ("streaming", "complete", "incomplete", "failed")
 _THUMBNAIL_PX = 96
@@ -144,7 +153,7 @@ class MessageWidget(QFrame):
     """A user message (plain text in a tinted bubble) or an assistant reply (Markdown)."""
 
     sig_retry_requested = Signal(int)
-    """Retry a failed or incomplete reply. Argument: the message id."""
+    """Retry a failed or incomplete reply. Argument: the message id (0: never stored)."""
     sig_regenerate_requested = Signal(int)
     """Write this assistant reply again. Argument: the message id."""
     sig_edit_requested = Signal(int)
@@ -153,6 +162,12 @@ class MessageWidget(QFrame):
     """Show the route receipt (the badge was clicked). Argument: the message id."""
     sig_action_requested = Signal(object)
     """Run an error's fix. Argument: the controller's ``Fix``."""
+    sig_continue_requested = Signal(int)
+    """Go on with this reply where it stopped or was cut off. Argument: the message id."""
+    sig_delete_requested = Signal(int)
+    """Delete this message (the chat offers Undo). Argument: the message id."""
+    sig_version_requested = Signal(int, int)
+    """Show another version of this reply. Arguments: the message id, the version's number."""
 
     def __init__(self, role: str, message_id: int | None = None,
                  parent: QWidget | None = None) -> None:
@@ -168,6 +183,9 @@ class MessageWidget(QFrame):
         self._chips: list[QLabel] = []
         self._typing_frame = 0
         self._fix: Fix | None = None
+        self._note = False  # complete, with a note: cut off at its length limit
+        self._latest = True  # the chat's newest reply: Regenerate, Retry and Continue act on it
+        self._chat_busy = False  # a reply is being written in this chat: edits and deletes wait
         self.setAccessibleName("Assistant message" if self.is_assistant else "Your message")
 
         layout = QVBoxLayout(self)
@@ -242,7 +260,13 @@ class MessageWidget(QFrame):
         self._retry_button.setObjectName("retryButton")
         self._retry_button.setToolTip("Try this reply again")
         self._retry_button.setAccessibleName("Retry")
-        self._retry_button.clicked.connect(lambda: self._emit_id(self.sig_retry_requested))
+        # Retry answers the chat's last message again: it needs no stored reply.
+        self._retry_button.clicked.connect(lambda: self.sig_retry_requested.emit(self._message_id or 0))
+        self._continue_button = QPushButton("Continue")
+        self._continue_button.setObjectName("continueButton")
+        self._continue_button.setToolTip("Ask the same model to go on with this reply where it stopped")
+        self._continue_button.setAccessibleName("Continue reply")
+        self._continue_button.clicked.connect(lambda: self._emit_id(self.sig_continue_requested))
         self._action_button = QPushButton()
         self._action_button.setObjectName("actionButton")
         self._action_button.clicked.connect(
@@ -251,6 +275,7 @@ class MessageWidget(QFrame):
         row.setContentsMargins(12, 8, 8, 8)
         row.addWidget(self._status_label, 1)
         row.addWidget(self._action_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self._continue_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self._retry_button, 0, Qt.AlignmentFlag.AlignTop)
         self._status_box.hide()
         layout.addWidget(self._status_box)
@@ -284,20 +309,34 @@ class MessageWidget(QFrame):
             "Regenerate", "regenerateButton", "Regenerate reply", "Write this reply again", self)
         self._regenerate_button.clicked.connect(
             lambda: self._emit_id(self.sig_regenerate_requested))
+        self._versions = VersionSwitcher(self)
+        self._versions.sig_version_requested.connect(self._on_version_requested)
+        self._delete_button = _flat_button("Delete", "deleteMessageButton", "Delete message", "", self)
+        self._delete_button.clicked.connect(lambda: self._emit_id(self.sig_delete_requested))
+        # The Delete key on a message that has focus (its text was clicked or tabbed to).
+        self._delete_action = QAction("Delete message", self)
+        self._delete_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self._delete_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._delete_action.triggered.connect(lambda: self._emit_id(self.sig_delete_requested))
+        self.addAction(self._delete_action)
+        self._word_delete()
         row = QHBoxLayout()
         row.setSpacing(2)
         if self.is_assistant:
             self._edit_button.hide()
             row.addWidget(self._stats)
             row.addStretch(1)
+            row.addWidget(self._versions)
             row.addWidget(self._copy_button)
             row.addWidget(self._regenerate_button)
         else:
             self._regenerate_button.hide()
+            self._versions.hide()
             row.addStretch(1)
             row.addWidget(self._stats)
             row.addWidget(self._edit_button)
             row.addWidget(self._copy_button)
+        row.addWidget(self._delete_button)
         layout.addLayout(row)
 
     # -- public API ----------------------------------------------------------------------
@@ -366,6 +405,26 @@ class MessageWidget(QFrame):
         self._badge.setAccessibleName(f"Route: {text}" if text else "Route")
         self._badge.setAccessibleDescription(tooltip)
 
+    def set_versions(self, version: int, count: int) -> None:
+        """Version ``version`` of ``count`` of this reply is shown (‹ 2/3 › when more than one)."""
+        self._versions.set_versions(version, count)
+        self._word_delete()
+        self._sync_buttons()
+
+    def versions(self) -> tuple[int, int]:
+        return self._versions.version(), self._versions.count()
+
+    def set_latest(self, latest: bool) -> None:
+        """Whether this is the chat's newest reply: only that one can be regenerated,
+        retried or continued (each answers the chat's last message)."""
+        self._latest = latest
+        self._sync_buttons()
+
+    def set_chat_busy(self, busy: bool) -> None:
+        """A reply is being written in this chat: editing and deleting wait until it ends."""
+        self._chat_busy = busy
+        self._sync_buttons()
+
     def set_stats(self, text: str) -> None:
         self._stats.setText(text)
         self._stats.setVisible(bool(text))
@@ -380,6 +439,7 @@ class MessageWidget(QFrame):
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
         self._status = status
+        self._note = status == "complete" and bool(error)
         self._set_typing(status == "streaming")
         if self.is_assistant and status != "streaming":
             self._progress.hide()
@@ -399,7 +459,6 @@ class MessageWidget(QFrame):
             self._status_box.setAccessibleName(message)
             self._status_box.update()
         self._status_box.setVisible(problem)
-        self._retry_button.setVisible(status != "complete")  # a note, not a failure to retry
         show_action = status == "failed" and action is not None
         if action is not None and show_action:
             label, self._fix = action
@@ -486,13 +545,42 @@ class MessageWidget(QFrame):
         if self._message_id is not None:
             signal.emit(self._message_id)
 
+    def _on_version_requested(self, number: int) -> None:
+        if self._message_id is not None:
+            self.sig_version_requested.emit(self._message_id, number)
+
+    def _word_delete(self) -> None:
+        if not self.is_assistant:
+            tip = "Delete this message and the reply to it (Delete key; Undo brings them back)"
+        elif self._versions.count() > 1:
+            tip = "Delete this reply with all its versions (Delete key; Undo brings it back)"
+        else:
+            tip = "Delete this reply (Delete key; Undo brings it back)"
+        self._delete_button.setToolTip(tip)
+
     def _sync_buttons(self) -> None:
+        """Each action shows only where it can act: nothing to copy or write again while a
+        reply streams or when it failed empty, Edit only on a stored message of yours,
+        Regenerate, Retry and Continue only on the chat's newest reply."""
         has_id = self._message_id is not None
         streaming = self._status == "streaming"
-        self._retry_button.setEnabled(has_id)
-        self._edit_button.setEnabled(has_id)
-        self._regenerate_button.setEnabled(has_id and not streaming)
+        settled = has_id and not streaming and not self._chat_busy
+        problem = self._status in ("incomplete", "failed")
+        newest = self.is_assistant and self._latest
+        self._retry_button.setVisible(problem and newest)  # a note is not a failure to retry
+        self._retry_button.setEnabled(not self._chat_busy)
+        self._continue_button.setVisible(newest and has_id and bool(self._text) and (problem or self._note))
+        self._continue_button.setEnabled(settled)
+        self._regenerate_button.setVisible(newest and not streaming and not problem)  # Retry is there
+        self._regenerate_button.setEnabled(settled)
+        self._edit_button.setVisible(not self.is_assistant and has_id)
+        self._edit_button.setEnabled(settled)
+        self._delete_button.setVisible(has_id and not streaming)
+        self._delete_button.setEnabled(settled)
+        self._delete_action.setEnabled(settled)
+        self._versions.setVisible(self.is_assistant and self._versions.count() > 1 and not streaming)
         self._badge.setEnabled(has_id)
+        self._copy_button.setVisible(bool(self._text) and not streaming)
         self._copy_button.setEnabled(bool(self._text))
 
     def _set_typing(self, on: bool) -> None:
@@ -511,7 +599,9 @@ class MessageWidget(QFrame):
     def _apply_theme(self) -> None:
         muted = theme.muted_text(self.palette())
         quiet: list[QWidget] = [self._stats, self._badge, self._copy_button,
-                                self._edit_button, self._regenerate_button, *self._chips]
+                                self._edit_button, self._regenerate_button, self._delete_button,
+                                self._versions.label, self._versions.previous, self._versions.next,
+                                *self._chips]
         if self.is_assistant:
             quiet += [self._typing, self._progress]
         for widget in quiet:

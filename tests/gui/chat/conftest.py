@@ -1,0 +1,129 @@
+"""The real window with a loopback server standing in for a cloud model that answers
+from a script: what versions, Continue and deleting one message are tested on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QPlainTextEdit
+
+from app.core.providers.config import ProviderConfig
+from app.core.router.library import user_routers_dir
+from app.core.settings import ProviderSettings, Settings
+from app.ui.chat.message_widget import MessageWidget
+from app.ui.main_window import MainWindow
+from tests.gui.conftest import until
+from tests.support.remote_dialects import openai_chunk
+from tests.support.sse_server import RecordedRequest, Reply, SSEServer, sse, sse_reply
+
+ROUTER = "Peer only"
+
+
+class ScriptedPeer:
+    """Answers each request with the next of ``answers`` (the last repeats); an answer
+    ending in "…" is cut off at its length limit, as a model's reply limit would."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.server = SSEServer(self._handle)
+
+    def _handle(self, request: RecordedRequest) -> Reply:
+        text = self.answers[min(len(self.server.requests) - 1, len(self.answers) - 1)]
+        cut = text.endswith("…")
+        end = [openai_chunk(None, "length")] if cut else []
+        return sse_reply(openai_chunk(text.removesuffix("…")), *end, sse(None, "[DONE]"))
+
+    def sent(self, n: int) -> list[tuple[str, str]]:
+        """The messages of request ``n`` (from 0), as (role, text)."""
+        return [(m["role"], m["content"]) for m in self.server.requests[n].json["messages"]]
+
+
+@pytest.fixture
+def peer() -> Iterator[Callable[..., ScriptedPeer]]:
+    started: list[ScriptedPeer] = []
+
+    def start(*answers: str) -> ScriptedPeer:
+        scripted = ScriptedPeer(*answers)
+        scripted.server.__enter__()
+        started.append(scripted)
+        config = ProviderConfig("peer", "openai", scripted.server.url + "/v1", key_required=False)
+        Settings(providers=(ProviderSettings(config),)).save()
+        folder = user_routers_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        router = {"schema": 1, "name": ROUTER, "fallback": ["peer:m"], "rules": []}
+        (folder / "peer-only.json").write_text(json.dumps(router))
+        return scripted
+
+    yield start
+    for scripted in started:
+        scripted.server.__exit__(None, None, None)
+
+
+@pytest.fixture
+async def chat_window(qtbot, memory_keyring) -> AsyncIterator[Callable[[], Awaitable[MainWindow]]]:
+    """Opens the main window routed by the "Peer only" router (start ``peer`` first)."""
+    windows: list[MainWindow] = []
+
+    async def make() -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        await window.start()
+        assert window.session is not None, "the session did not open"
+        window.chat.router_picker.setCurrentText(ROUTER)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if not shiboken6.isValid(window):
+            continue
+        if window.session is not None and window.isVisible():
+            await _close(window)
+        window.deleteLater()
+    await asyncio.sleep(0.05)
+
+
+async def _close(window: MainWindow) -> None:
+    closed: list[bool] = []
+    window.sig_closed.connect(lambda: closed.append(True))
+    window.close()
+    await until(lambda: closed, 30, "the window to close")
+
+
+def widgets(window: MainWindow, role: str | None = None) -> list[MessageWidget]:
+    return [w for w in window.chat.messages.message_widgets()
+            if isinstance(w, MessageWidget) and (role is None or w.role == role)]
+
+
+def button(widget: MessageWidget, name: str) -> QAbstractButton:
+    found = widget.findChild(QAbstractButton, name)
+    assert found is not None, name
+    return found
+
+
+def shows(widget: MessageWidget, name: str) -> bool:
+    return button(widget, name).isVisibleTo(widget)
+
+
+async def send(qtbot, window: MainWindow, text: str) -> None:
+    composer = window.chat.composer
+    composer.focus_input()
+    composer.set_text(text)
+    field = composer.findChild(QPlainTextEdit, "composer_input")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    await idle(window)
+
+
+async def idle(window: MainWindow) -> None:
+    await until(lambda: not window.chat.is_busy(), 60, "the reply to finish")
+
+
+async def click(qtbot, widget: MessageWidget, name: str) -> None:
+    qtbot.mouseClick(button(widget, name), Qt.MouseButton.LeftButton)
+    await asyncio.sleep(0)
