@@ -115,8 +115,8 @@ def _inline_dollar(text: str, start: int) -> Math | None:
         if char == "\\":
             i += 2
             continue
-        if char == "\n" and text[i + 1:i + 2] == "\n":
-            return None
+        if char == "`" or (char == "\n" and text[i + 1:i + 2] == "\n"):
+            return None  # a code span starts first: "$5 or `$x$`" holds no formula
         if char == "$" and not text[i - 1].isspace():
             if i + 1 < len(text) and text[i + 1].isdigit():
                 return None  # "$5/$6": a price, not a closing dollar

@@ -52,6 +52,8 @@ def test_closing_dollar_needs_a_non_space_before_it_and_no_digit_after() -> None
 def test_code_spans_are_left_alone() -> None:
     assert formulas("Use `$x$` or ``a $b$ ` c`` here") == []
     assert formulas("Code `\\(x\\)` then $y$") == [Math("$y$", "y", display=False)]
+    # A price before a code span does not pair with a dollar inside it.
+    assert formulas("A book costs $5 and $10; in code `area = 1/3  # $x$ stays`.") == []
     # An unmatched backtick is a literal one: what follows can still hold math.
     assert formulas("a ` b $c$") == [Math("$c$", "c", display=False)]
 
