@@ -18,7 +18,7 @@ from app.core.pricing import Price, PricingError
 from app.core.providers.local_settings import LocalModelSettings
 from app.core.settings import SettingsError, settings_path
 from app.ui.settings.local_models_page import GPU_BUILD_HINT, LocalModelsPage
-from app.ui.settings.pricing_page import COL_INPUT, COL_TARGET, PricingPage
+from app.ui.settings.pricing_page import COL_INPUT, COL_SOURCE, COL_TARGET, HEADERS, PricingPage
 from tests.gui.conftest import until
 
 TARGET = "openai:gpt-4o"
@@ -230,6 +230,27 @@ async def test_pricing_lists_every_known_target(qtbot: QtBot, show: Show, sessio
     assert page.reset_button(TARGET) is None  # shipped prices have nothing to reset
     for widget in (page.filter, page.add_button, page.table, page.save_button, page.revert_button):
         assert widget.accessibleName() and widget.toolTip()
+
+
+async def test_every_price_column_is_labelled_and_says_whose_price_it_is(
+        qtbot: QtBot, show: Show, session: Any) -> None:
+    page = pricing_page(show, session)
+    headers = [page.table.horizontalHeaderItem(c) for c in range(page.table.columnCount())]
+    assert all(h is not None and h.text().strip() and h.toolTip() for h in headers), \
+        [h.text() if h else None for h in headers]
+    assert [h.text() for h in headers if h] == list(HEADERS)
+
+    def source(target: str) -> str:
+        item = page.table.item(page.row_of(target), COL_SOURCE)
+        assert item is not None
+        return item.text()
+
+    assert source(TARGET) == "Switchboard"
+    page.set_price(TARGET, 9.0, 9.0)
+    assert source(TARGET) == "you (changed)"
+    page.set_price("acme:brand-new", 1.0, 2.0)
+    assert source("acme:brand-new") == "you (added)"
+    assert action_button(page, "acme:brand-new").text() == "Remove"
 
 
 async def test_edit_a_price_in_its_cell_and_save(qtbot: QtBot, show: Show, session: Any) -> None:

@@ -217,8 +217,27 @@ async def test_unreachable_server_is_said_in_plain_words(qtbot: QtBot, session: 
     await idle(page, "the test")
     detail = page.test_result.text()
     assert detail.startswith("Cannot reach nowhere"), detail
+    assert "the connection was refused. Is the server running" in detail, detail  # the cause
     assert "Traceback" not in detail and "Error" not in detail
     assert page.test_result.tone == "error"
+
+
+async def test_test_connection_keeps_its_width_when_the_result_appears(qtbot: QtBot, session: Any) -> None:
+    hosted = Hosted(qtbot, session.provider_setup)
+    page = hosted.page
+    add_custom(page, "nowhere", f"http://127.0.0.1:{free_port()}/v1", None)
+    await until(lambda: page.test_button.isVisible(), 10, "the form")
+    buttons = (page.test_button, page.load_models_button)
+    before = [button.width() for button in buttons]
+    # Alone in its row, neither stretches across the form.
+    assert before == [button.sizeHint().width() for button in buttons]
+    page.test_button.click()
+    page.load_models_button.click()
+    await idle(page, "the test and the model list")
+    assert page.test_result.isVisible() and page.models_status.isVisible()
+    await asyncio.sleep(0.05)  # one more layout pass after the results' text
+    assert [button.width() for button in buttons] == before
+    assert page.test_result.width() > page.test_button.width()  # the result takes the rest
 
 
 # -- the form -----------------------------------------------------------------------------
