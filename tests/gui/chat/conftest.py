@@ -22,11 +22,13 @@ from tests.support.remote_dialects import openai_chunk
 from tests.support.sse_server import RecordedRequest, Reply, SSEServer, sse, sse_reply
 
 ROUTER = "Peer only"
+STALL_S = 600.0  # longer than any test; the server's stop interrupts it
 
 
 class ScriptedPeer:
     """Answers each request with the next of ``answers`` (the last repeats); an answer
-    ending in "…" is cut off at its length limit, as a model's reply limit would."""
+    ending in "…" is cut off at its length limit, as a model's reply limit would, and one
+    ending in "⏸" stalls after its text until the test is over (or the user stops it)."""
 
     def __init__(self, *answers: str) -> None:
         self.answers = list(answers)
@@ -34,9 +36,10 @@ class ScriptedPeer:
 
     def _handle(self, request: RecordedRequest) -> Reply:
         text = self.answers[min(len(self.server.requests) - 1, len(self.answers) - 1)]
-        cut = text.endswith("…")
-        end = [openai_chunk(None, "length")] if cut else []
-        return sse_reply(openai_chunk(text.removesuffix("…")), *end, sse(None, "[DONE]"))
+        end: list[bytes | float] = [openai_chunk(None, "length")] if text.endswith("…") else []
+        if text.endswith("⏸"):
+            end = [STALL_S]
+        return sse_reply(openai_chunk(text.rstrip("…⏸")), *end, sse(None, "[DONE]"))
 
     def sent(self, n: int) -> list[tuple[str, str]]:
         """The messages of request ``n`` (from 0), as (role, text)."""
@@ -111,13 +114,14 @@ def shows(widget: MessageWidget, name: str) -> bool:
     return button(widget, name).isVisibleTo(widget)
 
 
-async def send(qtbot, window: MainWindow, text: str) -> None:
+async def send(qtbot, window: MainWindow, text: str, wait: bool = True) -> None:
     composer = window.chat.composer
     composer.focus_input()
     composer.set_text(text)
     field = composer.findChild(QPlainTextEdit, "composer_input")
     qtbot.keyClick(field, Qt.Key.Key_Return)
-    await idle(window)
+    if wait:
+        await idle(window)
 
 
 async def idle(window: MainWindow) -> None:

@@ -1,0 +1,76 @@
+"""Deleting one message: from its Delete action or the Delete key, yours with its reply,
+a reply alone; gone from the chat and the store at once, and back with Undo."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QWidget
+
+from tests.gui.chat.conftest import button, click, send, shows, widgets
+from tests.gui.conftest import until
+
+
+def bar_text(window) -> str:
+    bar = window.chat.findChild(QWidget, "deletedMessageBar")
+    return bar.findChild(QLabel, "deletedMessageLabel").text() if bar.isVisible() else ""
+
+
+def texts(window) -> list[str]:
+    return [w.text() for w in widgets(window)]
+
+
+async def test_deleting_your_message_takes_its_reply_and_undo_brings_both_back(qtbot, peer, chat_window):
+    peer("One.", "Two.")
+    window = await chat_window()
+    await send(qtbot, window, "first")
+    await send(qtbot, window, "second")
+    cid = window.chat.conversation_id
+    stored = window.session.conversations.messages(cid)
+    first = widgets(window, "user")[0]
+    assert button(first, "deleteMessageButton").toolTip().startswith("Delete this message and the reply")
+
+    await click(qtbot, first, "deleteMessageButton")
+    assert texts(window) == ["second", "Two."]
+    assert [r.content for r in window.session.conversations.messages(cid)] == ["second", "Two."]
+    assert bar_text(window) == "Deleted your message and its reply."
+    assert window.chat.can_undo_delete()
+
+    with qtbot.waitSignal(window.chat.sig_undo_available_changed) as undone:
+        qtbot.mouseClick(window.chat.findChild(QWidget, "undoDeleteMessageButton"), Qt.MouseButton.LeftButton)
+    assert undone.args == [False]
+    await until(lambda: len(widgets(window)) == 4, 10, "the messages to come back")
+    assert texts(window) == ["first", "One.", "second", "Two."]
+    assert window.session.conversations.messages(cid) == stored
+    assert bar_text(window) == "" and not window.chat.can_undo_delete()
+
+
+async def test_the_delete_key_on_a_reply_deletes_that_reply_alone(qtbot, peer, chat_window):
+    scripted = peer("One.", "Two.", "Three.")
+    window = await chat_window()
+    await send(qtbot, window, "first")
+    await send(qtbot, window, "second")
+    reply = widgets(window, "assistant")[0]
+    text = reply.segment_widgets()[0]
+    text.setFocus()  # a click on its text, or Tab, puts focus in the message
+    await until(lambda: text.hasFocus(), 5, "focus in the reply")
+    qtbot.keyClick(text, Qt.Key.Key_Delete)
+    assert texts(window) == ["first", "second", "Two."]
+    assert bar_text(window) == "Deleted the reply."
+    # What is sent next no longer holds it.
+    await send(qtbot, window, "third")
+    assert scripted.sent(2) == [("user", "first"), ("user", "second"), ("assistant", "Two."),
+                                ("user", "third")]
+    assert bar_text(window) == ""  # a new message makes the deletion final
+
+
+async def test_nothing_is_deleted_while_a_reply_streams(qtbot, peer, chat_window):
+    peer("One.")
+    window = await chat_window()
+    await send(qtbot, window, "first")
+    user, reply = widgets(window)
+    await click(qtbot, reply, "regenerateButton")
+    assert window.chat.is_busy()
+    assert not shows(reply, "deleteMessageButton")  # the reply being written
+    assert not button(user, "deleteMessageButton").isEnabled()  # nor what it answers
+    window.chat.delete_message(user.message_id)
+    assert len(widgets(window)) == 2
