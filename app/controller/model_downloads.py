@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from app.core.models.download import (
+    CONNECT_TIMEOUT_S,
     DownloadCancelled,
     DownloadError,
     DownloadRequest,
@@ -33,8 +34,8 @@ from app.core.safe_read import read_json
 SIDECAR_LIMIT = 64 << 10  # a download's note is a few hundred bytes
 
 STATES = ("queued", "downloading", "paused", "done", "failed", "cancelled")
-# Connect and read limits per request; a stall is the downloader's own, shorter timeout.
-CLIENT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# The client's defaults; each download request sets its own connect and stall limits.
+CLIENT_TIMEOUT = httpx.Timeout(30.0, connect=CONNECT_TIMEOUT_S)
 
 
 @dataclass(eq=False)

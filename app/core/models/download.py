@@ -21,7 +21,9 @@ What ``download()`` guarantees:
   ``stall_timeout_s``) are retried from what is on disk with a short backoff; the retry
   budget (``max_retries``) counts consecutive attempts that brought no new byte, so a
   long download over a flaky line keeps going while a dead one gives up. Giving up keeps
-  the part for a later resume.
+  the part for a later resume. A server that cannot be found or refuses before this call
+  got any byte fails at once (retrying a name that does not resolve only makes the user
+  wait); the words name the cause (``hub_failures``).
 - A full disk (ENOSPC/EDQUOT) raises ``NotEnoughSpace`` and keeps the part (resumable).
   A bad checksum or a file that is not a model deletes the part: it cannot be finished.
 - Cancel (``cancel`` set) stops at once and deletes the part, unless
@@ -55,8 +57,10 @@ import httpx
 
 from app.core.byte_size import format_bytes
 from app.core.models.gguf_file import InvalidModelFile, read_gguf
+from app.core.models.hub_failures import cause_of, failed_url, status_words, transport_words
 
 __all__ = [
+    "CONNECT_TIMEOUT_S",
     "DEFAULT_MARGIN",
     "ChecksumMismatch",
     "DownloadCancelled",
@@ -69,10 +73,13 @@ __all__ = [
     "part_path",
 ]
 
+CONNECT_TIMEOUT_S = 5.0  # a server that has not accepted by then is not going to
 DEFAULT_MARGIN = 64 * 1024 * 1024  # headroom kept free on the disk beyond the file itself
 PROGRESS_INTERVAL_S = 0.1  # at most ~10 progress callbacks a second
 SPEED_WINDOW_S = 5.0  # speed is measured over this sliding window
 _RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Failures before any byte that another try a second later will not change.
+_FINAL_CAUSES = frozenset({"lookup", "refused", "unreachable", "secure"})
 _DISK_FULL = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
 _HASH_BLOCK = 1 << 20
 
@@ -248,6 +255,7 @@ class _Transfer:
 
     async def _transfer(self) -> None:
         failures = 0
+        started_at = self.done
         while True:
             before = self.done
             try:
@@ -258,11 +266,13 @@ class _Transfer:
             except _Retry as exc:
                 reason = str(exc)
             except httpx.TransportError as exc:
-                reason = _transport_words(exc)
+                reason = self._transport_words(exc)
+                if self.done == started_at and cause_of(exc) in _FINAL_CAUSES:
+                    raise DownloadError(f"The download could not start. {reason}") from None
             failures = 1 if self.done > before else failures + 1
             if failures > self.max_retries:
                 raise DownloadError(
-                    f"The download keeps failing ({reason}). {format_bytes(self.done)} was kept; "
+                    f"The download keeps failing. {reason} {format_bytes(self.done)} was kept; "
                     "try again to continue from there."
                 )
             await asyncio.sleep(min(self.backoff_s * 2 ** (failures - 1), 10.0))
@@ -272,8 +282,9 @@ class _Transfer:
         if self.done:
             headers["Range"] = f"bytes={self.done}-"
         async with self.client.stream(
-            "GET", self.request.url, headers=headers,
-            timeout=httpx.Timeout(self.stall_timeout_s), follow_redirects=True,
+            "GET", self.request.url, headers=headers, follow_redirects=True,
+            timeout=httpx.Timeout(self.stall_timeout_s,
+                                  connect=min(CONNECT_TIMEOUT_S, self.stall_timeout_s)),
         ) as response:
             status = response.status_code
             if status == 416 and self.done:
@@ -282,24 +293,32 @@ class _Transfer:
                     self.total = self.done  # the part was already complete
                     return
                 self._restart()
-                raise _Retry("the server could not continue the partial file")
+                raise _Retry("The server could not continue the partial file.")
             if status in _RETRY_STATUSES:
-                raise _Retry(f"the server answered HTTP {status}")
+                raise _Retry(status_words(status, str(response.url), who="the server", what="the file"))
             if status == 206:
                 start, total = _content_range(response.headers.get("content-range"))
                 if start != self.done:
                     self._restart()
-                    raise _Retry("the server sent the wrong part of the file")
+                    raise _Retry("The server sent the wrong part of the file.")
             elif status == 200:
                 if self.done:
                     self._restart()  # Range ignored: the body is the whole file
                 total = _content_length(response)
             else:
-                raise DownloadError(_status_words(status, self.request.url))
+                raise DownloadError(status_words(status, str(response.url), who="the server",
+                                                 what="the file"))
             self._learn_total(total)
             await self._receive(response)
         if self.total is not None and self.done < self.total:
-            raise _Retry("the connection ended early")
+            raise _Retry("The connection ended before the whole file arrived.")
+
+    def _transport_words(self, exc: httpx.TransportError) -> str:
+        url = failed_url(exc, self.request.url)
+        is_connect = isinstance(exc, httpx.ConnectTimeout)
+        return transport_words(exc, url, who="the server",
+                               timeout_s=min(CONNECT_TIMEOUT_S, self.stall_timeout_s) if is_connect
+                               else self.stall_timeout_s)
 
     def _restart(self) -> None:
         self.done = 0
@@ -536,23 +555,6 @@ def _content_length(response: httpx.Response) -> int | None:
         return None
     value = response.headers.get("content-length", "")
     return int(value) if value.strip().isdigit() else None
-
-
-def _status_words(status: int, url: str) -> str:
-    if status in (401, 403):
-        return (f"The server refused the download (HTTP {status}). The model may need a "
-                "Hugging Face token or its licence accepted on the model's page.")
-    if status == 404:
-        return f"The file is not on the server any more (HTTP 404): {url}"
-    return f"The server refused the download (HTTP {status})."
-
-
-def _transport_words(exc: httpx.TransportError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "the connection stalled"
-    if isinstance(exc, httpx.ConnectError):
-        return "cannot reach the server"
-    return "the connection dropped"
 
 
 def _of(total: int | None) -> str:

@@ -34,8 +34,8 @@ __all__ = [
     "TooBigForMemory",
     "available_memory",
     "estimate",
-    "plan_context",
     "kv_shape",
+    "plan_context",
     "remote_info",
 ]
 
@@ -265,8 +265,16 @@ async def _read_range(client: httpx.AsyncClient, url: str, start: int, n: int,
                     break
             return bytes(body[:n]), size
     except httpx.TransportError as exc:
-        raise HubError(f"Cannot reach {_host(url)} to read the model's header "
-                       f"({type(exc).__name__}).") from None
+        from app.core.models.hub_failures import failed_url, transport_words
+
+        raise HubError(transport_words(exc, failed_url(exc, url), who="the server",
+                                       timeout_s=_timeout_of(client, exc))) from None
+
+
+def _timeout_of(client: httpx.AsyncClient, exc: httpx.TransportError) -> float | None:
+    """The limit a timeout ran into, to say it ("did not answer within 2 s")."""
+    timeout = client.timeout
+    return timeout.connect if isinstance(exc, httpx.ConnectTimeout) else timeout.read
 
 
 def _content_range_total(value: str | None) -> int | None:
@@ -294,10 +302,8 @@ def _host(url: str) -> str:
 
 
 def _status_words(status: int, url: str) -> str:
-    if status == 404:
-        return f"The model file is not on {_host(url)} (404)."
-    if status in (401, 403):
-        return f"{_host(url)} refused access to the model file ({status}); it may need a token."
-    return f"{_host(url)} answered with an error ({status}) when asked for the model's header."
+    from app.core.models.hub_failures import status_words
+
+    return status_words(status, url, who="the server", what="the model file")
 
 

@@ -5,7 +5,9 @@ library's errors into ``HubError`` with plain words, and runs the blocking calls
 worker thread. The endpoint is always passed explicitly (``huggingface_hub`` reads
 ``HF_ENDPOINT`` once, at import), so tests can point it at a server on 127.0.0.1. Bytes
 are moved by ``app.core.models.download``; this module only says what is there.
-It never imports Qt.
+Every call has a short limit (``HUB_TIMEOUT_S`` to connect and per read, ``HUB_DEADLINE_S``
+in all), so a hub that cannot be found, refuses, or accepts and then says nothing is told
+apart in a couple of seconds, in the words ``hub_failures`` gives. It never imports Qt.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ import asyncio
 import json
 import os
 import re
+import socket
+import threading
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import httpx2
-from huggingface_hub import HfApi, hf_hub_url
+from huggingface_hub import HfApi, get_session, hf_hub_url
 from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
@@ -28,10 +34,18 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
+# Public names (huggingface_hub.utils.*), imported from where they live: the package's
+# lazy __init__ hides them from mypy.
+from huggingface_hub.utils._headers import build_hf_headers
+from huggingface_hub.utils._http import hf_raise_for_status
+
+from app.core.models.hub_failures import host_of, status_words, transport_words
 from app.core.paths import resources_dir
 
 __all__ = [
     "DEFAULT_ENDPOINT",
+    "HUB_DEADLINE_S",
+    "HUB_TIMEOUT_S",
     "PURPOSES",
     "Hub",
     "HubError",
@@ -44,8 +58,10 @@ __all__ = [
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 PURPOSES = ("chat", "code", "classifier", "embedding")
-_INFO_TIMEOUT_S = 30.0
-_SEARCH_TIMEOUT_S = 15.0
+# Search and file lists are a few kilobytes: a hub that has not connected or answered in
+# 2 s is not going to, and the user should hear why at once (issue 23: under 3 s).
+HUB_TIMEOUT_S = 2.0  # to connect, and between bytes of the answer
+HUB_DEADLINE_S = 2.5  # for the whole call, name lookup included
 
 T = TypeVar("T")
 
@@ -133,6 +149,11 @@ class Hub:
         """The user's token (from the keyring) for requests made outside HfApi: downloads."""
         return self._token
 
+    @property
+    def place(self) -> str:
+        """The hub as the user reads it: "the model hub at huggingface.co"."""
+        return f"the model hub at {host_of(self.endpoint)}"
+
     def __repr__(self) -> str:
         return f"Hub(endpoint={self.endpoint!r})"
 
@@ -140,20 +161,22 @@ class Hub:
         """GGUF repositories matching ``query``, most downloaded first."""
 
         def run() -> list[RepoSummary]:
-            models = self._api.list_models(search=query.strip() or None, filter="gguf",
-                                           sort="downloads", limit=limit)
-            found = [RepoSummary(m.id, int(m.downloads or 0), int(m.likes or 0)) for m in models]
+            # One request, as HfApi.list_models builds it, but not through it: that one
+            # retries a refused or silent hub five times with back-off (~23 s), and the
+            # first page is all the list shows.
+            params: dict[str, str | int] = {"filter": "gguf", "sort": "downloads", "limit": limit}
+            if query.strip():
+                params["search"] = query.strip()
+            response = get_session().get(f"{self.endpoint}/api/models", params=params,
+                                         headers=build_hf_headers(token=self._token),
+                                         timeout=HUB_TIMEOUT_S)
+            hf_raise_for_status(response)
+            found = [RepoSummary(str(m["id"]), int(m.get("downloads") or 0), int(m.get("likes") or 0))
+                     for m in response.json()[:limit]]
             found.sort(key=lambda r: r.downloads, reverse=True)  # the hub already does; be sure
             return found
 
-        try:
-            # huggingface_hub retries an unreachable hub 5 times with back-off (~23 s) and sets
-            # no time limit on list_models: bound the wait here. The thread finishes on its own.
-            return await asyncio.wait_for(self._call(run, f"search for {query!r}"), _SEARCH_TIMEOUT_S)
-        except TimeoutError:
-            raise HubError(f"The model hub at {self.endpoint} did not answer in "
-                           f"{_SEARCH_TIMEOUT_S:.0f} s. Check the internet connection "
-                           "(or HF_ENDPOINT).") from None
+        return await self._call(run, "the search")
 
     async def files(self, repo: str) -> list[RemoteFile]:
         """The ``.gguf`` files of ``repo`` with size and sha256, smallest first."""
@@ -162,7 +185,7 @@ class Hub:
             raise HubError("No repository given.")
 
         def run() -> list[RemoteFile]:
-            info = self._api.model_info(repo, files_metadata=True, timeout=_INFO_TIMEOUT_S)
+            info = self._api.model_info(repo, files_metadata=True, timeout=HUB_TIMEOUT_S)
             found = []
             for sibling in info.siblings or []:
                 if not sibling.rfilename.lower().endswith(".gguf"):
@@ -175,42 +198,74 @@ class Hub:
             found.sort(key=lambda f: (f.size is None, f.size or 0, f.name))
             return found
 
-        return await self._call(run, repo, repo=repo)
+        return await self._call(run, f"the file list of {repo}", repo=repo)
 
     def file_url(self, repo: str, name: str, revision: str = "main") -> str:
         """Where ``name`` in ``repo`` downloads from (follows the hub's redirects)."""
         return hf_hub_url(repo, name, revision=revision, endpoint=self.endpoint)
 
     async def _call(self, fn: Callable[[], T], what: str, *, repo: str | None = None) -> T:
+        """``fn`` in a worker thread, bounded by ``HUB_DEADLINE_S``, its failure in words."""
+        looking_up = threading.Event()
+
+        def run() -> T:
+            looking_up.set()
+            self._look_up()
+            looking_up.clear()
+            return fn()
+
+        try:
+            # The thread cannot be stopped; on the deadline it ends on its own, bounded
+            # by the client's timeouts (or the resolver's, for a name lookup).
+            return await asyncio.wait_for(self._mapped(run, what, repo), HUB_DEADLINE_S)
+        except TimeoutError:
+            host = host_of(self.endpoint)
+            if looking_up.is_set():
+                raise HubError(f"Cannot find {host}: the name was not looked up within "
+                               f"{HUB_DEADLINE_S:g} s; check your internet connection.") from None
+            raise HubError(f"The model hub at {host} did not answer within {HUB_DEADLINE_S:g} s; "
+                           "try again later.") from None
+
+    def _look_up(self) -> None:
+        """Resolve the hub's name first, so that a name that cannot be looked up is told
+        apart from a hub that does not answer, even where the resolver is slow to say so.
+        Behind a proxy the proxy looks names up, so nothing is checked here."""
+        parts = urlsplit(self.endpoint)
+        if not parts.hostname or urllib.request.getproxies():
+            return
+        try:
+            socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                               type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise HubError(transport_words(exc, self.endpoint)) from None
+        except (OSError, UnicodeError):
+            return  # let the request itself say what is wrong
+
+    async def _mapped(self, fn: Callable[[], T], what: str, repo: str | None) -> T:
         try:
             return await asyncio.to_thread(fn)
         except HubError:
             raise
         except GatedRepoError:
-            raise HubError(f"The repository {repo} is gated: accept its terms on the hub and "
-                           "add a Hugging Face token in Settings.") from None
+            raise HubError(f"The repository {repo} is gated: accept its terms on its page on "
+                           f"{host_of(self.endpoint)} and add a Hugging Face token in Settings.") from None
         except RepositoryNotFoundError:
-            raise HubError(f"No repository called {repo} on {self.endpoint} "
+            raise HubError(f"No repository called {repo} on {self.place} "
                            "(or it is private and needs a token).") from None
         except RevisionNotFoundError:
             raise HubError(f"The repository {repo} has no such revision.") from None
         except OfflineModeIsEnabled:
-            raise HubError("The model hub is switched off (HF_HUB_OFFLINE is set).") from None
+            raise HubError("The model hub is switched off on this computer: the Hugging Face "
+                           "library is set to work offline.") from None
         except HfHubHTTPError as exc:
             status = exc.response.status_code if exc.response is not None else None
-            if status in (401, 403):
-                raise HubError(f"The model hub at {self.endpoint} refused access ({status}); "
-                               "check the Hugging Face token in Settings.") from None
-            if status == 404 and repo is not None:
-                raise HubError(f"No repository called {repo} on {self.endpoint}.") from None
-            if status == 429:
-                raise HubError(f"The model hub at {self.endpoint} asks us to slow down; "
-                               "try again in a minute.") from None
-            raise HubError(f"The model hub at {self.endpoint} answered with an error "
-                           f"({status or 'no status'}) to the {what} request.") from None
-        except (httpx2.TransportError, OSError):
-            raise HubError(f"Cannot reach the model hub at {self.endpoint}. "
-                           "Check the internet connection (or HF_ENDPOINT).") from None
-        except (ValueError, KeyError, TypeError):
-            raise HubError(f"The model hub at {self.endpoint} sent an answer this version of "
-                           "Switchboard cannot read.") from None
+            if status is None:
+                raise HubError(f"{self.place[:1].upper()}{self.place[1:]} answered {what} with "
+                               "an error.") from None
+            raise HubError(status_words(status, self.endpoint, what=what, repo=repo,
+                                        gated=repo is not None)) from None
+        except (httpx2.TransportError, OSError) as exc:
+            raise HubError(transport_words(exc, self.endpoint, timeout_s=HUB_TIMEOUT_S)) from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise HubError(f"{self.place[:1].upper()}{self.place[1:]} sent an answer this version "
+                           "of Switchboard cannot read.") from None

@@ -131,5 +131,5 @@ async def test_a_header_larger_than_the_limit_is_refused(hub_server: HubServer) 
 async def test_a_missing_remote_file_is_a_plain_error(hub_server: HubServer) -> None:
     url = Hub(hub_server.url).file_url(REPO, "gone.gguf")
     async with httpx.AsyncClient(timeout=30) as client:
-        with pytest.raises(HubError, match=r"not on 127\.0\.0\.1:\d+ \(404\)"):
+        with pytest.raises(HubError, match=r"not on the server at 127\.0\.0\.1:\d+ \(HTTP 404\)"):
             await remote_info(client, url)
