@@ -13,7 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt, QTime
-from PySide6.QtWidgets import QAbstractSpinBox, QLayout, QStyle, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QLayout,
+    QLineEdit,
+    QStyle,
+    QStyleOptionFrame,
+    QVBoxLayout,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from app.controller.target_choices import TargetChoice
@@ -42,6 +50,7 @@ from app.ui.router_editor.conditions.simple_editors import (
 )
 from app.ui.router_editor.conditions.time_editor import LOCAL_ZONE, TimeEditor
 from app.ui.router_editor.conditions.when_editor import NO_CONDITION, WhenEditor
+from app.ui.router_editor.conditions.word_chips import PLACEHOLDER
 from app.ui.router_editor.target_picker import UNKNOWN_TARGET, TargetPicker
 
 TARGETS = [TargetChoice("local:smol"), TargetChoice("openai:gpt-4o", "no API key for openai")]
@@ -98,6 +107,35 @@ def counter(editor: ConditionEditor | WhenEditor) -> list[int]:
 
 
 # ---- each kind, built through its widgets ------------------------------------------------
+
+
+def placeholder_room(edit: QLineEdit) -> int:
+    """The width QLineEdit draws its placeholder in (it elides past that): the style's
+    contents rectangle, less the text margins and its own two pixels a side."""
+    option = QStyleOptionFrame()
+    option.initFrom(edit)
+    option.lineWidth = edit.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, option, edit)
+    option.midLineWidth = 0
+    option.state |= QStyle.StateFlag.State_Sunken
+    option.features = QStyleOptionFrame.FrameFeature.None_
+    rect = edit.style().subElementRect(QStyle.SubElement.SE_LineEditContents, option, edit)
+    margins = edit.textMargins()
+    return rect.width() - margins.left() - margins.right() - 2 * 2
+
+
+def test_the_keyword_hint_is_not_clipped(qtbot: QtBot, show: Show) -> None:
+    editor = KeywordsEditor({"type": "keywords", "match": "any",
+                             "words": ["stack trace", "traceback", "segfault", "regex", "SQL"]})
+    show(editor)
+    edit = editor.chips.edit
+    qtbot.waitExposed(edit)
+    assert edit.placeholderText() == PLACEHOLDER
+    needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+    assert placeholder_room(edit) >= needed, (placeholder_room(edit), needed)
+    # Nor in a narrow column: the edit wraps to a line of its own rather than shrink.
+    editor.window().resize(320, 600)
+    qtbot.wait_until(lambda: edit.width() < 320)
+    assert placeholder_room(edit) >= needed
 
 
 def test_keywords_chips_mode_and_options(qtbot: QtBot, show: Show) -> None:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QMimeData, QModelIndex, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
 from app.core.router import Router, dump_router, load_router, parse_router
 from app.core.router.library import user_routers_dir
@@ -230,6 +230,43 @@ async def test_rename_default_and_delete(qtbot: Any, editor: RouterEditorWindow)
     editor.routers.actions_by_name["delete"].trigger()
     assert "Night shift" not in editor.catalog.names()
     assert editor.session.settings.default_router == "Save money"
+
+
+def list_texts(editor: RouterEditorWindow) -> list[str]:
+    return [editor.routers.list.item(row).text().split("\n")[0]
+            for row in range(editor.routers.list.count())]
+
+
+async def test_the_router_list_follows_the_name_as_it_is_typed(qtbot: Any, editor: RouterEditorWindow) -> None:
+    new_blank(editor)
+    assert "New router" in list_texts(editor)
+    retype(qtbot, editor.settings_form.name, "Travel plans")
+    # Before any save: the list shows what is typed, and still opens the router it was.
+    assert "Travel plans" in list_texts(editor) and "New router" not in list_texts(editor)
+    assert editor.routers.current_name() == "New router"
+    editor.undo_stack.undo()
+    assert "New router" in list_texts(editor)
+    editor.undo_stack.redo()
+    click(qtbot, editor.save_button)
+    assert "Travel plans" in list_texts(editor) and editor.routers.current_name() == "Travel plans"
+
+
+async def test_no_rule_id_is_shown_and_a_saved_rule_keeps_its_id(qtbot: Any, editor: RouterEditorWindow) -> None:
+    editor.open_router("Specialists")
+    index = next(i for i, r in enumerate(editor.draft.rules) if r["id"] == "writing")
+    editor.rules.select(index)
+    form = editor.rule_form
+    shown = [w for w in form.findChildren(QWidget) if w.isVisible()]
+    assert not [w for w in shown if "id" in w.accessibleName().lower().split()], \
+        [w.accessibleName() for w in shown]
+    assert not [w for w in shown if isinstance(w, QLabel) and w.text().strip() in ("Id", "ID")]
+    retype(qtbot, form.title, "Prose and letters")
+    # Files, traces and examples know the rule as "writing": renaming it keeps that.
+    assert editor.draft.rules[index]["id"] == "writing"
+    assert editor.draft.rules[index]["title"] == "Prose and letters"
+    editor.rules.add_button.menu().actions()[0].trigger()  # a new rule: its id follows the title
+    retype(qtbot, form.title, "Travel bookings")
+    assert editor.draft.rules[-1]["id"] == "travel_bookings"
 
 
 async def test_unsaved_changes_are_asked_about_when_switching_and_closing(

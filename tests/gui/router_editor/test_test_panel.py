@@ -324,6 +324,10 @@ async def test_rules_with_examples_are_decided_live_as_the_chat_decides(qtbot, s
     shown = panel.decision()
     assert shown.rule == "writing" and not panel.classify_button.isVisible()
     assert any(entry.kind is TraceKind.CLASSIFIER for entry in shown.trace)
+    # In the chat badge's words, the rule by its title ("Writing"), never its id.
+    assert panel.rule_label.text() == "Plain-English rule “Writing”"
+    status = panel.classifier_status.text()
+    assert status.startswith("The classifier (all-MiniLM-L6-v2) chose “Writing” in "), status
 
     chat = await session.routing.route(router, [Turn("user", message)])
     assert (chat.decision.target, chat.decision.rule) == (shown.target, shown.rule)

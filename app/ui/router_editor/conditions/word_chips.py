@@ -23,6 +23,7 @@ from app.ui.router_editor.conditions.flow_layout import FlowLayout
 
 PLACEHOLDER = "Type a word or phrase, then Enter"
 _LINE_EDIT_MARGIN = 2  # QLineEdit's horizontalMargin: text never starts at the frame
+_ROUNDING = 2  # whole-pixel advances round each glyph; the text laid out may run a little wider
 
 
 class _Chip(QWidget):
@@ -68,7 +69,7 @@ class _WordEdit(QLineEdit):
         option = QStyleOptionFrame()
         self.initStyleOption(option)
         margins = self.textMargins()
-        text = QSize(self.fontMetrics().horizontalAdvance(self.placeholderText())
+        text = QSize(self.fontMetrics().horizontalAdvance(self.placeholderText()) + _ROUNDING
                      + 2 * _LINE_EDIT_MARGIN + margins.left() + margins.right(),
                      self.fontMetrics().height())
         size = self.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, text, self)
