@@ -372,8 +372,10 @@ class ChatController:
         conversation = Conversation([*conversation, Turn("assistant", reply.content),
                                      Turn("user", CONTINUE_REQUEST)])
         decision = Decision(reply.target, reply.rule, reply.reason or "", [])
-        trace = [*(reply.trace or ()), TraceEntry(None, True, f"continued by {reply.target}, as asked",
-                                                 TraceKind.ATTEMPT, target=reply.target)]
+        # A line about what was sent, not an attempt: the route itself is unchanged.
+        trace = [*(reply.trace or ()), TraceEntry(
+            None, True, f"sent to {reply.target}: the reply so far, asking it to go on (Continue)",
+            TraceKind.CONTEXT, target=reply.target)]
         cancel, stopped = CancelToken(), asyncio.Event()
         self._running[cid] = (cancel, stopped)
         try:

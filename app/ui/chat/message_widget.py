@@ -600,8 +600,9 @@ class MessageWidget(QFrame):
         muted = theme.muted_text(self.palette())
         quiet: list[QWidget] = [self._stats, self._badge, self._copy_button,
                                 self._edit_button, self._regenerate_button, self._delete_button,
-                                self._versions.label, self._versions.previous, self._versions.next,
                                 *self._chips]
+        # Its parent palette may not have reached it yet during a palette change: pass ours.
+        self._versions.set_text_colour(muted, self.palette().color(QPalette.ColorRole.Window))
         if self.is_assistant:
             quiet += [self._typing, self._progress]
         for widget in quiet:

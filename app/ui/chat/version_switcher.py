@@ -4,7 +4,12 @@ way to the others. Hidden while a reply has one version."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+
+from app.ui import theme
+
+_ARROW_SCALE = 1.35  # the arrows are the targets: bigger than the small text beside them
 
 
 class VersionSwitcher(QWidget):
@@ -36,6 +41,9 @@ class VersionSwitcher(QWidget):
         button.setAutoRaise(True)
         button.setAccessibleName(accessible_name)
         button.setToolTip(f"{accessible_name} of this reply")
+        font = button.font()
+        font.setPointSizeF(font.pointSizeF() * _ARROW_SCALE)
+        button.setFont(font)
         button.clicked.connect(lambda: self._step(step))
         return button
 
@@ -47,6 +55,18 @@ class VersionSwitcher(QWidget):
         self.label.setAccessibleName(f"Version {version} of {count}")
         self.previous.setEnabled(version > 1)
         self.next.setEnabled(version < count)
+
+    def set_text_colour(self, colour: QColor, background: QColor) -> None:
+        """Quiet text like the rest of the footer; an arrow with nowhere to go is fainter
+        still (towards ``background``), so the way that is open shows: a palette colour
+        set for every state would paint both alike."""
+        faint = theme.mix(colour, background, 0.6)
+        theme.set_foreground(self.label, colour)
+        for arrow in (self.previous, self.next):
+            theme.set_foreground(arrow, colour)
+            palette = arrow.palette()
+            palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, faint)
+            arrow.setPalette(palette)
 
     def version(self) -> int:
         return self._version

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QWidget
 
-from tests.gui.chat.conftest import click, idle, send, shows, widgets
+from tests.gui.chat.conftest import button, click, idle, send, shows, widgets
 from tests.gui.conftest import until
 
 
@@ -21,6 +21,7 @@ async def test_continue_appends_to_the_cut_off_reply(qtbot, peer, chat_window):
     (reply,) = widgets(window, "assistant")
     assert reply.text() == "Once upon" and "Cut off" in note(reply)
     assert shows(reply, "continueButton") and not shows(reply, "retryButton")
+    route = button(reply, "badgeButton").accessibleName()
 
     await click(qtbot, reply, "continueButton")
     assert reply.text() == "Once upon" and reply.status == "streaming"  # kept while it goes on
@@ -29,6 +30,7 @@ async def test_continue_appends_to_the_cut_off_reply(qtbot, peer, chat_window):
     (reply,) = widgets(window, "assistant")  # one message
     assert reply.text() == "Once upon a time." and reply.status == "complete"
     assert note(reply) == "" and not shows(reply, "continueButton")
+    assert button(reply, "badgeButton").accessibleName() == route  # the same route, gone on with
     assert scripted.sent(1)[:2] == [("user", "Tell a story."), ("assistant", "Once upon")]
     rows = window.session.conversations.messages(window.chat.conversation_id)
     assert [(r.role, r.content) for r in rows] == [("user", "Tell a story."),

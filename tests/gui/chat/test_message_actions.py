@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -132,3 +133,20 @@ def test_the_delete_key_deletes_the_focused_message(make: Factory, qtbot: QtBot)
     with qtbot.waitSignal(reply.sig_delete_requested) as deleted:
         qtbot.keyClick(label, Qt.Key.Key_Delete)
     assert deleted.args == [7]
+
+
+def test_an_arrow_with_nowhere_to_go_is_fainter_in_light_and_dark(make: Factory) -> None:
+    reply = reply_in(make, "complete", "Red.")
+    reply.set_versions(1, 2)
+    closed = reply.findChild(QAbstractButton, "previousVersionButton")
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202124"), (QPalette.ColorRole.WindowText, "#e8eaed"),
+                         (QPalette.ColorRole.ButtonText, "#e8eaed")):
+        dark.setColor(role, QColor(colour))
+    for palette in (dark, QPalette()):  # and back: the faint colour follows the change
+        reply.setPalette(palette)
+        background = reply.palette().color(QPalette.ColorRole.Window).lightness()
+        colours = closed.palette()
+        faint = colours.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText).lightness()
+        quiet = colours.color(QPalette.ColorGroup.Active, QPalette.ColorRole.ButtonText).lightness()
+        assert abs(faint - background) < abs(quiet - background) / 2
