@@ -395,6 +395,8 @@ class ChatPane(QWidget):
             return
         if row is None or deleted is None:
             return
+        if self._editing is not None and self._editing.message_id in deleted.ids:
+            self._cancel_edit()  # nothing left to send again
         for mid in deleted.ids:
             if (widget := self.messages.widget_for(mid)) is not None:
                 self.messages.remove(widget)
@@ -416,6 +418,7 @@ class ChatPane(QWidget):
             self.show_problem(f"The message cannot be brought back: {error_text(error)}")
             return
         if deleted.conversation_id == self.conversation_id:
+            self._cancel_edit()  # its widget is rebuilt below
             self.messages.show_messages(self.session.conversations.messages(deleted.conversation_id))
             self._messages_changed()
 
@@ -500,7 +503,8 @@ class ChatPane(QWidget):
             if user is not None:
                 user.set_message_id(event.user_message_id)
             reply.set_message_id(event.message_id)
-            self._newest_reply = event.message_id
+            if event.conversation_id == self.conversation_id:  # not a chat left meanwhile
+                self._newest_reply = event.message_id
             route = Route.of_decision(event.decision)
             reply.set_badge(badge_text(route), route_sentence(route))
         elif isinstance(event, Titled):

@@ -74,3 +74,17 @@ async def test_nothing_is_deleted_while_a_reply_streams(qtbot, peer, chat_window
     assert not button(user, "deleteMessageButton").isEnabled()  # nor what it answers
     window.chat.delete_message(user.message_id)
     assert len(widgets(window)) == 2
+
+
+async def test_deleting_the_message_being_edited_ends_the_edit(qtbot, peer, chat_window):
+    scripted = peer("One.", "Two.")
+    window = await chat_window()
+    await send(qtbot, window, "first")
+    user = widgets(window, "user")[0]
+    await click(qtbot, user, "editButton")
+    assert window.chat.composer.text() == "first" and window.chat.banner.isVisible()
+    await click(qtbot, user, "deleteMessageButton")
+    assert window.chat.composer.text() == "" and not window.chat.banner.isVisible()
+    await send(qtbot, window, "fresh")  # a new message, not the edit of a deleted one
+    assert texts(window) == ["fresh", "Two."]
+    assert scripted.sent(1) == [("user", "fresh")]
