@@ -42,6 +42,8 @@ def run_history(args: argparse.Namespace) -> int:
         for m in store.messages(args.conversation):
             where = f" [{m.target} · {m.rule or 'fallback'}]" if m.role == "assistant" else ""
             mark = "" if m.status == "complete" else f" ({m.status})"
+            if m.versions > 1:  # the version chosen in the window; the others are kept too
+                mark += f" (version {m.version} of {m.versions})"
             print(f"{m.role}{where}{mark}: {m.content}")
     return 0
 
