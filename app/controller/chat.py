@@ -283,6 +283,9 @@ class ChatController:
             async for event in self._continue(conversation_id, reply, rows[:-1], router):
                 yield event
         finally:
+            # However it ended: a reply left streaming would wait for a restart to be fixed.
+            if (now := self.store.message(reply.id)) is not None and now.status == "streaming":
+                self.store.update_message(reply.id, status="incomplete")
             self._publish(Changes(conversations=True, messages=frozenset({conversation_id}), usage=True))
 
     async def answer(self, conversation_id: int, user_message_id: int, router: Router,
@@ -510,6 +513,9 @@ class ChatController:
                     if notice and isinstance(item, str):  # said once the target has answered
                         stream.parts.insert(0, notice)
                         item, notice = notice + item, ""
+                    if isinstance(item, str) and len(stream.parts) == 1 and (gap := _gap(stream.prefix, item)):
+                        stream.parts.insert(0, gap)  # Continue: the words part where they meet
+                        item = gap + item
                     yield item
                 return
             except ProviderError as error:
@@ -631,6 +637,15 @@ def can_continue(row: MessageRow) -> bool:
     cut off at its length limit (complete, with a note saying so)."""
     return (row.role == "assistant" and bool(row.content) and row.target is not None
             and (row.status == "incomplete" or (row.status == "complete" and row.error is not None)))
+
+
+def _gap(before: str, after: str) -> str:
+    """The space between a reply's text and its continuation, when they meet word to word:
+    a model asked to go on starts a fresh message, without the space a next token has."""
+    if before and after and not before[-1].isspace() and before[-1] not in "([{\"'‘“/-" \
+            and after[0].isalnum():
+        return " "
+    return ""
 
 
 def _sent(rows: Sequence[MessageRow]) -> tuple[Conversation, list[MessageRow]]:

@@ -100,7 +100,8 @@ async def test_retry_of_a_failed_reply_replaces_it_rather_than_keeping_it(make_c
 
 
 async def test_continue_appends_to_the_same_message_from_the_same_model(make_controller):
-    with SSEServer(answers("Once upon", " a time.", cut_off=True)) as server:
+    # The model starts its continuation as a fresh message, without the space between.
+    with SSEServer(answers("Once upon", "a time.", cut_off=True)) as server:
         controller = make_controller([cloud(server)], max_tokens=None)
         cid = controller.new_conversation()
         done = (await events_of(controller.send(cid, "Tell a story.", router("cloud:m"))))[-1]
