@@ -49,8 +49,10 @@ class IndicatorStyle(QProxyStyle):
 
 
 def install(app: QApplication) -> None:
-    """Put the app's current style behind ``IndicatorStyle`` (once; again after the
-    style was replaced, e.g. by ``app.setStyle("Fusion")``)."""
-    if isinstance(app.style(), IndicatorStyle):
+    """Put the app's style behind ``IndicatorStyle`` when it is Fusion (once; again
+    after the style was replaced, e.g. by ``app.setStyle("Fusion")``). A platform's own
+    style (Breeze, Windows, macOS) draws its boxes its own way and is left alone."""
+    style = app.style()
+    if isinstance(style, IndicatorStyle) or style.name().lower() != "fusion":
         return
-    app.setStyle(IndicatorStyle(app.style().name()))
+    app.setStyle(IndicatorStyle(style.name()))

@@ -124,7 +124,7 @@ class RouterSettingsForm(QWidget):
         self.max_tokens.setToolTip("A longer message is cut to this many tokens (a token is "
                                    "about three quarters of a word) before the classifier reads it.")
         self.embedding_model = compact(QComboBox())
-        self.embedding_model.setAccessibleName("Embedding model")
+        self.embedding_model.setAccessibleName("Model for examples")
         self.embedding_model.setToolTip("The local model that turns messages and examples into vectors "
                                         "(Automatic: all-MiniLM-L6-v2, the sentence encoder that ships "
                                         "with Switchboard, about 10 ms a message). Threshold and margin "
