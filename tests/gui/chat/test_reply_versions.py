@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QLabel, QWidget
 
 from tests.gui.chat.conftest import button, click, idle, send, shows, widgets
+from tests.gui.conftest import until
 
 
 def version_label(widget) -> str:
@@ -49,3 +50,22 @@ async def test_regenerate_adds_a_version_and_switching_is_kept_and_sent(qtbot, p
     assert first.text() == "Blue."
     rows = window.session.conversations.messages(cid)
     assert [r.content for r in rows] == ["Name a colour.", "Blue.", "Why?", "Because."]
+
+
+async def test_a_longer_version_pushes_the_messages_after_it_down(qtbot, peer, chat_window):
+    long = "\n\n".join(f"Paragraph {i}: blue, like the sea on a clear day." for i in range(12))
+    peer("Red.", long, "Because.")
+    window = await chat_window()
+    window.resize(900, 700)
+    await send(qtbot, window, "Name a colour.")
+    await click(qtbot, widgets(window, "assistant")[0], "regenerateButton")
+    await idle(window)
+    await send(qtbot, window, "Why?")
+    reply = widgets(window, "assistant")[0]
+    for step in ("previousVersionButton", "nextVersionButton"):
+        await click(qtbot, reply, step)
+        after = window.chat.messages.widget_for(widgets(window, "user")[1].message_id)
+
+        def apart() -> bool:
+            return reply.geometry().bottom() < after.geometry().top()  # noqa: B023 - read at once
+        await until(apart, 10, "the messages after it to move")
