@@ -15,6 +15,7 @@ at the top of the view stays put; while following the bottom, the bottom stays i
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ SPACING = 14
 OVERSCAN_SCREENS = 1.0  # built ahead of the view, so a wheel step rarely waits for a build
 KEEP_SCREENS = 3.0  # built widgets this far from the view are dropped (and rebuilt if needed)
 FOLLOW_SLACK_PX = 24
+BUILD_BUDGET_S = 0.010  # widgets built per turn of the loop: a frame's worth, not a freeze
 _SETTLE_PASSES = 4  # building reveals sizes that move the view: a few passes settle it
 _CHROME_PX = {"user": 56, "assistant": 64}  # badge, padding and footer, until one is measured
 
@@ -42,6 +44,7 @@ class _Entry:
     height: int | None = None  # measured at the list's width; None: estimated
     estimate: int = 0
     pinned: bool = False
+    height_for_width: bool = True  # asked once: Qt's answer walks the widget's layout
 
     def size(self) -> int:
         return self.height if self.height is not None else self.estimate
@@ -63,6 +66,8 @@ class MessageList(QAbstractScrollArea):
         super().__init__(parent)
         self._make_widget = make_widget
         self._entries: list[_Entry] = []
+        self._live: dict[_Entry, None] = {}  # the entries with a widget (an ordered set)
+        self._order: dict[_Entry, int] | None = {}  # entry → index; None after a removal
         self._tops: list[int] = []  # content y of each entry; valid below _dirty_from
         self._dirty_from = 0
         self._total = 2 * MARGIN_Y
@@ -75,7 +80,11 @@ class MessageList(QAbstractScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Messages")
-        self.viewport().setBackgroundRole(QPalette.ColorRole.NoRole)  # as QScrollArea does
+        # Opaque, so a scroll moves the pixels already painted and repaints only the strip
+        # that came into view (Qt scrolls only opaque widgets that way).
+        self.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+        self.viewport().setAutoFillBackground(True)
+        self._placed_at = 0  # the scroll value the widgets were last positioned for
         self.viewport().installEventFilter(self)
         bar = self.verticalScrollBar()
         bar.setSingleStep(40)
@@ -90,6 +99,7 @@ class MessageList(QAbstractScrollArea):
         """Replace the content with a chat's messages; only those in view get widgets."""
         self.clear()
         self._entries = [_Entry(row) for row in rows]
+        self._order = None
         self._width = self._column_width()
         for entry in self._entries:
             entry.estimate = self._estimate(entry, self._width)
@@ -97,10 +107,11 @@ class MessageList(QAbstractScrollArea):
         self.follow()
 
     def clear(self) -> None:
-        for entry in self._entries:
-            if entry.widget is not None:
-                self._discard(entry.widget)
+        for entry in list(self._live):
+            self._drop_widget(entry)
         self._entries = []
+        self._live.clear()
+        self._order = {}
         self._tops = []
         self._dirty_from = 0
         self._total = 2 * MARGIN_Y
@@ -110,16 +121,18 @@ class MessageList(QAbstractScrollArea):
         """A new message at the bottom (one the user just sent, or the reply to it)."""
         entry = _Entry(None, pinned=True)
         self._entries.append(entry)
+        if self._order is not None:
+            self._order[entry] = len(self._entries) - 1
         self._adopt(entry, widget)
         self._dirty_from = min(self._dirty_from, len(self._entries) - 1)
         self._schedule()
 
     def message_widgets(self) -> list[QWidget]:
         """The widgets built now, in order (those in view, pinned ones, a few beyond)."""
-        return [entry.widget for entry in self._entries if entry.widget is not None]
+        return [entry.widget for _, entry in self._built() if entry.widget is not None]
 
     def built_count(self) -> int:
-        return sum(1 for entry in self._entries if entry.widget is not None)
+        return len(self._live)
 
     def message_count(self) -> int:
         return len(self._entries)
@@ -144,7 +157,7 @@ class MessageList(QAbstractScrollArea):
                 entry.row = row
                 if entry.widget is None:
                     entry.estimate = self._estimate(entry, self._width)
-                    self._dirty(self._entries.index(entry))
+                    self._dirty(self._index(entry))
 
     def widget_for(self, message_id: int) -> QWidget | None:
         """The widget of a message, built (and pinned) if it was not."""
@@ -169,17 +182,34 @@ class MessageList(QAbstractScrollArea):
 
     def _remove(self, start: int, stop: int) -> None:
         for entry in self._entries[start:stop]:
-            if entry.widget is not None:
-                self._discard(entry.widget)
+            self._drop_widget(entry)
         del self._entries[start:stop]
+        self._order = None
         self._dirty(start)
         self._schedule()
 
     def _adopt(self, entry: _Entry, widget: QWidget) -> None:
         entry.widget = widget
         entry.height = None
+        entry.height_for_width = widget.hasHeightForWidth()
+        self._live[entry] = None
         widget.setParent(self.viewport())
         widget.installEventFilter(self)
+
+    def _drop_widget(self, entry: _Entry) -> None:
+        if entry.widget is not None:
+            self._discard(entry.widget)
+            entry.widget = None  # its measured height stays: the view does not jump
+            del self._live[entry]
+
+    def _index(self, entry: _Entry) -> int:
+        if self._order is None:
+            self._order = {e: i for i, e in enumerate(self._entries)}
+        return self._order[entry]
+
+    def _built(self) -> list[tuple[int, _Entry]]:
+        """The entries with a widget, with their indices, in order."""
+        return sorted((self._index(entry), entry) for entry in self._live)
 
     def _discard(self, widget: QWidget) -> None:
         widget.removeEventFilter(self)
@@ -206,7 +236,7 @@ class MessageList(QAbstractScrollArea):
         """Measure a built widget at the column's width; True if its height changed."""
         widget = entry.widget
         assert widget is not None
-        if widget.hasHeightForWidth():
+        if entry.height_for_width:
             height = widget.heightForWidth(self._width)
         else:
             height = widget.sizeHint().height()
@@ -262,12 +292,13 @@ class MessageList(QAbstractScrollArea):
             if self._column_width() != self._width:
                 self._rewidth(self._column_width())
             anchor = self._anchor()  # before anything is measured: heights move it
+            deadline = time.perf_counter() + BUILD_BUDGET_S
             for _ in range(_SETTLE_PASSES):
                 changed = self._measure_built()
                 self._refresh_tops()
                 self._sync_scrollbar()
                 self._restore(anchor)
-                if not self._build_in_view() and not changed:
+                if not self._build_in_view(deadline) and not changed:
                     break
             self._drop_far()
             self._position()
@@ -290,9 +321,6 @@ class MessageList(QAbstractScrollArea):
         elif anchor is not None and anchor[0] < len(self._tops):
             self._scroll_to(self._tops[anchor[0]] + anchor[1])
 
-    def _built(self) -> list[tuple[int, _Entry]]:
-        return [(i, entry) for i, entry in enumerate(self._entries) if entry.widget is not None]
-
     def _measure_built(self) -> bool:
         """Re-measure every built widget (hidden pinned ones too: a reply may stream off
         screen). Cheap when nothing changed: layouts cache their height for a width."""
@@ -309,16 +337,25 @@ class MessageList(QAbstractScrollArea):
         last = bisect_right(self._tops, value + height + reach)
         return first, last
 
-    def _build_in_view(self) -> bool:
-        first, last = self._view_range(OVERSCAN_SCREENS)
+    def _build_in_view(self, deadline: float) -> bool:
+        """Build the missing widgets in view, then those just beyond it, until
+        ``deadline`` (a jump across a long chat needs a screenful: what is not built by
+        then follows on the next turns of the loop instead of freezing the window)."""
+        first, last = self._view_range(0)
+        ahead_first, ahead_last = self._view_range(OVERSCAN_SCREENS)
+        order = [*range(first, last), *range(last, ahead_last), *range(first - 1, ahead_first - 1, -1)]
         built = False
-        for index in range(first, last):
+        for index in order:
             entry = self._entries[index]
-            if entry.widget is None:
-                assert entry.row is not None
-                self._adopt(entry, self._make_widget(entry.row))
-                self._measure(index, entry)
-                built = True
+            if entry.widget is not None:
+                continue
+            if time.perf_counter() > deadline and (built or self._live):
+                self._schedule()  # the rest on the next turn
+                break
+            assert entry.row is not None
+            self._adopt(entry, self._make_widget(entry.row))
+            self._measure(index, entry)
+            built = True
         return built
 
     def _drop_far(self) -> None:
@@ -329,11 +366,13 @@ class MessageList(QAbstractScrollArea):
             assert widget is not None
             held = entry.pinned or (focus is not None and widget.isAncestorOf(focus))
             if not held and not first <= index < last:
-                self._discard(widget)
-                entry.widget = None  # its measured height stays: the view does not jump
+                self._drop_widget(entry)
 
     def _position(self) -> None:
         value = self.verticalScrollBar().value()
+        if value != self._placed_at:
+            self.viewport().scroll(0, self._placed_at - value)  # every child moves with it
+            self._placed_at = value
         x = max(MARGIN_X, (self.viewport().width() - self._width) // 2)
         first, last = self._view_range(OVERSCAN_SCREENS)
         for index, entry in self._built():
