@@ -39,6 +39,7 @@ class Conversations:
     def choose_version(self, mid: int, number: int) -> MessageRow:
         """Show version ``number`` of a reply from now on; returns the reply as it is now."""
         row = self._store.choose_version(mid, number)
+        self._forget_summary(row.conversation_id, mid)
         self._changes.publish(Changes(messages=frozenset({row.conversation_id})))
         return row
 
@@ -54,13 +55,23 @@ class Conversations:
             later = [m for m in self._store.messages(row.conversation_id) if m.id > mid]
             ids += [m.id for m in _leading(later, "assistant")]
         deleted = self._store.delete_messages(row.conversation_id, ids)
+        self._forget_summary(row.conversation_id, min(ids))
         self._changes.publish(Changes(conversations=True, messages=frozenset({row.conversation_id})))
         return deleted
 
     def restore(self, deleted: DeletedMessages) -> None:
         """Undo a ``delete_message``: the messages come back where they were."""
         self._store.restore_messages(deleted)
+        self._forget_summary(deleted.conversation_id, min(deleted.ids, default=0))
         self._changes.publish(Changes(conversations=True, messages=frozenset({deleted.conversation_id})))
+
+    def _forget_summary(self, cid: int, mid: int) -> None:
+        """A summary of older turns that read message ``mid`` no longer says what the chat
+        holds (another version, or a deleted message, which must not be sent on in it):
+        the summarize policy writes a new one when it needs one."""
+        summary = self._store.summary(cid)
+        if summary is not None and mid <= summary.through:
+            self._store.set_summary(cid, None)
 
     def rename(self, cid: int, title: str) -> None:
         self._store.rename_conversation(cid, " ".join(title.split()) or "New chat")

@@ -172,3 +172,26 @@ async def test_deleting_a_question_takes_its_reply_and_undo_puts_both_back(make_
     chats.restore(only_reply)
     chats.restore(deleted)
     assert controller.store.messages(cid) == rows
+
+
+async def test_a_summary_that_read_a_changed_message_is_dropped(make_controller):
+    from app.core.store import StoredSummary
+
+    with SSEServer(answers("One.", "Two.", "Uno.")) as server:
+        controller = make_controller([cloud(server)])
+        chats = Conversations(controller.store)
+        cid = controller.new_conversation()
+        await events_of(controller.send(cid, "first", router("cloud:m")))
+        await events_of(controller.send(cid, "second", router("cloud:m")))
+        await events_of(controller.regenerate(cid, router("cloud:m")))
+    first, reply, _second, last = controller.store.messages(cid)
+    covering = StoredSummary(reply.id, "They said one.", "SmolLM2-135M-Instruct", False)
+    controller.store.set_summary(cid, covering)
+    chats.choose_version(last.id, 1)  # after what it read: it still holds
+    assert controller.store.summary(cid) == covering
+    deleted = chats.delete_message(first.id)  # what it read is gone: so is the summary
+    assert controller.store.summary(cid) is None
+    controller.store.set_summary(cid, covering)
+    assert deleted is not None
+    chats.restore(deleted)
+    assert controller.store.summary(cid) is None
