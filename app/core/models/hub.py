@@ -88,6 +88,7 @@ class Recommended:
     file: str
     purpose: str  # "chat" | "code" | "classifier" | "embedding"
     note: str
+    size: int | None = None  # bytes, rounded as the hub shows them; the file list has the exact size
 
 
 class HubError(Exception):
@@ -129,7 +130,7 @@ def recommended() -> list[Recommended]:
     data = json.loads(path.read_text(encoding="utf-8"))
     return [
         Recommended(repo=str(item["repo"]), file=str(item["file"]), purpose=str(item["purpose"]),
-                    note=str(item["note"]))
+                    note=str(item["note"]), size=int(item["size"]) if item.get("size") else None)
         for item in data["models"]
     ]
 

@@ -43,12 +43,19 @@ def failed_url(exc: BaseException, fallback: str) -> str:
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, what it was raised from, and so on, into each member of a group (anyio
+    raises one when every address of a name failed: IPv6 and IPv4 of "localhost")."""
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
+    pending: list[BaseException] = [exc]
+    while pending and len(seen) < 16:  # deeper is a loop or a bug, not more information
+        link = pending.pop(0)
+        if id(link) in seen:
+            continue
+        seen.add(id(link))
+        yield link
+        members = list(link.exceptions) if isinstance(link, BaseExceptionGroup) else []
+        following = link.__cause__ or link.__context__
+        pending[:0] = [*members, *([following] if following is not None else [])]
 
 
 def _named(exc: BaseException, *names: str) -> bool:

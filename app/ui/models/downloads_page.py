@@ -4,6 +4,10 @@ state allows (pause, resume, cancel; retry after a failure).
 The manager reports every change (up to ~10 a second per job); the page only marks the
 job dirty and repaints the dirty rows on one timer, so many jobs never flood the UI.
 
+One error is shown at a time: the newest failure's words, on its row. Other failed rows
+say "Failed" and keep their words in the state's tooltip, so a network that went down
+under three downloads does not stack three copies of one sentence.
+
 Row::
 
     Smol-Copy.Q4_1.gguf                                   Downloading
@@ -113,7 +117,8 @@ class DownloadRow(QFrame):
         grid.setColumnStretch(1, 2)
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, show_error: bool = True) -> None:
+        """Repaint from the job; ``show_error``: this row holds the page's one error."""
         job, state = self.job, self.job.state
         fraction = job.progress.fraction if job.progress is not None else None
         if state == "done":
@@ -125,10 +130,12 @@ class DownloadRow(QFrame):
             self.bar.setValue(round((fraction or 0.0) * 1000))
         words = STATE_WORDS.get(state, state)
         self.state_label.setText(words)
-        self.state_label.setAccessibleDescription(words)
+        self.state_label.setAccessibleDescription(f"{words}: {job.error}" if job.error else words)
+        self.state_label.setToolTip(job.error or "Where this download stands")
         self.detail.setText(progress_words(job.progress, state))
         self.detail.setAccessibleDescription(self.detail.text())
-        self.error.set_message(job.error or "", "error" if job.error else None)
+        shown = job.error if show_error else None
+        self.error.set_message(shown or "", "error" if shown else None)
         self.pause_button.setVisible(state in ("queued", "downloading"))
         self.resume_button.setVisible(state in ("paused", "failed"))
         self.resume_button.setText("Retry" if state == "failed" else "Resume")
@@ -147,6 +154,7 @@ class DownloadsPage(QWidget):
         self._rows: dict[DownloadJob, DownloadRow] = {}
         self._dirty: set[DownloadJob] = set()
         self._seen_done: set[DownloadJob] = set()
+        self._failures: list[DownloadJob] = []  # failed jobs, the newest failure last
         self.setAccessibleName("Downloads")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -174,6 +182,10 @@ class DownloadsPage(QWidget):
             if job.state == "done":
                 self._seen_done.add(job)
             self._add_row(job)
+        self._note_failures(downloads.jobs)
+        newest = self._newest_failure()
+        for job, row in self._rows.items():
+            row.refresh(show_error=job is newest)
         self._update_empty()
 
     def rows(self) -> list[DownloadRow]:
@@ -181,6 +193,10 @@ class DownloadsPage(QWidget):
 
     def row_for(self, job: DownloadJob) -> DownloadRow | None:
         return self._rows.get(job)
+
+    def shown_errors(self) -> list[str]:
+        """The error words on screen now: one at most."""
+        return [row.error.text() for row in self._rows.values() if not row.error.isHidden()]
 
     # ---- updates --------------------------------------------------------------------------
 
@@ -192,15 +208,30 @@ class DownloadsPage(QWidget):
 
     def flush(self) -> None:
         dirty, self._dirty = self._dirty, set()
+        before = self._newest_failure()
+        self._note_failures([job for job in self._downloads.jobs if job in dirty])
+        newest = self._newest_failure()
+        if before is not newest:  # the one error moves from one row to another
+            dirty |= {job for job in (before, newest) if job is not None}
         for job in self._downloads.jobs:  # keep the manager's order
             if job not in dirty:
                 continue
             row = self._rows.get(job) or self._add_row(job)
-            row.refresh()
+            row.refresh(show_error=job is newest)
             if job.state == "done" and job not in self._seen_done:
                 self._seen_done.add(job)
                 self.sig_job_done.emit(job)
         self._update_empty()
+
+    def _newest_failure(self) -> DownloadJob | None:
+        return self._failures[-1] if self._failures else None
+
+    def _note_failures(self, jobs: list[DownloadJob]) -> None:
+        for job in jobs:
+            if job in self._failures and (job.state != "failed" or not job.error):
+                self._failures.remove(job)  # retried or cancelled
+            elif job.state == "failed" and job.error and job not in self._failures:
+                self._failures.append(job)
 
     def _add_row(self, job: DownloadJob) -> DownloadRow:
         row = DownloadRow(job, self)

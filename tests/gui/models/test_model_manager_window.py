@@ -170,11 +170,13 @@ async def test_hub_error_shown_inline(qtbot: QtBot, session: Any, hub_env: HubSe
     discover = window.discover
     discover.search_field.setText("acme/Nope-GGUF")
     qtbot.keyClick(discover.search_field, Qt.Key.Key_Return)
-    await until(lambda: "No repository called acme/Nope-GGUF" in discover.files_message.text(),
+    await until(lambda: "No repository called acme/Nope-GGUF" in discover.message.text(),
                 what="the hub's error")
-    assert discover.files_message.tone == "error" and not discover.files_message.isHidden()
+    assert discover.message.tone == "error" and not discover.message.isHidden()
     await until(lambda: not discover.searching, what="the search")
-    assert "No GGUF models match" in discover.message.text()
+    # The search found nothing, after the listing failed: the failure stays the one message.
+    assert "No repository called acme/Nope-GGUF" in discover.message.text()
+    assert discover.files_message.isHidden() and discover.fit_badge.isHidden()
     assert discover.files() == [] and not discover.download_button.isEnabled()
 
 
@@ -283,5 +285,5 @@ async def test_the_library_shows_what_chats_use_of_a_models_context(qtbot: QtBot
     library = window.library
     row = next(i for i, e in enumerate(library.entries()) if e.name == "SmolLM2-135M-Instruct")
     column = 3  # Context
-    assert library.table.item(row, column).text() == "8,192 (chats use 4,096)"
-    assert "Settings → Local model" in library.table.item(row, column).toolTip()
+    assert library.table.item(row, column).text() == "4,096 (model max 8,192)"
+    assert "Settings → Local models → Context length" in library.table.item(row, column).toolTip()

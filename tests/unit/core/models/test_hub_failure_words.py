@@ -91,3 +91,9 @@ def test_the_failed_address_is_the_requests_after_redirects() -> None:
     request = httpx.Request("GET", "https://cdn-lfs.hf.co/file")
     assert host_of(failed_url(httpx.ReadTimeout("t", request=request), URL)) == "cdn-lfs.hf.co"
     assert failed_url(httpx.ReadTimeout("t"), URL) == URL
+
+
+def test_a_group_of_failed_addresses_is_read_member_by_member() -> None:
+    group = ExceptionGroup("all addresses failed", [OSError(errno.EADDRNOTAVAIL, "x"),
+                                                    ConnectionRefusedError(111, "refused")])
+    assert cause_of(chained(httpx.ConnectError("All connection attempts failed"), group)) == "refused"
