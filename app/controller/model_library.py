@@ -15,6 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.core.models.fit import plan_context
 from app.core.models.gguf_file import GGUFInfo, InvalidModelFile, read_gguf
 from app.core.models.library import LocalModel, model_name
 from app.core.paths import bundled_models_dir, models_dir
@@ -36,6 +37,9 @@ class LibraryEntry:
     size: int
     info: GGUFInfo | None  # None when the file could not be read
     problem: str | None = None  # why it cannot be used, in plain words
+    # The context chats load it with (the settings' length, lowered to the model's own
+    # maximum as loading does); None when the library was read without the settings.
+    chat_context: int | None = None
 
 
 def model_files() -> list[LocalModel]:
@@ -60,25 +64,32 @@ def usable_models() -> list[LocalModel]:
     return list(chosen.values())
 
 
-def library_entries() -> list[LibraryEntry]:
+def library_entries(n_ctx: int | None = None) -> list[LibraryEntry]:
     """Every model file with its metadata, the one each name uses first; unreadable files
-    are listed with why (and, where another file answers to their name, which)."""
+    are listed with why (and, where another file answers to their name, which).
+    ``n_ctx``: the context length the settings ask for, to say what chats use of each."""
     files = model_files()
     entries = []
     for model in usable_models():
-        entries.append(_entry(model, None))
-        entries += [_entry(other, model) for other in files if other.name == model.name and other != model]
+        entries.append(_entry(model, None, n_ctx))
+        entries += [_entry(other, model, n_ctx) for other in files
+                    if other.name == model.name and other != model]
     return entries
 
 
-def _entry(model: LocalModel, used: LocalModel | None) -> LibraryEntry:
+def _entry(model: LocalModel, used: LocalModel | None, n_ctx: int | None) -> LibraryEntry:
     """``used``: the file that answers to this one's name instead, if any."""
     checked = _check(model.path)
     info, problem = (checked, None) if isinstance(checked, GGUFInfo) else (None, str(checked))
     if problem is not None and used is not None and _problem(used) is None:
         problem += f"; the {'bundled copy' if used.bundled else f'file {used.path.name}'} is used instead"
     size = model.path.stat().st_size if model.path.exists() else 0
-    return LibraryEntry(model.name, model.path, model.bundled, size, info, problem)
+    chat_context = None
+    if info is not None and n_ctx is not None:
+        # The lowering loading applies, without its memory check: free memory changes by
+        # the minute, and loading says so in full when it refuses.
+        chat_context = plan_context(model.name, info, size, n_ctx, available=0).n_ctx
+    return LibraryEntry(model.name, model.path, model.bundled, size, info, problem, chat_context)
 
 
 def _problem(model: LocalModel) -> str | None:

@@ -17,11 +17,22 @@ from app.controller.local_models import LocalModels
 from app.controller.model_downloads import DownloadJob, Downloads
 from app.controller.model_library import LibraryEntry, import_model, library_entries, remove_model
 from app.controller.saved_settings import SavedSettings
+from app.core.models.download import CONNECT_TIMEOUT_S
 from app.core.models.fit import FitEstimate, estimate, remote_info
-from app.core.models.hub import Hub, Recommended, RemoteFile, RepoSummary, recommended
+from app.core.models.gguf_file import GGUFInfo
+from app.core.models.hub import (
+    HUB_TIMEOUT_S,
+    Hub,
+    Recommended,
+    RemoteFile,
+    RepoSummary,
+    recommended,
+)
 
-FIT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
-DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Reading a header is metadata, like a file list: a short limit, so a silent server is
+# named in seconds. Downloads wait longer between chunks (the downloader's stall limit).
+FIT_TIMEOUT = httpx.Timeout(HUB_TIMEOUT_S)
+DOWNLOAD_TIMEOUT = httpx.Timeout(30.0, connect=CONNECT_TIMEOUT_S)
 
 
 class ModelManager:
@@ -42,7 +53,8 @@ class ModelManager:
     # ---- installed -----------------------------------------------------------------------
 
     def library(self) -> list[LibraryEntry]:
-        return library_entries()
+        """The installed models, each with the context chats load it with."""
+        return library_entries(self._settings.current.local.n_ctx)
 
     async def import_file(self, path: Path) -> LibraryEntry:
         """Copy a GGUF file in (on a thread: it is hundreds of MB), then refresh the list
@@ -79,7 +91,27 @@ class ModelManager:
         the context length the local models are set to use."""
         async with self._client(FIT_TIMEOUT) as client:
             info, size = await remote_info(client, self.hub.file_url(file.repo, file.name))
-        return estimate(info, size, n_ctx or self._settings.current.local.n_ctx)
+        return estimate(info, size, n_ctx or self._chat_context(info))
+
+    def _chat_context(self, info: GGUFInfo) -> int:
+        """The context chats would load ``info`` with: the setting, lowered to the model's
+        own maximum as loading lowers it (``plan_context``)."""
+        n_ctx = self._settings.current.local.n_ctx
+        return min(n_ctx, info.context_length) if info.context_length else n_ctx
+
+    async def memory_needed(self, files: list[RemoteFile]) -> dict[str, FitEstimate]:
+        """The memory each of a repository's files needs at the context chats use, by file
+        name, from one header: the quantisations of a model share its shape (layers,
+        heads), only their sizes differ. Files of another kind (a vision projector) and
+        files of unknown size are left out."""
+        models = [f for f in files if f.size and not f.name.rsplit("/", 1)[-1].lower().startswith("mmproj")]
+        if not models:
+            return {}
+        sample = min(models, key=lambda f: f.size or 0)
+        async with self._client(FIT_TIMEOUT) as client:
+            info, _ = await remote_info(client, self.hub.file_url(sample.repo, sample.name))
+        n_ctx = self._chat_context(info)
+        return {f.name: estimate(info, f.size or 0, n_ctx) for f in models}
 
     def download(self, file: RemoteFile) -> DownloadJob:
         return self.downloads.add(file)

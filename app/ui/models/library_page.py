@@ -152,8 +152,9 @@ class LibraryPage(QWidget):
                      cell("Bundled" if entry.bundled else "Models folder", where)]
             if entry.info is not None:
                 info = entry.info
+                used = entry.chat_context or self._preferences.local.n_ctx
                 items[1:5] = [cell(info.architecture), cell(info.quantization or "unknown"),
-                              context_cell(info.context_length, self._preferences.local.n_ctx),
+                              context_cell(used, info.context_length),
                               cell("yes" if info.chat_template else "no",
                                    "The file carries its own chat template" if info.chat_template
                                    else "No chat template in the file: replies may be poor")]
@@ -265,15 +266,16 @@ class LibraryPage(QWidget):
         self.refresh()
 
 
-def context_cell(trained: int | None, n_ctx: int) -> QTableWidgetItem:
-    """The file's own context, and what chats use of it when the settings ask for less:
-    "8,192 (chats use 4,096)", so the two numbers a user meets never seem to disagree."""
-    if not trained:
-        return cell(f"unknown (chats use {n_ctx:,})", "The file does not say how long a context it "
-                    f"was trained for; chats use {n_ctx:,} tokens (Settings → Local model).", align_right=True)
-    used = min(trained, n_ctx)
-    if used == trained:
-        return cell(f"{trained:,}", f"Chats use all {trained:,} tokens.", align_right=True)
-    return cell(f"{trained:,} (chats use {used:,})",
-                f"The model can hold {trained:,} tokens; chats use {used:,} (Settings → Local model → "
-                "Context). A larger context needs more memory.", align_right=True)
+def context_cell(used: int, maximum: int | None) -> QTableWidgetItem:
+    """The context chats load the model with, first, and the model's own maximum beside it
+    when that is more: "4,096 (model max 8,192)". ``used`` comes from the controller's
+    context plan, so this is the number a chat that fills up will meet."""
+    where = "Settings → Local models → Context length"
+    if not maximum:
+        return cell(f"{used:,}", f"Chats use {used:,} tokens ({where}); the file does not say "
+                    "how long a context the model can hold.", align_right=True)
+    if used >= maximum:
+        return cell(f"{used:,}", f"Chats use {used:,} tokens, all the model can hold.", align_right=True)
+    return cell(f"{used:,} (model max {maximum:,})",
+                f"Chats use {used:,} tokens ({where}); the model can hold up to {maximum:,}. "
+                "A longer context needs more memory.", align_right=True)

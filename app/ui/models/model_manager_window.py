@@ -74,6 +74,8 @@ class ModelManagerWindow(ToolWindow):
         layout.addWidget(close)
 
         self.changes.sig_local_models_changed.connect(self.library.refresh)
+        # The context chats use follows Settings → Local models.
+        self.changes.sig_settings_changed.connect(self.library.refresh)
         self.discover.sig_download_started.connect(self._on_download_started)
 
         # The manager keeps its listeners for the session's life: hold this window weakly,

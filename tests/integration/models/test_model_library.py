@@ -15,6 +15,13 @@ def test_the_bundled_model_is_listed_with_its_metadata(bundled_gguf):
     assert entry.size == bundled_gguf.stat().st_size and entry.problem is None
 
 
+def test_each_entry_carries_the_context_chats_load_it_with():
+    # The settings' length, lowered to the model's own 8,192 as loading lowers it.
+    assert [e.chat_context for e in library_entries(4096)] == [4096]
+    assert [e.chat_context for e in library_entries(100_000)] == [8192]
+    assert [e.chat_context for e in library_entries()] == [None]
+
+
 def test_import_copies_a_gguf_and_remove_deletes_it(bundled_gguf, tmp_path):
     copy = tmp_path / "Tiny-Copy.Q4_1.gguf"
     copy.write_bytes(bundled_gguf.read_bytes())
