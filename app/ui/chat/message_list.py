@@ -44,7 +44,6 @@ class _Entry:
     height: int | None = None  # measured at the list's width; None: estimated
     estimate: int = 0
     pinned: bool = False
-    height_for_width: bool = True  # asked once: Qt's answer walks the widget's layout
 
     def size(self) -> int:
         return self.height if self.height is not None else self.estimate
@@ -191,7 +190,6 @@ class MessageList(QAbstractScrollArea):
     def _adopt(self, entry: _Entry, widget: QWidget) -> None:
         entry.widget = widget
         entry.height = None
-        entry.height_for_width = widget.hasHeightForWidth()
         self._live[entry] = None
         widget.setParent(self.viewport())
         widget.installEventFilter(self)
@@ -236,7 +234,7 @@ class MessageList(QAbstractScrollArea):
         """Measure a built widget at the column's width; True if its height changed."""
         widget = entry.widget
         assert widget is not None
-        if entry.height_for_width:
+        if widget.hasHeightForWidth():  # asked each time: a reply's first text changes it
             height = widget.heightForWidth(self._width)
         else:
             height = widget.sizeHint().height()
