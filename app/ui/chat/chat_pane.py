@@ -42,7 +42,6 @@ from app.ui.chat.empty_state import EmptyState
 from app.ui.chat.error_actions import action_for
 from app.ui.chat.message_list import MessageList
 from app.ui.chat.message_widget import MessageWidget
-from app.ui.chat.route_receipt import badge_text, stats_text
 from app.ui.chat.route_trace import RouteTraceDialog
 from app.ui.chat.stream_coalescer import StreamCoalescer
 from app.ui.error_presenter import error_text
