@@ -130,6 +130,12 @@ class DiscoverPage(QWidget):
             FILE_COLUMNS, "Model files",
             "The repository's GGUF files, with the memory each needs at the context chats use; "
             "choose one to check it fits this computer")
+        # The file name takes what the numbers leave, shortened in the middle (its quant
+        # and extension stay readable; the tooltip has it whole): no column is cut off.
+        self.files_table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        files_header = self.files_table.horizontalHeader()
+        files_header.setStretchLastSection(False)
+        files_header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.files_table.itemSelectionChanged.connect(self._on_file_picked)
         self.files_message = InlineMessage("Files message")
         self.fit_badge = InlineMessage("Fits this computer")
