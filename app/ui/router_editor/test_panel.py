@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -179,6 +180,9 @@ class TestPanel(QWidget):
         layout.addWidget(self.classifier_status)
 
         self.trace = TraceView()
+        # Here the trace fills the panel's column (its rows scroll), rather than being only
+        # as tall as its rows, as in the trace dialog: else the labels above drift apart.
+        self.trace.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         layout.addWidget(self.trace, 1)
         return box
 

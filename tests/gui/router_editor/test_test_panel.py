@@ -64,6 +64,21 @@ def trace_rows(panel: TestPanel) -> list[tuple[str, str, str]]:
 # ---- live ------------------------------------------------------------------------------
 
 
+async def test_the_verdict_stays_together_and_the_trace_fills_the_rest(qtbot, session):
+    # A router with no rules: a one-row trace. The words above it must not spread out
+    # over the panel's height (the trace view is only as tall as its rows elsewhere).
+    panel = make_panel(qtbot, session, Router("Bare", fallback=(LOCAL,)))
+    panel.resize(360, 900)
+    panel.message.setPlainText("hello")
+    await settled(panel)
+    await until(lambda: panel.trace.topLevelItemCount() == 1, 5, "the trace")
+    line = panel.fontMetrics().lineSpacing()
+    assert panel.rule_label.text() == "The router has no rules: its fallback list decides"
+    assert panel.rule_label.geometry().top() - panel.headline.geometry().bottom() < 2 * line
+    assert panel.reason.geometry().top() - panel.rule_label.geometry().bottom() < 2 * line
+    assert panel.trace.height() > 2 * panel.trace.sizeHint().height()  # it took the room
+
+
 async def test_typing_updates_the_headline_and_trace_after_a_pause(qtbot, session):
     panel = make_panel(qtbot, session, template("privacy-first"))
     await settled(panel)
