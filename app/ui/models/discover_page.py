@@ -372,9 +372,13 @@ class DiscoverPage(QWidget):
         self._fit = None
         if self._error_from == "fit":
             self._clear_failure()  # about the file picked before
+        known = self._memory.get(picked.name) if picked is not None else None
         if picked is None:
             self._runner.cancel("fit")
             self.fit_badge.set_message("")
+        elif known is not None:  # the repository's header was read already
+            self._runner.cancel("fit")
+            self._show_fit(known)
         else:
             self.fit_badge.set_message(f"Checking whether {picked.name} fits this computer…")
             self._runner.run("fit", self._models.fit(picked), on_success=self._show_fit,

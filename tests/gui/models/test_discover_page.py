@@ -147,6 +147,12 @@ async def test_each_file_shows_the_memory_it_needs_beside_its_size(
         assert "4,096 tokens of context" in item.toolTip()  # what chats use of its 8,192
         assert page.files_table.item(row, FILE_COLUMNS.index("Size")).text() == format_bytes(f.size or 0)
 
+    # Picking a file then shows its fit from that estimate, without reading a header again.
+    asked = len(hub.requests)
+    page.files_table.selectRow(1)
+    assert page.fit is not None and page.fit == page.memory()[page.files()[1].name]
+    assert page.fit_badge.text().endswith(page.fit.words) and len(hub.requests) == asked
+
 
 async def test_recommended_notes_are_never_cut(qtbot: QtBot, session: Any) -> None:
     page = open_discover(qtbot, session)
