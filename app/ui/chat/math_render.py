@@ -7,21 +7,29 @@ loader. The image is drawn at the screen's pixel ratio and shown at its logical 
 to the text's x-height and aligned (and padded) so that the formula's baseline is the
 line's: ``x`` in a formula sits where, and is as large as, ``x`` in the text.
 
-Anything ziamath cannot parse gives None, and the caller shows the LaTeX source instead.
+Drawing runs on one background thread (:class:`MathRenderer`): ziamath's time grows about
+threefold with each level of nesting (a formula eight braces deep takes half a second here,
+twelve deep half a minute), so the window never waits for it. Until a formula is drawn, and
+for good if it is too deep or too long, cannot be parsed or fails to draw, the caller shows
+its LaTeX source.
 """
 
 from __future__ import annotations
 
 import base64
+import threading
 import warnings
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QRectF, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-_MAX_LATEX = 2000  # longer is not a formula but a runaway reply; shown as text
+_MAX_LATEX = 1000  # longer is not a formula but a runaway reply; shown as text
+_MAX_NESTING = 8  # braces or \left…\right inside each other; deeper takes seconds to draw
+_CACHE_SIZE = 512
 _DISPLAY_SCALE = 1.15  # display math a little larger than the text, as in print
 _STIX_X_HEIGHT = 0.48  # STIX Two Math's x-height, in ems
 _NO_DEPTH_PX = 0.6  # less below the baseline than this is not worth a taller line
@@ -35,12 +43,95 @@ class MathImage:
     on_baseline: bool  # align the image's bottom with the baseline (else its middle)
 
 
-@lru_cache(maxsize=512)
+@dataclass(frozen=True)
+class MathRequest:
+    """One formula to draw, with everything its picture depends on."""
+
+    latex: str
+    display: bool
+    x_height: int  # of the text around it, in pixels
+    line_height: int
+    color: str  # "#rrggbb"
+    pixel_ratio: float = 1.0
+
+
+class MathRenderer(QObject):
+    """Draws formulas on one background thread and remembers the last few hundred."""
+
+    sig_drawn = Signal(object)
+    """A formula was drawn, or found undrawable. Argument: its :class:`MathRequest`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._done: OrderedDict[MathRequest, MathImage | None] = OrderedDict()
+        self._queued: set[MathRequest] = set()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="math")
+
+    def image(self, request: MathRequest) -> tuple[MathImage | None, bool]:
+        """``(picture, False)`` once the formula is drawn (the picture None if it cannot
+        be); ``(None, True)`` while it is being drawn, and ``sig_drawn`` follows."""
+        if too_complex(request.latex):
+            return None, False
+        with self._lock:
+            if request in self._done:
+                self._done.move_to_end(request)
+                return self._done[request], False
+            if request in self._queued:
+                return None, True
+            self._queued.add(request)
+        self._pool.submit(self._draw, request)
+        return None, True
+
+    def _draw(self, request: MathRequest) -> None:
+        try:
+            image = render_math(request.latex, request.display, request.x_height,
+                                request.line_height, request.color, request.pixel_ratio)
+        except Exception:  # noqa: BLE001 - a thread's exception would be lost; show the source
+            image = None
+        with self._lock:
+            self._done[request] = image
+            if len(self._done) > _CACHE_SIZE:
+                self._done.popitem(last=False)
+            self._queued.discard(request)
+        self.sig_drawn.emit(request)  # queued to the labels, which live on the UI thread
+
+
+_renderer: MathRenderer | None = None
+
+
+def math_renderer() -> MathRenderer:
+    """The one renderer every reply shares (made on first use, on the UI thread)."""
+    global _renderer
+    if _renderer is None:
+        _renderer = MathRenderer()
+    return _renderer
+
+
+def too_complex(latex: str) -> bool:
+    """Longer or more deeply nested than can be drawn in a reasonable time."""
+    if len(latex) > _MAX_LATEX:
+        return True
+    depth = deepest = 0
+    i = 0
+    while i < len(latex):
+        if latex.startswith(("\\{", "\\}"), i):
+            i += 2  # a literal brace
+            continue
+        if latex[i] == "{" or latex.startswith("\\left", i):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif latex[i] == "}" or latex.startswith("\\right", i):
+            depth -= 1
+        i += 1
+    return deepest > _MAX_NESTING
+
+
 def render_math(latex: str, display: bool, x_height: int, line_height: int, color: str,
                 pixel_ratio: float = 1.0) -> MathImage | None:
     """``latex`` drawn in ``color`` (``#rrggbb``) beside text whose x-height and line
-    height are given in pixels; None if it cannot be drawn."""
-    if not latex.strip() or len(latex) > _MAX_LATEX or x_height <= 0:
+    height are given in pixels; None if it cannot be drawn. Safe on any thread."""
+    if not latex.strip() or too_complex(latex) or x_height <= 0:
         return None
     # The same x-height as the text around it, so "x" and $x$ look the same size.
     size = x_height / _STIX_X_HEIGHT * (_DISPLAY_SCALE if display else 1.0)

@@ -7,8 +7,9 @@ math gets a centred line of its own, and each block quote sits in a one-cell tab
 left border is the bar (Qt's rich text draws borders on table cells only). Colours come
 from the palette, and a palette or font change draws the paragraph again.
 
-A formula that cannot be drawn, or is still open in a streaming reply, is shown as its
-LaTeX source, escaped so Markdown keeps its backslashes (``\\,`` would lose one).
+Formulas are drawn on a background thread; until one is (and for good if it cannot be, or
+while it is still open in a streaming reply), it is shown as its LaTeX source, escaped so
+Markdown keeps its backslashes (``\\,`` would lose one).
 
 Copying a selection puts each formula's source on the clipboard (Qt's copy would give an
 object-replacement character for each image).
@@ -39,7 +40,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from app.ui import theme
-from app.ui.chat.math_render import MathImage, render_math
+from app.ui.chat.math_render import MathImage, MathRequest, math_renderer
 from app.ui.chat.math_spans import Math, escape_markdown, split_math
 
 _QUOTE_LINE = re.compile(r"(?m)^ {0,3}>")
@@ -62,7 +63,8 @@ class ProseLabel(QLabel):
         super().__init__(parent)
         self._markdown = ""
         self._sources: dict[str, str] = {}  # formula image URL -> its LaTeX as written
-        self._watching_clipboard = False
+        self._waiting: set[MathRequest] = set()  # formulas being drawn, shown as source meanwhile
+        self._watching = False
         self.setTextFormat(Qt.TextFormat.MarkdownText)
         self.setWordWrap(True)
         # Ignored: a word-wrapped label's minimum width is its longest word, and one long
@@ -81,11 +83,16 @@ class ProseLabel(QLabel):
         """How many formulas are drawn as images (not shown as source)."""
         return len(self._sources)
 
+    def drawing(self) -> bool:
+        """Whether some formula is still being drawn (and shown as source meanwhile)."""
+        return bool(self._waiting)
+
     # -- rendering -------------------------------------------------------------------------
 
     def _render(self) -> None:
         parts: list[str] = []
         formulas: list[tuple[Math, MathImage]] = []
+        self._waiting.clear()
         for piece in split_math(self._markdown):
             if isinstance(piece, str):
                 parts.append(piece)
@@ -108,15 +115,26 @@ class ProseLabel(QLabel):
         _bar_quotes(document, self._bar_color())
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setText(document.toHtml())
-        if formulas and not self._watching_clipboard:
-            QGuiApplication.clipboard().dataChanged.connect(self._fix_copied_formulas)
-            self._watching_clipboard = True
 
     def _draw(self, math: Math) -> MathImage | None:
-        color = self.palette().color(self.foregroundRole()).name()
         metrics = QFontMetrics(self.font())
-        return render_math(math.latex.strip(), math.display, metrics.xHeight(),
-                           metrics.height() + 2, color, self.devicePixelRatioF())
+        request = MathRequest(math.latex.strip(), math.display, metrics.xHeight(),
+                              metrics.height() + 2,
+                              self.palette().color(self.foregroundRole()).name(),
+                              self.devicePixelRatioF())
+        renderer = math_renderer()
+        if not self._watching:
+            renderer.sig_drawn.connect(self._on_drawn)
+            QGuiApplication.clipboard().dataChanged.connect(self._fix_copied_formulas)
+            self._watching = True
+        image, drawing = renderer.image(request)
+        if drawing:
+            self._waiting.add(request)
+        return image
+
+    def _on_drawn(self, request: MathRequest) -> None:
+        if request in self._waiting:
+            self._render()
 
     def _bar_color(self) -> QColor:
         palette = self.palette()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLayout, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.ui.chat.code_block import CodeBlock
-from app.ui.chat.math_render import render_math
+from app.ui.chat.math_render import render_math, too_complex
 from app.ui.chat.message_widget import MessageWidget
 from app.ui.chat.prose_label import ProseLabel
 
@@ -62,6 +62,12 @@ def prose(reply: MessageWidget) -> list[ProseLabel]:
     return [w for w in reply.segment_widgets() if isinstance(w, ProseLabel)]
 
 
+def drawn(qtbot: QtBot, reply: MessageWidget) -> list[ProseLabel]:
+    """The reply's prose labels once every formula in them is drawn (off the UI thread)."""
+    qtbot.waitUntil(lambda: not any(label.drawing() for label in prose(reply)), timeout=20_000)
+    return prose(reply)
+
+
 def shown_text(label: ProseLabel) -> str:
     """What the label shows, as plain text (each formula image as U+FFFC)."""
     document = QTextDocument()
@@ -87,11 +93,11 @@ def ink(image: QImage) -> QColor:
     return best
 
 
-def test_inline_and_display_math_are_drawn(make: Factory) -> None:
+def test_inline_and_display_math_are_drawn(qtbot: QtBot, make: Factory) -> None:
     reply = make()
     reply.set_text("Inline $x^2$ and \\(\\frac{1}{3}\\).\n\n$$\\int_0^1 x\\,dx$$\n\n"
                    "Said \\[e^{i\\pi} + 1 = 0\\] in words.")
-    inline, display, mid = prose(reply)
+    inline, display, mid = drawn(qtbot, reply)
     assert [inline.formula_count(), display.formula_count(), mid.formula_count()] == [2, 1, 1]
     assert inline.textFormat() == Qt.TextFormat.RichText
     assert shown_text(inline) == "Inline \ufffc and \ufffc."
@@ -124,23 +130,23 @@ def test_code_spans_and_code_blocks_are_not_touched(make: Factory) -> None:
     assert block.code == "$$\\frac{a}{b}$$ and $x$"
 
 
-def test_backslashes_survive_where_math_is_not_drawn(make: Factory) -> None:
+def test_backslashes_survive_where_math_is_not_drawn(qtbot: QtBot, make: Factory) -> None:
     reply = make()
     # Malformed (ziamath cannot parse "x^" with nothing after it) and unclosed formulas
     # are shown as written, with every backslash; Markdown would turn "\," into ",".
     reply.set_text("Bad $x^$ here.\n\nCut \\[ a \\, b \\{c\\}")
-    bad, cut = prose(reply)
+    bad, cut = drawn(qtbot, reply)
     assert bad.formula_count() == 0 and shown_text(bad) == "Bad $x^$ here."
     assert cut.formula_count() == 0 and shown_text(cut) == "Cut \\[ a \\, b \\{c\\}"
 
 
-def test_a_streaming_formula_is_raw_until_it_closes(make: Factory) -> None:
+def test_a_streaming_formula_is_raw_until_it_closes(qtbot: QtBot, make: Factory) -> None:
     reply = make()
     reply.set_status("streaming")
     source = "The sum is $$\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}$$ so $n\\,=\\,3$ gives 6."
     for end in range(1, len(source) + 1):
         reply.set_text(source[:end])  # never raises, whatever the cut
-    [label] = prose(reply)
+    [label] = drawn(qtbot, reply)
     assert label.formula_count() == 2
     reply.set_text(source[:source.index("{2}")])
     [label] = prose(reply)
@@ -153,7 +159,7 @@ def test_copying_a_selection_gives_the_latex(qtbot: QtBot) -> None:
     reply.set_text("Area $x^2$ and $$\\frac{a}{b}$$ done.")
     host = shown(qtbot, reply)
     assert host.isVisible()
-    [label] = prose(reply)
+    [label] = drawn(qtbot, reply)
     label.setFocus()
     label.setSelection(0, len(shown_text(label)))
     QTest.keyClick(label, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
@@ -166,11 +172,12 @@ def test_formulas_take_their_colour_from_the_palette(qtbot: QtBot) -> None:
     reply = MessageWidget("assistant", 7)
     reply.set_text("Light $\\alpha + \\beta$ text.")
     host = shown(qtbot, reply)
-    [label] = prose(reply)
+    [label] = drawn(qtbot, reply)
     text_colour = label.palette().color(QPalette.ColorRole.WindowText)
     [light] = formula_images(label)
     assert abs(ink(light).lightness() - text_colour.lightness()) < 40
     host.setPalette(dark_palette())
+    [label] = drawn(qtbot, reply)
     [dark] = formula_images(label)
     assert ink(dark).lightness() > 180  # light ink on the dark background
     assert shown_text(label) == "Light \ufffc text."
@@ -216,5 +223,27 @@ def test_plain_paragraphs_stay_markdown(make: Factory) -> None:
 def test_render_math_gives_none_for_what_it_cannot_draw(qtbot: QtBot) -> None:
     for latex in ["", "x^", "\\frac{a", "\\left( x", "a" * 3000]:
         assert render_math(latex, False, 7, 16, "#000000") is None
-    drawn = render_math("\\sqrt{x}", True, 7, 16, "#000000")
-    assert drawn is not None and drawn.width > 0 and drawn.url.startswith("data:image/png")
+    image = render_math("\\sqrt{x}", True, 7, 16, "#000000")
+    assert image is not None and image.width > 0 and image.url.startswith("data:image/png")
+
+
+def test_formulas_are_drawn_off_the_ui_thread(qtbot: QtBot, make: Factory) -> None:
+    reply = make()
+    reply.set_text(r"A formula seen nowhere else: $\sum_{j=0}^{41} q_j^{7}$.")
+    [label] = prose(reply)
+    # set_text returned before the formula was drawn: its source is shown meanwhile.
+    assert label.drawing() and label.formula_count() == 0
+    assert shown_text(label) == r"A formula seen nowhere else: $\sum_{j=0}^{41} q_j^{7}$."
+    [label] = drawn(qtbot, reply)
+    assert label.formula_count() == 1
+
+
+def test_a_formula_too_deep_to_draw_in_time_is_shown_as_source(make: Factory) -> None:
+    # Twelve levels take ziamath about half a minute; it is not even tried.
+    deep = r"\frac{1}{" * 12 + "x" + "}" * 12
+    assert too_complex(deep) and not too_complex(r"\frac{\sqrt{x^{2}}}{\left(y\right)}")
+    reply = make()
+    reply.set_text(f"Deep: ${deep}$")
+    [label] = prose(reply)
+    assert not label.drawing() and label.formula_count() == 0
+    assert shown_text(label) == f"Deep: ${deep}$"
