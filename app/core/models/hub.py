@@ -232,7 +232,9 @@ class Hub:
         apart from a hub that does not answer, even where the resolver is slow to say so.
         Behind a proxy the proxy looks names up, so nothing is checked here."""
         parts = urlsplit(self.endpoint)
-        if not parts.hostname or urllib.request.getproxies():
+        if not parts.hostname:
+            return
+        if urllib.request.getproxies() and not urllib.request.proxy_bypass(parts.hostname):
             return
         try:
             socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),

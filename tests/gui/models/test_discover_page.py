@@ -98,8 +98,8 @@ async def test_a_refused_hub_is_one_error_naming_the_cause_in_under_3_s(
 
 async def test_silence_then_a_missing_name_each_replace_the_last_error(
         qtbot: QtBot, session: Any, silent_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("HTTPS_PROXY", raising=False)
-    monkeypatch.delenv("https_proxy", raising=False)
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)  # loopback only: no proxy in between
     session.models.hub = Hub(f"http://127.0.0.1:{silent_port}")
     page = open_discover(qtbot, session)
     took = await search(page, qtbot, "smol")

@@ -14,6 +14,7 @@ loaded machine still passes.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -205,3 +206,26 @@ async def test_a_silent_download_server_is_named_after_its_retries(silent_port: 
     assert words.startswith(f"The download keeps failing. The server at 127.0.0.1:{silent_port} "
                             "did not answer within 0.3 s; try again later. ")
     assert CONNECT_TIMEOUT_S <= 5.0
+
+
+async def test_a_resolver_slow_to_answer_still_reads_as_a_name_not_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a network some resolvers wait for a DNS server for 10 s or more: the
+    deadline names the lookup, not the hub. (The resolver is the one thing replaced here:
+    a machine with that resolver is not something a test can borrow.)"""
+    released = threading.Event()
+    real = socket.getaddrinfo
+
+    def slow(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "slow-resolver.invalid":
+            released.wait(10)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    hub = hub_at("https://slow-resolver.invalid", monkeypatch)
+    try:
+        words, took = await failure_of(lambda: hub.search("smol"))
+    finally:
+        released.set()
+    assert words == ("Cannot find slow-resolver.invalid: the name was not looked up within 2.5 s; "
+                     "check your internet connection.")
+    assert took < BOUND_S
