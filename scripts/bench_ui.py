@@ -22,6 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TICK_MS = 5
+PROMPT = "Write a very long story about a lighthouse keeper and the sea, in many chapters."
 BARE_WINDOW = (
     "import json, time\n"
     "from PySide6.QtCore import QTimer\n"
@@ -131,8 +132,7 @@ async def _stream_through_window(window: Any, tokens: int) -> dict[str, Any]:
         session.chat.max_tokens = tokens - streamed
         before = chat.coalescer.flushes
         started = time.perf_counter()
-        prompt = "Write a very long story about a lighthouse keeper and the sea, in many chapters."
-        chat.send(prompt, [])
+        chat.send(PROMPT, [])
         while chat.is_busy():
             await asyncio.sleep(0.01)
         seconds += time.perf_counter() - started
@@ -145,7 +145,7 @@ async def _stream_through_window(window: Any, tokens: int) -> dict[str, Any]:
         if (row.tokens_out or 0) < 2:  # the last few tokens of the budget: done
             break
     streaming = meter.stop()
-    bare = await _bare_generation_speed(session, 200)  # before the long chats load the loop
+    bare = await _bare_generation_speed(session, tokens)  # before the long chats load the loop
     long_chat = {**await _open_long_chat(window, 1000, "wheel"),
                  **await _open_long_chat(window, 10_000, "jumps")}
     return {"tokens": streamed, "seconds": round(seconds, 2),
@@ -227,19 +227,22 @@ async def _wheel(bar: Any, direction: int, done: Any) -> None:
 
 
 async def _bare_generation_speed(session: Any, tokens: int) -> float:
-    """The same model through the provider alone, no window: what the UI may cost."""
-    from app.core.providers.base import ChatMessage, ChatRequest, TextDelta
+    """The same model through the provider alone, no window: what the UI may cost.
+    Tokens are the model's count (Usage): the provider merges text that arrives while
+    the loop is busy, so deltas are not tokens."""
+    from app.core.providers.base import ChatMessage, ChatRequest, TextDelta, Usage
 
-    request = ChatRequest(session.settings.default_local_model,
-                          (ChatMessage("user", "Write a very long story about the sea."),), max_tokens=tokens)
+    request = ChatRequest(session.settings.default_local_model, (ChatMessage("user", PROMPT),),
+                          max_tokens=tokens)
     first: float | None = None
     count = 0
     async for event in session.registry.local.stream_chat(request):
         if isinstance(event, TextDelta):
             first = first or time.perf_counter()
-            count += 1
+        elif isinstance(event, Usage):
+            count = event.output_tokens
     assert first is not None
-    return (count - 1) / (time.perf_counter() - first)
+    return count / (time.perf_counter() - first)  # as the window's: tokens over (latency - TTFT)
 
 
 def bench_stall(tokens: int) -> dict[str, Any]:

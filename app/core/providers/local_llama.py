@@ -2,7 +2,7 @@
 
 ``llama_cpp.Llama`` is not thread-safe, so one dedicated worker thread owns every call
 on it (load, generate, tokenize, close); the event loop only ever awaits that thread.
-Tokens cross back with ``loop.call_soon_threadsafe``. Stop is a flag checked after
+Tokens cross back through ``ThreadEvents``, merged while the loop is busy. Stop is a flag checked after
 every token, and also llama.cpp's abort callback, which interrupts a long prompt
 evaluation that no per-token check would reach. A long prompt is read in n_batch
 chunks before generation starts, so the stream can say how far the reading has got.
@@ -55,6 +55,7 @@ from app.core.providers.errors import (
 )
 from app.core.providers.label_scores import LabelScores
 from app.core.providers.local_settings import LOCAL, LocalModelSettings, default_threads
+from app.core.providers.thread_events import ThreadEvents
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
@@ -260,21 +261,19 @@ class LocalLlamaProvider:
     # ---- chat ----------------------------------------------------------------------
 
     async def stream_chat(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        loop = asyncio.get_running_loop()
-        events: asyncio.Queue[object] = asyncio.Queue()
-
-        def emit(item: object) -> None:
-            loop.call_soon_threadsafe(events.put_nowait, item)
-
-        job = self._worker.submit(self._generate_sync, request, emit)
+        events = ThreadEvents(asyncio.get_running_loop())
+        job = self._worker.submit(self._generate_sync, request, events.put)
         finished = False
         try:
-            while (item := await events.get()) is not _DONE:
-                if isinstance(item, BaseException):
-                    finished = True  # the worker emits _DONE and stops after it
-                    raise item
-                yield item  # type: ignore[misc]
-            finished = True
+            while not finished:
+                for item in await events.take():
+                    if item is _DONE:
+                        finished = True
+                        break
+                    if isinstance(item, BaseException):
+                        finished = True  # the worker emits _DONE and stops after it
+                        raise item
+                    yield item  # type: ignore[misc]
         finally:
             # The consumer may stop early (Stop, closed window): the worker must not
             # keep generating for nobody. A stream that ended is left alone: its worker
