@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+# The size condition's own words (conditions/measure_editor.py), in lower case.
 _QUANTITY = {
-    "message_tokens": "message tokens",
-    "conversation_tokens": "conversation tokens",
-    "message_count": "messages in the conversation",
-    "message_chars": "message characters",
+    "message_tokens": "tokens in the message",
+    "conversation_tokens": "tokens in the whole chat",
+    "message_count": "messages in the chat",
+    "message_chars": "characters in the message",
 }
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WORDS_SHOWN = 3

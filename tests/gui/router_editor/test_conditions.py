@@ -201,7 +201,11 @@ def test_measure_quantity_op_and_between(qtbot: QtBot, show: Show) -> None:
     editor = MeasureEditor({"type": "message_tokens", "op": ">", "value": 1000})
     show(editor)
     assert editor.high_spin.isHidden()
+    # "Tokens" is explained where it stands, and only while a token count is chosen.
+    assert editor.quantity_combo.currentText() == "Tokens in the message"
+    assert editor.tokens_note.isVisible() and "1,000 tokens are about 750" in editor.tokens_note.text()
     editor.quantity_combo.setCurrentIndex(editor.quantity_combo.findData("message_chars"))
+    assert not editor.tokens_note.isVisible()
     editor.op_combo.setCurrentIndex(editor.op_combo.findData("<="))
     type_number(qtbot, editor.low_spin, "2500")
     assert editor.value() == {"type": "message_chars", "op": "<=", "value": 2500}

@@ -6,12 +6,13 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 from app.core.router.conditions.measure import OPS, QUANTITIES
 from app.ui.router_editor.conditions.condition_editor import Json, LeafEditor
+from app.ui.router_editor.field_note import FieldNote
 
 QUANTITY_NAMES: dict[str, str] = {
-    "message_tokens": "Message tokens",
-    "conversation_tokens": "Conversation tokens",
-    "message_count": "Messages in conversation",
-    "message_chars": "Message characters",
+    "message_tokens": "Tokens in the message",
+    "conversation_tokens": "Tokens in the whole chat",
+    "message_count": "Messages in the chat",
+    "message_chars": "Characters in the message",
 }
 OP_NAMES: dict[str, str] = {
     "<": "less than",
@@ -21,6 +22,8 @@ OP_NAMES: dict[str, str] = {
     "between": "between",
 }
 MAXIMUM = 2_000_000_000
+# "Tokens" is the models' unit, not the user's: said under the field whenever it is chosen.
+TOKENS_NOTE = "A token is a piece of a word: 1,000 tokens are about 750 English words."
 
 
 class MeasureEditor(LeafEditor):
@@ -33,6 +36,7 @@ class MeasureEditor(LeafEditor):
         row = QHBoxLayout()
         self.quantity_combo = QComboBox(self)
         self.quantity_combo.setAccessibleName("Quantity")
+        self.quantity_combo.setToolTip(TOKENS_NOTE)
         for quantity in QUANTITIES:
             self.quantity_combo.addItem(QUANTITY_NAMES.get(quantity, quantity), quantity)
         self.op_combo = QComboBox(self)
@@ -47,7 +51,10 @@ class MeasureEditor(LeafEditor):
             row.addWidget(widget)
         row.addStretch(1)
         self._layout.addLayout(row)
+        self.tokens_note = FieldNote(TOKENS_NOTE, self)
+        self._layout.addWidget(self.tokens_note)
         self._layout.addWidget(self._error_slot("Size", "value", "type", "op"))
+        self.quantity_combo.currentIndexChanged.connect(self._show_note)
         self.quantity_combo.currentIndexChanged.connect(self._edited)
         self.op_combo.currentIndexChanged.connect(self._on_op_changed)
 
@@ -72,6 +79,7 @@ class MeasureEditor(LeafEditor):
             if spin.value() != number:
                 self._exact[spin] = number
         self._show_upper()
+        self._show_note()
 
     def value(self) -> Json:
         low = self._number(self.low_spin)
@@ -98,6 +106,9 @@ class MeasureEditor(LeafEditor):
             self._exact.pop(self.high_spin, None)
         self._show_upper()
         self._edited()
+
+    def _show_note(self) -> None:
+        self.tokens_note.setVisible(str(self.quantity_combo.currentData()).endswith("_tokens"))
 
     def _show_upper(self) -> None:
         between = self.op_combo.currentData() == "between"
