@@ -272,8 +272,8 @@ class _Transfer:
             failures = 1 if self.done > before else failures + 1
             if failures > self.max_retries:
                 raise DownloadError(
-                    f"The download keeps failing. {reason} {format_bytes(self.done)} was kept; "
-                    "try again to continue from there."
+                    f"The download keeps failing. {reason} {format_bytes(self.done)} was kept, "
+                    "so a retry continues from there."
                 )
             await asyncio.sleep(min(self.backoff_s * 2 ** (failures - 1), 10.0))
 
