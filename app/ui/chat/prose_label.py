@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QFontMetrics,
     QGuiApplication,
     QPalette,
+    QResizeEvent,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
@@ -64,6 +65,9 @@ class ProseLabel(QLabel):
         self._markdown = ""
         self._sources: dict[str, str] = {}  # formula image URL -> its LaTeX as written
         self._waiting: set[MathRequest] = set()  # formulas being drawn, shown as source meanwhile
+        self._fit_width = 0  # the width formulas were last fitted to (0: not laid out yet)
+        self._widest = 0.0  # the widest formula's natural width
+        self._shrunk = False  # some formula was drawn narrower than natural to fit
         self._watching = False
         self.setTextFormat(Qt.TextFormat.MarkdownText)
         self.setWordWrap(True)
@@ -110,8 +114,11 @@ class ProseLabel(QLabel):
         document = QTextDocument()
         document.setDefaultFont(self.font())
         document.setMarkdown(prepared)
+        self._widest = max((image.width for _, image in formulas), default=0.0)
+        self._shrunk = False
         for index, (math, image) in reversed(list(enumerate(formulas))):
-            _insert_formula(document, _placeholder(index), math, image)
+            self._shrunk |= _insert_formula(document, _placeholder(index), math, image,
+                                            self._fit_width)
         _bar_quotes(document, self._bar_color())
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setText(document.toHtml())
@@ -140,6 +147,17 @@ class ProseLabel(QLabel):
         palette = self.palette()
         return theme.mix(palette.color(QPalette.ColorRole.WindowText),
                          palette.color(QPalette.ColorRole.Window), 0.55)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # A formula wider than the chat would be cut off (it cannot wrap): it is shown
+        # smaller instead, refitted when the width changes.
+        width = self.contentsRect().width()
+        if width == self._fit_width:
+            return
+        self._fit_width = width
+        if self._shrunk or self._widest > width:
+            self._render()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -193,20 +211,25 @@ def _plain(selected: str) -> str:
 
 
 def _insert_formula(document: QTextDocument, placeholder: str, math: Math,
-                    image: MathImage) -> None:
+                    image: MathImage, fit_width: int) -> bool:
+    """Put ``image`` where ``placeholder`` is; True if it had to be shrunk to fit."""
     cursor = document.find(placeholder)
     if cursor.isNull():
-        return  # Markdown took it as part of a link's address or similar; nothing to draw
+        return False  # Markdown took it as part of a link's address or similar
+    # Quoted text is indented by the bars before it (nested quotes have more than one).
+    level = cursor.blockFormat().intProperty(_QUOTE_LEVEL)
+    room = fit_width - level * (_QUOTE_MARGIN_PX + _BAR_PX + _BAR_GAP_PX)
+    scale = min(1.0, room / image.width) if fit_width > 0 and room > 0 else 1.0
     fmt = QTextImageFormat()
     fmt.setName(image.url)
-    fmt.setWidth(image.width)
-    fmt.setHeight(image.height)
+    fmt.setWidth(image.width * scale)
+    fmt.setHeight(image.height * scale)
     fmt.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignBaseline if image.on_baseline
                              else QTextCharFormat.VerticalAlignment.AlignMiddle)
     cursor.removeSelectedText()
     if not math.display:
         cursor.insertImage(fmt)
-        return
+        return scale < 1.0
     _trim_spaces(cursor, QTextCursor.MoveOperation.PreviousCharacter)
     if not cursor.atBlockStart():
         cursor.insertBlock()
@@ -218,6 +241,7 @@ def _insert_formula(document: QTextDocument, placeholder: str, math: Math,
     centred = line.blockFormat()
     centred.setAlignment(Qt.AlignmentFlag.AlignHCenter)
     line.setBlockFormat(centred)
+    return scale < 1.0
 
 
 def _trim_spaces(cursor: QTextCursor, direction: QTextCursor.MoveOperation) -> None:

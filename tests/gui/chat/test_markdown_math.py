@@ -247,3 +247,21 @@ def test_a_formula_too_deep_to_draw_in_time_is_shown_as_source(make: Factory) ->
     [label] = prose(reply)
     assert not label.drawing() and label.formula_count() == 0
     assert shown_text(label) == f"Deep: ${deep}$"
+
+
+def image_widths(label: ProseLabel) -> list[float]:
+    return [float(width) for width in re.findall(r'<img src="data:[^"]+" width="([\d.]+)"', label.text())]
+
+
+def test_a_formula_wider_than_the_chat_is_shown_smaller(qtbot: QtBot) -> None:
+    reply = MessageWidget("assistant", 7)
+    reply.set_text(r"Wide: $$\sum_{k=0}^{n} \binom{n}{k} x^k y^{n-k} = (x + y)^n, \quad"
+                   r" \text{for every natural number } n \text{ and all } x, y$$ end.")
+    host = shown(qtbot, reply, width=300)
+    [label] = drawn(qtbot, reply)
+    qtbot.waitUntil(lambda: bool(image_widths(label))
+                    and image_widths(label)[0] <= label.contentsRect().width())
+    narrow = image_widths(label)[0]
+    host.resize(1200, 500)  # room again: natural size
+    qtbot.waitUntil(lambda: image_widths(label)[0] > narrow)
+    assert image_widths(label)[0] < label.contentsRect().width()
