@@ -57,15 +57,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
-    for e in library_entries():
+    from app.core.settings import Settings
+
+    # The context chats load each model with (the settings', lowered to the model's own),
+    # with the model's maximum after it: the window's Library shows the same two.
+    for e in library_entries(Settings.load().local.n_ctx):
         where = "bundled" if e.bundled else str(e.path.parent)
         if e.info is None:
             print(f"{e.name:32} unusable: {e.problem}")
             continue
         quant = e.info.quantization or "?"
-        ctx = e.info.context_length or "?"
+        ctx = f"{e.chat_context}/{e.info.context_length or '?'}"
         template = "chat template" if e.info.chat_template else "no chat template"
-        print(f"{e.name:32} {e.info.architecture:10} {quant:8} ctx {ctx!s:>7}  "
+        print(f"{e.name:32} {e.info.architecture:10} {quant:8} ctx {ctx:>11}  "
               f"{format_bytes(e.size):>9}  {template}  [{where}]")
     return 0
 
