@@ -41,6 +41,7 @@ def test_download_shows_progress_and_the_model_is_listed(hub, bundled_gguf, caps
     assert main(["models", "list"]) == 0
     listed = capsys.readouterr().out
     assert "Smol-Copy" in listed and "llama" in listed and "chat template" in listed
+    assert "ctx   4096/8192" in listed  # what chats use of the model's own 8,192, as in the Library
     assert main(["models", "remove", "Smol-Copy"]) == 0
     assert not (models_dir() / FILE).exists()
 
