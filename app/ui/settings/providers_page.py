@@ -18,7 +18,8 @@ Layout::
     │               │ Models       [Load models] OK, 2 models      │
     │               │              [x] m1  [ ] m2                  │
     │               │ Default model[m2 ▾]                          │
-    │               │ [Test connection] OK, 2 models               │
+    │               │ [Test connection]                            │
+    │               │ OK, 2 models                                 │
     │ [Add ▾][Remove]│                          [Revert] [Save]    │
     ├───────────────┴──────────────────────────────────────────────┤
     │ Keys are kept in the system keyring (SecretService Keyring). │
@@ -252,7 +253,9 @@ class ProvidersPage(QWidget):
         self.test_result.setObjectName("provider_test_result")
         self.test_result.setAccessibleName("Connection test result")
         self.test_result.hide()
-        test_row = _button_row(self.test_button, self.test_result)
+        # The result goes under the button, the form's full width: beside it, a long
+        # cause ("…refused. Is the server running…") wrapped in a box a line too tall.
+        self.test_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
         self.form_problem = InlineMessage()
         self.form_problem.setObjectName("provider_problem")
@@ -290,7 +293,8 @@ class ProvidersPage(QWidget):
         form.addRow(QLabel("Models"), models_row)
         form.addRow("", self.models_list)
         form.addRow(self._buddy("&Default model", self.default_combo), self.default_combo)
-        form.addRow("", test_row)
+        form.addRow("", self.test_button)
+        form.addRow("", self.test_result)
 
         editor = QWidget()
         editor_layout = QVBoxLayout(editor)
