@@ -50,6 +50,7 @@ _BAR_PX = 3
 _BAR_GAP_PX = 10  # between the bar and the quoted text
 _QUOTE_MARGIN_PX = 4  # before the bar
 _OBJECT = "\ufffc"  # what Qt's copy gives for an image
+_LINE_BREAKS = "\u2029\u2028\ufdd0\ufdd1"  # paragraph and line separators, table edges
 
 
 def _placeholder(index: int) -> str:
@@ -108,6 +109,7 @@ class ProseLabel(QLabel):
         prepared = "".join(parts)
         self._sources = {image.url: math.source for math, image in formulas}
         if not formulas and not _QUOTE_LINE.search(prepared):
+            self.setAccessibleName("")
             self.setTextFormat(Qt.TextFormat.MarkdownText)
             self.setText(prepared)
             return
@@ -122,6 +124,11 @@ class ProseLabel(QLabel):
         _bar_quotes(document, self._bar_color())
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setText(document.toHtml())
+        # A screen reader would otherwise read each formula as an "object": it reads the
+        # LaTeX instead, as a person reading the reply aloud would.
+        spoken = document.toRawText()
+        self.setAccessibleName(_with_sources(document, 0, spoken, self._sources).strip()
+                               if formulas else "")
 
     def _draw(self, math: Math) -> MathImage | None:
         metrics = QFontMetrics(self.font())
@@ -173,20 +180,7 @@ class ProseLabel(QLabel):
             return ""
         document = QTextDocument()
         document.setHtml(self.text())
-        cursor = QTextCursor(document)
-        out: list[str] = []
-        for offset, char in enumerate(selected):
-            if char == _OBJECT:
-                cursor.setPosition(start + offset + 1)  # the format of the character before
-                image = cursor.charFormat().toImageFormat()
-                out.append(self._sources.get(image.name(), ""))
-            elif char in "\u2029\u2028":
-                out.append("\n")
-            elif char == "\u00a0":
-                out.append(" ")
-            else:
-                out.append(char)
-        return "".join(out)
+        return _with_sources(document, start, selected, self._sources)
 
     def _fix_copied_formulas(self) -> None:
         # Qt's own copy (Ctrl+C or the context menu) wrote the selection with U+FFFC for
@@ -204,6 +198,25 @@ class ProseLabel(QLabel):
         if copied.hasHtml():
             fixed.setHtml(copied.html())
         clipboard.setMimeData(fixed)
+
+
+def _with_sources(document: QTextDocument, start: int, text: str,
+                  sources: dict[str, str]) -> str:
+    """``text``, which stands at ``start`` in ``document``, as plain text with each formula
+    image replaced by its LaTeX source."""
+    cursor = QTextCursor(document)
+    out: list[str] = []
+    for offset, char in enumerate(text):
+        if char == _OBJECT:
+            cursor.setPosition(start + offset + 1)  # the format of the character before
+            out.append(sources.get(cursor.charFormat().toImageFormat().name(), ""))
+        elif char in _LINE_BREAKS:
+            out.append("\n")
+        elif char == "\u00a0":
+            out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _plain(selected: str) -> str:

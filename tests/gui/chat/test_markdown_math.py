@@ -265,3 +265,11 @@ def test_a_formula_wider_than_the_chat_is_shown_smaller(qtbot: QtBot) -> None:
     host.resize(1200, 500)  # room again: natural size
     qtbot.waitUntil(lambda: image_widths(label)[0] > narrow)
     assert image_widths(label)[0] < label.contentsRect().width()
+
+
+def test_a_screen_reader_hears_the_latex(qtbot: QtBot, make: Factory) -> None:
+    reply = make()
+    reply.set_text("> Area $x^2$ and\n> $$\\frac{a}{b}$$ done.\n\nNo math here.")
+    quoted, plain = drawn(qtbot, reply)
+    assert quoted.accessibleName() == "Area $x^2$ and\n$$\\frac{a}{b}$$\ndone."
+    assert plain.accessibleName() == ""  # Qt reads the label's own text
