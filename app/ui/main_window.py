@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -33,6 +33,7 @@ from app.ui.change_signals import ChangeSignals
 from app.ui.error_presenter import error_text
 from app.ui.status_bar import StatusBar
 from app.ui.task_runner import TaskRunner
+from app.ui.window_undo import WindowUndo
 
 if TYPE_CHECKING:
     from app.controller.fixes import Fix
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.models_window: Any = None
         self.router_editor: Any = None
         self.damaged_panel: DamagedDatabasePanel | None = None  # the start's choice, when shown
+        self._window_undo: WindowUndo | None = None  # Ctrl+Z for a deleted chat, once attached
         self._start_state: QWidget | None = None  # what the start shows until attach()
         self.setWindowTitle("Switchboard")
         self.setAccessibleName("Switchboard")
@@ -119,6 +121,8 @@ class MainWindow(QMainWindow):
         self.sidebar.sig_selected.connect(self._open_conversation)
         self.sidebar.sig_new_requested.connect(self.new_chat)
         self.sidebar.sig_deleted.connect(self._on_deleted)
+        self.sidebar.sig_undo_available_changed.connect(self.undo_delete_action.setEnabled)
+        self._window_undo = WindowUndo(self, self.sidebar.can_undo_delete, self.sidebar.undo_delete)
         self.chat = ChatPane(session)
         self.chat.sig_conversations_changed.connect(self._on_conversation_changed)
         self.chat.sig_reply_finished.connect(self._on_reply_finished)
@@ -141,6 +145,7 @@ class MainWindow(QMainWindow):
         self.changes = ChangeSignals(session.changes, self)
         self.changes.sig_local_models_changed.connect(self._preload_local_model)
         self.changes.sig_settings_changed.connect(self._follow_offline)
+        self.changes.sig_conversations_changed.connect(self._follow_title)
         self.offline_action.blockSignals(True)  # showing the saved state is not a change
         self.offline_action.setChecked(session.settings.offline)
         self.offline_action.blockSignals(False)
@@ -300,12 +305,20 @@ class MainWindow(QMainWindow):
         self.export_action = self._action(file, "&Export chat…", self.export_chat,
                                           "Ctrl+Shift+E")
         file.addSeparator()
-        self.settings_action = self._action(file, "&Settings…", self.open_settings,
-                                            QKeySequence.StandardKey.Preferences)
+        self.settings_action = self._action(file, "&Settings…", self.open_settings)
+        self.settings_action.setShortcuts(settings_keys())
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         edit = bar.addMenu("&Edit")
+        # Enabled only while a deleted chat can come back, so Ctrl+Z is the text fields'
+        # otherwise (WindowUndo hands it over when the focused field has nothing to undo).
+        self.undo_delete_action = self._action(edit, "&Undo delete chat", self.undo_delete,
+                                               QKeySequence.StandardKey.Undo)
+        self.undo_delete_action.setEnabled(False)
+        self.copy_reply_action = self._action(edit, "&Copy last reply", self.copy_last_reply,
+                                              COPY_REPLY_KEY)
+        edit.addSeparator()
         self.stop_action = self._action(edit, "&Stop reply", self.stop_reply, "Esc")
         self.stop_action.setEnabled(False)  # enabled while a reply streams: Esc is the composer's otherwise
         self.regenerate_action = self._action(edit, "&Regenerate reply", self.regenerate, "Ctrl+R")
@@ -333,7 +346,8 @@ class MainWindow(QMainWindow):
     def _set_session_actions_enabled(self, enabled: bool) -> None:
         for action in (self.new_action, self.rename_action, self.delete_action, self.export_action,
                        self.regenerate_action, self.edit_last_action, self.search_action,
-                       self.router_action, self.offline_action, self.settings_action, self.usage_action, self.models_action):
+                       self.router_action, self.offline_action, self.settings_action, self.usage_action,
+                       self.models_action, self.copy_reply_action):
             action.setEnabled(enabled)
 
     # ---- actions ---------------------------------------------------------------------------
@@ -353,6 +367,29 @@ class MainWindow(QMainWindow):
             self.sidebar.delete(cid)  # opens the chat below it, if there is one
             if self.chat.conversation_id == cid:
                 self.chat.new_chat()
+
+    def undo_delete(self) -> None:
+        if self.sidebar is not None:
+            self.sidebar.undo_delete()
+
+    def copy_last_reply(self) -> None:
+        """The open chat's newest reply with text, as stored (Markdown), to the clipboard."""
+        if self.session is None or self.chat is None:
+            return
+        cid = self.chat.conversation_id
+        rows = self.session.conversations.messages(cid) if cid is not None else []
+        reply = next((r for r in reversed(rows) if r.role == "assistant" and r.content.strip()), None)
+        if reply is None:
+            self.status.showMessage("There is no reply to copy yet.", 4000)
+            return
+        QGuiApplication.clipboard().setText(reply.content)
+        self.status.showMessage("Copied the last reply.", 4000)
+
+    def focus_composer(self, *_: object) -> None:
+        """Back to the message box after a picker, dialog or tool window closes, so what
+        the user types next is a message (connected to each one's ``finished``)."""
+        if self.chat is not None and shiboken6.isValid(self.chat):
+            self.chat.composer.focus_input()
 
     def stop_reply(self) -> None:
         if self.chat is not None:
@@ -432,6 +469,7 @@ class MainWindow(QMainWindow):
                                                   api_server=self.api_server)
             self.api_server = self.settings_dialog.api_server  # made there if it was off
             self.settings_dialog.sig_changed.connect(self._on_settings_changed)
+            self.settings_dialog.finished.connect(self.focus_composer)
         self.settings_dialog.show_page(page if isinstance(page, str) else "providers")
         self.settings_dialog.show()
         self.settings_dialog.raise_()
@@ -449,6 +487,7 @@ class MainWindow(QMainWindow):
             from app.ui.models.model_manager_window import ModelManagerWindow
 
             self.models_window = ModelManagerWindow(self.session, self, self.changes)
+            self.models_window.finished.connect(self.focus_composer)
         self.models_window.show()
         self.models_window.raise_()
 
@@ -464,6 +503,7 @@ class MainWindow(QMainWindow):
             self.usage_view = UsageView(self.session.usage)
             layout = QVBoxLayout(self.usage_dialog)
             layout.addWidget(self.usage_view)
+            self.usage_dialog.finished.connect(self.focus_composer)
         self.usage_view.refresh()
         self.usage_dialog.show()
         self.usage_dialog.raise_()
@@ -505,6 +545,7 @@ class MainWindow(QMainWindow):
 
             dialog = KeyDialog(self.session.provider_setup, fix.provider, self)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.finished.connect(self.focus_composer)
             dialog.sig_saved.connect(lambda provider: self.status.showMessage(
                 "Key saved. Press Retry to send the message again.", 8000))
             dialog.open()
@@ -519,6 +560,7 @@ class MainWindow(QMainWindow):
             self.router_editor.sig_routers_changed.connect(self._on_routers_changed)
             self.router_editor.sig_saved.connect(self._prepare_router)
             self.router_editor.sig_use.connect(self._use_router)
+            self.router_editor.finished.connect(self.focus_composer)
         self.router_editor.show()
         self.router_editor.raise_()
 
@@ -540,6 +582,14 @@ class MainWindow(QMainWindow):
     def _on_conversation_changed(self, cid: int) -> None:
         if self.sidebar is not None:
             self.sidebar.refresh(select=cid)
+
+    def _follow_title(self) -> None:
+        """The header shows the chat's title as stored: after a rename (F2), at once."""
+        if self.session is None or self.chat is None or self.chat.conversation_id is None:
+            return
+        row = self.session.conversations.get(self.chat.conversation_id)
+        if row is not None and self.chat.title.text() != row.title:
+            self.chat.title.setText(row.title)
 
     def _on_deleted(self, cid: int) -> None:
         if self.chat is not None and self.chat.conversation_id == cid:
@@ -579,6 +629,18 @@ class MainWindow(QMainWindow):
                 log.exception("closing the session failed")
         if shiboken6.isValid(self):  # Qt may already have deleted the window itself
             self.sig_closed.emit()
+
+
+COPY_REPLY_KEY = "Ctrl+Shift+C"
+
+
+def settings_keys() -> list[QKeySequence]:
+    """Ctrl+, everywhere, and the platform's own Preferences key where it has one (none on
+    Linux, where QKeySequence.Preferences is empty)."""
+    keys = [QKeySequence("Ctrl+,")]
+    keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+             if not k.isEmpty() and k not in keys]
+    return keys
 
 
 def about_text(session: Session | None) -> str:

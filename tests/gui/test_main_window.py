@@ -168,7 +168,7 @@ async def test_retry_after_a_failed_provider(qtbot, open_window):
         await wait_idle(window, 60)
     (answered,) = replies(window)
     assert answered.text() == "Back again." and answered.status == "complete"
-    assert badge(answered) == "m · peer · no rule matched"
+    assert badge(answered) == "m · peer · fallback: the router has no rules"  # not "no rule matched"
 
 
 async def test_missing_key_shows_an_inline_error_with_the_fix(qtbot, open_window, memory_keyring):

@@ -43,6 +43,7 @@ from app.ui.chat.error_actions import action_for
 from app.ui.chat.message_list import MessageList
 from app.ui.chat.message_widget import MessageWidget
 from app.ui.chat.route_trace import RouteTraceDialog
+from app.ui.chat.router_picker import RouterPicker
 from app.ui.chat.stream_coalescer import StreamCoalescer
 from app.ui.error_presenter import error_text
 from app.ui.privacy import unlock_confirmation
@@ -98,7 +99,7 @@ class ChatPane(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         font.setBold(True)
         self.title.setFont(font)
-        self.router_picker = QComboBox()
+        self.router_picker = RouterPicker()
         self.router_picker.setAccessibleName("Router for this chat")
         self.router_picker.setToolTip("Which router decides where this chat's messages go (Ctrl+K)")
         self.router_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -144,6 +145,8 @@ class ChatPane(QWidget):
         self.composer.sig_send_requested.connect(self.send)
         self.composer.sig_stop_requested.connect(self.stop)
         self.composer.sig_edit_last_requested.connect(self.edit_last)
+        # Picked or not, the next keys typed are a message, not a router's initial.
+        self.router_picker.sig_popup_closed.connect(self.composer.focus_input)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -587,6 +590,7 @@ class ChatPane(QWidget):
                                   on_teach=lambda rule_id: self._teach(rule_id, question))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.destroyed.connect(lambda *_: self._forget_dialog(dialog))
+        dialog.finished.connect(lambda *_: self.composer.focus_input())
         self._trace_dialogs.append(dialog)
         dialog.show()
 
@@ -695,6 +699,7 @@ class ChatPane(QWidget):
         """ "Sent off this computer", for this chat (View menu, or the header's link)."""
         if self.sent_off_view is None:
             self.sent_off_view = SentOffView(self.session.chat, self.session.conversations, self)
+            self.sent_off_view.finished.connect(lambda *_: self.composer.focus_input())
         self.sent_off_view.show_chat(self.conversation_id)
         self.sent_off_view.show()
         self.sent_off_view.raise_()

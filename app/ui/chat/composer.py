@@ -204,6 +204,9 @@ class _MessageInput(QPlainTextEdit):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.document().setDocumentMargin(2)
+        # Setting the margin is itself an undo step: left there, an empty box would say it
+        # has something to undo, and keep Ctrl+Z from the window (undo a deleted chat).
+        self.document().clearUndoRedoStacks()
         # The plain-text layout reports its height in visual lines (wrapped lines
         # included), which is exactly what the 1-to-8-line growth needs.
         self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
@@ -558,6 +561,8 @@ class Composer(QWidget):
 
     def clear(self) -> None:
         self._input.clear()
+        # What was sent is in the chat now: Ctrl+Z in the empty box is the window's again.
+        self._input.document().clearUndoRedoStacks()
         self._entries.clear()
         self._rebuild_thumbnails()
         self._show_errors([])

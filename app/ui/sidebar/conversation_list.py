@@ -396,6 +396,8 @@ class ConversationList(QWidget):
     """The "New chat" button was pressed."""
     sig_deleted = Signal(int)
     """This conversation is now gone from the store (its undo window closed)."""
+    sig_undo_available_changed = Signal(bool)
+    """A deletion can be undone now (True), or no longer (False): the window's Undo follows."""
 
     def __init__(
         self,
@@ -596,6 +598,7 @@ class ConversationList(QWidget):
         self._pending = _PendingDelete(row, was_open, opened_instead)
         self._undo_bar.show_for(row.title)
         self._undo_timer.start()
+        self.sig_undo_available_changed.emit(True)
         self._update_empty_state(self._search.text().strip())
         self._announce(f"Deleted “{row.title}”. Undo is available for a few seconds.")
 
@@ -606,6 +609,7 @@ class ConversationList(QWidget):
         if pending is None:
             return
         self._hide_undo_bar()
+        self.sig_undo_available_changed.emit(False)
         self._conversations.delete(pending.row.id)
         self.sig_deleted.emit(pending.row.id)
 
@@ -679,12 +683,21 @@ class ConversationList(QWidget):
         self._menu_target = cid
         self._menu.popup(self._view.viewport().mapToGlobal(pos))
 
+    def can_undo_delete(self) -> bool:
+        return self._pending is not None
+
+    def undo_delete(self) -> None:
+        """Bring back the chat deleted last, while its undo window is open (Ctrl+Z from
+        anywhere in the window, the Undo button, or Ctrl+Z in the list)."""
+        self._undo()
+
     def _undo(self) -> None:
         pending, self._pending = self._pending, None
         if pending is None:
             return
         self._undo_timer.stop()
         self._hide_undo_bar()
+        self.sig_undo_available_changed.emit(False)
         # Put back what the delete changed: reopen the chat if it was open and the user has
         # not moved on from the neighbour that replaced it.
         reopen = pending.was_open and self.current_id() in (pending.opened_instead, None)
