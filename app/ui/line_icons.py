@@ -1,4 +1,5 @@
-"""Small line icons (move up, move down, delete) drawn in the palette's own button text.
+"""Small line icons (move up, move down, delete, close) drawn in the palette's own button
+text.
 
 The style's standard arrows and bin are fixed dark pixmaps: on a dark palette they
 vanish, and a disabled one is an empty square. These are painted from the palette a
@@ -18,7 +19,7 @@ from app.ui import theme
 
 __all__ = ["SIZE", "Kind", "line_icon"]
 
-Kind = Literal["up", "down", "delete"]
+Kind = Literal["up", "down", "delete", "close"]
 SIZE = 16  # logical pixels, the size of the style's small icons
 _DISABLED_TOWARDS_BUTTON = 0.65  # a disabled icon: the text colour half-way into the button
 
@@ -72,8 +73,14 @@ def _bin(painter: QPainter) -> None:
         painter.drawLine(QPointF(x, 6.5), QPointF(x, 11.5))
 
 
+def _cross(painter: QPainter) -> None:
+    painter.drawLine(QPointF(4, 4), QPointF(12, 12))
+    painter.drawLine(QPointF(12, 4), QPointF(4, 12))
+
+
 _DRAW: dict[str, Callable[[QPainter], None]] = {
     "up": lambda painter: _arrow(painter, up=True),
     "down": lambda painter: _arrow(painter, up=False),
     "delete": _bin,
+    "close": _cross,
 }

@@ -22,7 +22,7 @@ def seen(icon: QIcon, mode: QIcon.Mode, palette: QPalette, ratio: float = 1.0) -
 def test_each_icon_shows_in_dark_and_light_and_fades_when_disabled(qtbot: QtBot) -> None:
     light = QStyleFactory.create("Fusion").standardPalette()
     for palette in (dark_palette(), light):
-        for kind in ("up", "down", "delete"):
+        for kind in ("up", "down", "delete", "close"):
             icon = line_icon(kind, palette)
             normal = seen(icon, QIcon.Mode.Normal, palette)
             disabled = seen(icon, QIcon.Mode.Disabled, palette)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialogButtonBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QDialogButtonBox, QStyle, QTabWidget, QVBoxLayout, QWidget
 
 from app.ui.change_signals import ChangeSignals
+from app.ui.line_icons import line_icon
 from app.ui.tool_window import ToolWindow
 
 if TYPE_CHECKING:
@@ -64,9 +65,23 @@ class SettingsDialog(ToolWindow):
         self.changes.sig_local_models_changed.connect(self.local.follow_saved)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)
+        self.close_button = close.button(QDialogButtonBox.StandardButton.Close)
+        self._paint_icons()
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(close)
 
     def show_page(self, name: str) -> None:
         self.tabs.setCurrentIndex(PAGES.index(name))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "close_button"):
+            self._paint_icons()
+
+    def _paint_icons(self) -> None:
+        # The style's own close icon is a fixed dark cross, lost on a dark button. (A
+        # style that puts no icons on dialog buttons gets none here either.)
+        wants_icons = self.style().styleHint(QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons)
+        if self.close_button is not None and wants_icons:
+            self.close_button.setIcon(line_icon("close", self.palette()))
