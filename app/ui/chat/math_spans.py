@@ -13,13 +13,11 @@ lone ``$`` is just a dollar sign.
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
 
 _INDENTED_CODE = re.compile(r"^(?: {4}|\t)")
 _LIST_ITEM = re.compile(r"(?m)^[ \t]{0,3}(?:[-*+]|\d{1,9}[.)])[ \t]")
 _CLOSERS = {"$$": "$$", "\\[": "\\]", "\\(": "\\)"}
-_PUNCTUATION = frozenset(string.punctuation)
 
 
 @dataclass(frozen=True)
@@ -71,11 +69,6 @@ def split_math(text: str) -> list[str | Math]:
     if plain_from < len(text):
         pieces.append(text[plain_from:])
     return pieces
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` escaped so Markdown shows it as typed (``\\,`` stays ``\\,``, ``*`` stays)."""
-    return "".join("\\" + char if char in _PUNCTUATION else char for char in text)
 
 
 def _after_code_span(text: str, start: int) -> int:

@@ -7,9 +7,13 @@ math gets a centred line of its own, and each block quote sits in a one-cell tab
 left border is the bar (Qt's rich text draws borders on table cells only). Colours come
 from the palette, and a palette or font change draws the paragraph again.
 
-Formulas are drawn on a background thread; until one is (and for good if it cannot be, or
-while it is still open in a streaming reply), it is shown as its LaTeX source, escaped so
-Markdown keeps its backslashes (``\\,`` would lose one).
+Each formula stands in the Markdown as a placeholder and is put in its place after parsing,
+so Markdown never sees LaTeX (it would turn ``\\,`` into ``,``). Formulas are drawn on a
+background thread; until one is, and for good if it cannot be or is still open in a
+streaming reply, its source is shown as written.
+
+A formula in a heading is drawn at the heading's size (measured from the laid-out text);
+display math in a list item gets a line of its own inside that item.
 
 Copying a selection puts each formula's source on the clipboard (Qt's copy would give an
 object-replacement character for each image).
@@ -42,7 +46,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from app.ui import theme
 from app.ui.chat.math_render import MathImage, MathRequest, math_renderer
-from app.ui.chat.math_spans import Math, escape_markdown, split_math
+from app.ui.chat.math_spans import Math, split_math
 
 _QUOTE_LINE = re.compile(r"(?m)^ {0,3}>")
 _QUOTE_LEVEL = QTextFormat.Property.BlockQuoteLevel
@@ -95,45 +99,49 @@ class ProseLabel(QLabel):
     # -- rendering -------------------------------------------------------------------------
 
     def _render(self) -> None:
-        parts: list[str] = []
-        formulas: list[tuple[Math, MathImage]] = []
+        pieces = split_math(self._markdown)
+        maths = [piece for piece in pieces if isinstance(piece, Math)]
         self._waiting.clear()
-        for piece in split_math(self._markdown):
-            if isinstance(piece, str):
-                parts.append(piece)
-            elif piece.closed and (image := self._draw(piece)) is not None:
-                parts.append(_placeholder(len(formulas)))
-                formulas.append((piece, image))
-            else:
-                parts.append(escape_markdown(piece.source))
-        prepared = "".join(parts)
-        self._sources = {image.url: math.source for math, image in formulas}
-        if not formulas and not _QUOTE_LINE.search(prepared):
+        self._sources = {}
+        if not maths and not _QUOTE_LINE.search(self._markdown):
             self.setAccessibleName("")
             self.setTextFormat(Qt.TextFormat.MarkdownText)
-            self.setText(prepared)
+            self.setText(self._markdown)
             return
+        # Each formula stands in the Markdown as a placeholder Markdown leaves alone, and is
+        # put in its place after parsing: as a picture, or as its source, typed as written.
+        parts = iter(range(len(maths)))
         document = QTextDocument()
         document.setDefaultFont(self.font())
-        document.setMarkdown(prepared)
-        self._widest = max((image.width for _, image in formulas), default=0.0)
+        document.setMarkdown("".join(piece if isinstance(piece, str) else _placeholder(next(parts))
+                                     for piece in pieces))
+        self._widest = 0.0
         self._shrunk = False
-        for index, (math, image) in reversed(list(enumerate(formulas))):
-            self._shrunk |= _insert_formula(document, _placeholder(index), math, image,
-                                            self._fit_width)
+        for index, math in reversed(list(enumerate(maths))):
+            cursor = document.find(_placeholder(index))
+            if cursor.isNull():
+                continue  # Markdown took it as part of a link's address or similar
+            image = self._draw(math, _text_size(document, cursor)) if math.closed else None
+            if image is None:
+                cursor.insertText(math.source)
+                continue
+            self._sources[image.url] = math.source
+            self._widest = max(self._widest, image.width)
+            self._shrunk |= _insert_formula(cursor, math, image, self._fit_width)
         _bar_quotes(document, self._bar_color())
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setText(document.toHtml())
         # A screen reader would otherwise read each formula as an "object": it reads the
         # LaTeX instead, as a person reading the reply aloud would.
-        spoken = document.toRawText()
-        self.setAccessibleName(_with_sources(document, 0, spoken, self._sources).strip()
-                               if formulas else "")
+        spoken = _with_sources(document, 0, document.toRawText(), self._sources).strip()
+        self.setAccessibleName(spoken if self._sources else "")
 
-    def _draw(self, math: Math) -> MathImage | None:
-        metrics = QFontMetrics(self.font())
-        request = MathRequest(math.latex.strip(), math.display, metrics.xHeight(),
-                              metrics.height() + 2,
+    def _draw(self, math: Math, text_size: tuple[int, int] | None) -> MathImage | None:
+        if text_size is None:
+            metrics = QFontMetrics(self.font())
+            text_size = metrics.xHeight(), metrics.height()
+        x_height, line_height = text_size
+        request = MathRequest(math.latex.strip(), math.display, x_height, line_height + 2,
                               self.palette().color(self.foregroundRole()).name(),
                               self.devicePixelRatioF())
         renderer = math_renderer()
@@ -223,12 +231,21 @@ def _plain(selected: str) -> str:
     return selected.replace("\u2029", "\n").replace("\u2028", "\n").replace("\u00a0", " ")
 
 
-def _insert_formula(document: QTextDocument, placeholder: str, math: Math,
-                    image: MathImage, fit_width: int) -> bool:
-    """Put ``image`` where ``placeholder`` is; True if it had to be shrunk to fit."""
-    cursor = document.find(placeholder)
-    if cursor.isNull():
-        return False  # Markdown took it as part of a link's address or similar
+def _text_size(document: QTextDocument, cursor: QTextCursor) -> tuple[int, int] | None:
+    """The x-height and line height, in pixels, of the text where ``cursor`` stands: a
+    formula in a heading is drawn as large as the heading."""
+    block = cursor.block()
+    document.documentLayout().blockBoundingRect(block)  # lays the block out
+    # The placeholder's digits are in the text's own font (its private-use marks may not be).
+    runs = block.layout().glyphRuns(cursor.selectionStart() + 1 - block.position(), 1)
+    if not runs:
+        return None
+    font = runs[0].rawFont()
+    return round(font.xHeight()), round(font.ascent() + font.descent())
+
+
+def _insert_formula(cursor: QTextCursor, math: Math, image: MathImage, fit_width: int) -> bool:
+    """Put ``image`` in place of the selected placeholder; True if it was shrunk to fit."""
     # Quoted text is indented by the bars before it (nested quotes have more than one).
     level = cursor.blockFormat().intProperty(_QUOTE_LEVEL)
     room = fit_width - level * (_QUOTE_MARGIN_PX + _BAR_PX + _BAR_GAP_PX)
@@ -242,6 +259,16 @@ def _insert_formula(document: QTextDocument, placeholder: str, math: Math,
     cursor.removeSelectedText()
     if not math.display:
         cursor.insertImage(fmt)
+        return scale < 1.0
+    if cursor.currentList() is not None:
+        # A new paragraph in a list would be a new item: a line of its own instead.
+        _trim_spaces(cursor, QTextCursor.MoveOperation.PreviousCharacter)
+        if not cursor.atBlockStart():
+            cursor.insertText("\u2028")
+        cursor.insertImage(fmt)
+        _trim_spaces(cursor, QTextCursor.MoveOperation.NextCharacter)
+        if not cursor.atBlockEnd():
+            cursor.insertText("\u2028")
         return scale < 1.0
     _trim_spaces(cursor, QTextCursor.MoveOperation.PreviousCharacter)
     if not cursor.atBlockStart():

@@ -273,3 +273,25 @@ def test_a_screen_reader_hears_the_latex(qtbot: QtBot, make: Factory) -> None:
     quoted, plain = drawn(qtbot, reply)
     assert quoted.accessibleName() == "Area $x^2$ and\n$$\\frac{a}{b}$$\ndone."
     assert plain.accessibleName() == ""  # Qt reads the label's own text
+
+
+def image_heights(label: ProseLabel) -> list[float]:
+    return [float(h) for h in re.findall(r'<img src="data:[^"]+" width="[\d.]+" height="([\d.]+)"',
+                                         label.text())]
+
+
+def test_math_in_a_heading_is_as_large_as_the_heading(qtbot: QtBot, make: Factory) -> None:
+    reply = make()
+    reply.set_text("# Energy $E = mc^2$\n\nIn the text $E = mc^2$ too.")
+    heading, text = drawn(qtbot, reply)
+    [large], [small] = image_heights(heading), image_heights(text)
+    assert large > small * 1.3
+
+
+def test_display_math_in_a_list_item_stays_in_that_item(qtbot: QtBot, make: Factory) -> None:
+    reply = make()
+    reply.set_text("- first $$a^2 + b^2$$ then more\n- second")
+    [label] = drawn(qtbot, reply)
+    assert label.formula_count() == 1
+    assert label.text().count("<li") == 2
+    assert shown_text(label).split("\n") == ["first", "\ufffc", "then more", "second"]

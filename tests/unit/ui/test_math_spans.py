@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.ui.chat.math_spans import Math, escape_markdown, split_math
+from app.ui.chat.math_spans import Math, split_math
 
 
 def formulas(text: str) -> list[Math]:
@@ -81,6 +81,3 @@ def test_pieces_join_back_into_the_text(text: str) -> None:
     assert "".join(p if isinstance(p, str) else p.source for p in pieces) == text
     assert all(p for p in pieces)  # no empty pieces
 
-
-def test_escape_markdown_keeps_every_backslash_and_mark() -> None:
-    assert escape_markdown(r"\, \{a\} *b* _c_") == r"\\\, \\\{a\\\} \*b\* \_c\_"
