@@ -15,7 +15,8 @@ Layout::
     │ My server     │ Base URL     [https://…         ]            │
     │  no key needed│              [x] Needs an API key            │
     │               │ API key      [•••••••••••] [Reveal]          │
-    │               │ Models       [Load models] OK, 2 models      │
+    │               │ Models       [Load models]                   │
+    │               │              2 models found: tick the ones…  │
     │               │              [x] m1  [ ] m2                  │
     │               │ Default model[m2 ▾]                          │
     │               │ [Test connection]                            │
@@ -73,19 +74,6 @@ _KIND_WORDS = {"openai": "OpenAI-compatible", "anthropic": "Anthropic", "gemini"
 def _muted(label: QLabel) -> QLabel:
     theme.set_foreground(label, theme.muted_text(label.palette()))
     return label
-
-
-def _button_row(button: QPushButton, result: InlineMessage) -> QHBoxLayout:
-    """A button with its result beside it. The button keeps its own width whether the
-    result is shown or not (alone in the row it would stretch across the form, then
-    jump back when the result appears); the result takes the rest and wraps."""
-    button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-    row = QHBoxLayout()
-    row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
-    row.addWidget(result, 1)
-    row.addStretch(0)  # holds the room the hidden result leaves, so the button stays put
-    return row
 
 
 class _ProviderRow(QWidget):
@@ -230,7 +218,6 @@ class ProvidersPage(QWidget):
         self.models_status.setObjectName("provider_models_status")
         self.models_status.setAccessibleName("Model list result")
         self.models_status.hide()
-        models_row = _button_row(self.load_models_button, self.models_status)
         self.models_list = QListWidget()
         self.models_list.setObjectName("provider_models")
         self.models_list.setAccessibleName("Models to offer")
@@ -253,9 +240,12 @@ class ProvidersPage(QWidget):
         self.test_result.setObjectName("provider_test_result")
         self.test_result.setAccessibleName("Connection test result")
         self.test_result.hide()
-        # The result goes under the button, the form's full width: beside it, a long
-        # cause ("…refused. Is the server running…") wrapped in a box a line too tall.
-        self.test_button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        # Each button keeps its own width (alone in a row it would stretch across the
+        # form, then jump back when a result appeared beside it), and its result goes
+        # under it, across the form: beside it, a long cause ("…refused. Is the server
+        # running…") wrapped in a box a line taller than its text.
+        for button in (self.load_models_button, self.test_button):
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
         self.form_problem = InlineMessage()
         self.form_problem.setObjectName("provider_problem")
@@ -290,7 +280,8 @@ class ProvidersPage(QWidget):
         form.addRow(self._buddy("Base &URL", self.url_edit), self.url_edit)
         form.addRow("", self.key_required)
         form.addRow(self._buddy("API &key", self.key_edit), key_row)
-        form.addRow(QLabel("Models"), models_row)
+        form.addRow(QLabel("Models"), self.load_models_button)
+        form.addRow("", self.models_status)
         form.addRow("", self.models_list)
         form.addRow(self._buddy("&Default model", self.default_combo), self.default_combo)
         form.addRow("", self.test_button)
