@@ -43,6 +43,9 @@ from app.ui.router_editor.test_panel import TestPanel
 from app.ui.tool_window import ToolWindow
 
 SETTINGS_PAGE, RULE_PAGE, BROKEN_PAGE = 0, 1, 2
+RULES_EXPLAINED = ("Rules with conditions are checked from the top down, and the first that "
+                   "matches decides. If none does, the plain-English rules are weighed "
+                   "together; if none of those fits either, the router's fallback list answers.")
 
 
 class RouterEditorWindow(ToolWindow):
@@ -89,7 +92,10 @@ class RouterEditorWindow(ToolWindow):
         rules_layout = QVBoxLayout(rules_column)
         rules_layout.setContentsMargins(0, 0, 0, 0)
         rules_layout.addWidget(self.settings_button)
-        rules_layout.addWidget(QLabel("Rules, first match wins:"))
+        self.rules_heading = QLabel("Rules, first match wins:")
+        self.rules_heading.setToolTip(RULES_EXPLAINED)
+        self.rules_heading.setAccessibleDescription(RULES_EXPLAINED)
+        rules_layout.addWidget(self.rules_heading)
         rules_layout.addWidget(self.rules, 1)
 
         self.settings_form = RouterSettingsForm(targets)

@@ -267,6 +267,8 @@ async def test_no_rule_id_is_shown_and_a_saved_rule_keeps_its_id(qtbot: Any, edi
     editor.rules.add_button.menu().actions()[0].trigger()  # a new rule: its id follows the title
     retype(qtbot, form.title, "Travel bookings")
     assert editor.draft.rules[-1]["id"] == "travel_bookings"
+    # "First match wins" is explained where it stands.
+    assert "first that matches decides" in editor.rules_heading.toolTip()
 
 
 async def test_unsaved_changes_are_asked_about_when_switching_and_closing(
