@@ -256,6 +256,10 @@ def _insert_formula(cursor: QTextCursor, math: Math, image: MathImage, fit_width
     fmt.setHeight(image.height * scale)
     fmt.setVerticalAlignment(QTextCharFormat.VerticalAlignment.AlignBaseline if image.on_baseline
                              else QTextCharFormat.VerticalAlignment.AlignMiddle)
+    around = cursor.charFormat()
+    if around.isAnchor():  # a formula in a link's text is part of the link
+        fmt.setAnchor(True)
+        fmt.setAnchorHref(around.anchorHref())
     cursor.removeSelectedText()
     if not math.display:
         cursor.insertImage(fmt)

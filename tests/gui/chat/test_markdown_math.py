@@ -295,3 +295,11 @@ def test_display_math_in_a_list_item_stays_in_that_item(qtbot: QtBot, make: Fact
     assert label.formula_count() == 1
     assert label.text().count("<li") == 2
     assert shown_text(label).split("\n") == ["first", "\ufffc", "then more", "second"]
+
+
+def test_a_formula_in_a_link_is_part_of_the_link(qtbot: QtBot, make: Factory) -> None:
+    reply = make()
+    reply.set_text("See [the proof of $a^2 + b^2 = c^2$](https://example.com/proof).")
+    [label] = drawn(qtbot, reply)
+    assert label.formula_count() == 1
+    assert '<a href="https://example.com/proof"><img ' in label.text()
