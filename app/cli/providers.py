@@ -13,6 +13,7 @@ import sys
 from dataclasses import replace
 
 from app.cli.errors import UsageError
+from app.controller.default_router import offer_words, provider_values
 from app.core.providers.config import PRESETS, ProviderConfig, config_from_preset
 from app.core.providers.registry import ProviderRegistry
 from app.core.secrets import SecretsError, SecretStore
@@ -60,9 +61,14 @@ def _add(settings: Settings, args: argparse.Namespace) -> int:
         config = replace(config, default_model=args.model)
     if any(p.id == config.id for p in settings.providers):
         raise UsageError(f'a provider called "{config.id}" exists; remove it first or pass --id')
-    replace(settings, providers=(*settings.providers, ProviderSettings(config))).save()
+    saved = replace(settings, **provider_values(settings, (*settings.providers, ProviderSettings(config))))
+    saved.save()
     hint = f"; now store its key: python -m app keys set {config.id}" if config.key_required else ""
     print(f"Added {config.id} ({config.base_url}){hint}")
+    if saved.router_offer and not settings.router_offer:  # said once, as the window's notice
+        print(offer_words(saved.router_offer, saved.default_router) +
+              " Choose it for new chats in the window's notice, or for one message with "
+              f'--router "{saved.router_offer}".')
     return 0
 
 

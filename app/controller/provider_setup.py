@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.controller.changes import Changes
+from app.controller.default_router import provider_values
 from app.core.providers.base import Health
 from app.core.providers.config import PRESETS, ProviderConfig, config_from_preset
 from app.core.providers.registry import ProviderRegistry
@@ -105,8 +106,9 @@ class ProviderSetup:
         others = [p for p in current if p.id not in (replacing, provider.id)]
         position = next((i for i, p in enumerate(current) if p.id == replacing), len(others))
         with session.changes.batch():  # heard once, when the provider and its key are set
+            # The first provider never switches new chats' router silently (default_router).
             settings = session.saved_settings.update(
-                providers=(*others[:position], provider, *others[position:]),
+                **provider_values(session.settings, (*others[:position], provider, *others[position:])),
                 also=Changes(providers=True))
             await session.registry.reconfigure(settings.provider_configs())
             if replacing and replacing != provider.id:

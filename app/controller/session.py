@@ -18,6 +18,7 @@ from app.controller.changes import ChangeHub
 from app.controller.chat import ChatController
 from app.controller.conversation_fit import ConversationFitter
 from app.controller.conversations import Conversations
+from app.controller.default_router import RouterOffer
 from app.controller.egress import EgressGate
 from app.controller.local_models import LocalModels
 from app.controller.message_counts import MessageCounts
@@ -146,6 +147,11 @@ class Session:
         if not self.settings.providers and self.settings.default_router == library.DEFAULT_ROUTER:
             return library.LOCAL_ONLY
         return self.settings.default_router
+
+    @functools.cached_property
+    def router_offer(self) -> RouterOffer:
+        """The cloud-aware router offered for new chats once the first provider is added."""
+        return RouterOffer(self.saved_settings)
 
     @functools.cached_property
     def routers(self) -> RouterCatalog:

@@ -83,6 +83,9 @@ class ProviderSettings:
 class Settings:
     providers: tuple[ProviderSettings, ...] = ()
     default_router: str = DEFAULT_ROUTER
+    # A router offered for new chats and not yet answered: the first provider brings the
+    # offer instead of a silent switch (app/controller/default_router.py).
+    router_offer: str | None = None
     offline: bool = False
     lock_new_chats: bool = False  # new chats start locked to this computer
     pricing_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
@@ -136,6 +139,7 @@ class Settings:
             "schema": SCHEMA,
             "providers": [_provider_json(p) for p in self.providers],
             "default_router": self.default_router,
+            "router_offer": self.router_offer,
             "offline": self.offline,
             "lock_new_chats": self.lock_new_chats,
             "pricing_overrides": {t: dict(p) for t, p in self.pricing_overrides.items()},
@@ -200,6 +204,7 @@ def _parse(raw: bytes) -> tuple[Settings, list[str]]:
     settings = Settings(
         providers=providers,
         default_router=field_or_default("default_router", _text, defaults.default_router),
+        router_offer=field_or_default("router_offer", _optional_text, defaults.router_offer),
         offline=field_or_default("offline", _flag, defaults.offline),
         lock_new_chats=field_or_default("lock_new_chats", _flag, defaults.lock_new_chats),
         pricing_overrides=overrides, local=local, default_local_model=local_model,

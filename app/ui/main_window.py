@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.ui.change_signals import ChangeSignals
 from app.ui.error_presenter import error_text
+from app.ui.router_offer_notice import RouterOfferNotice
 from app.ui.status_bar import StatusBar
 from app.ui.task_runner import TaskRunner
 from app.ui.window_undo import WindowUndo
@@ -86,7 +87,16 @@ class MainWindow(QMainWindow):
         starting = QLabel("Starting Switchboard…")
         starting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.splitter.addWidget(starting)
-        self.setCentralWidget(self.splitter)
+        self.router_offer_notice = RouterOfferNotice()
+        self.router_offer_notice.sig_accepted.connect(self._accept_router_offer)
+        self.router_offer_notice.sig_declined.connect(self._decline_router_offer)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.router_offer_notice)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
         self.status = StatusBar()
         self.setStatusBar(self.status)
         self._build_menus()
@@ -146,6 +156,7 @@ class MainWindow(QMainWindow):
         self.changes.sig_local_models_changed.connect(self._preload_local_model)
         self.changes.sig_settings_changed.connect(self._follow_offline)
         self.changes.sig_conversations_changed.connect(self._follow_title)
+        self.changes.sig_settings_changed.connect(self._show_router_offer)
         self.offline_action.blockSignals(True)  # showing the saved state is not a change
         self.offline_action.setChecked(session.settings.offline)
         self.offline_action.blockSignals(False)
@@ -156,6 +167,7 @@ class MainWindow(QMainWindow):
         self._preload_local_model()
         self.tasks.run("tokenizer", asyncio.to_thread(_warm_tokenizer))
         self._prepare_router(session.default_router_name())
+        self._show_router_offer()
         self._start_api_server()
         self.sig_ready.emit()
 
@@ -582,6 +594,42 @@ class MainWindow(QMainWindow):
     def _on_conversation_changed(self, cid: int) -> None:
         if self.sidebar is not None:
             self.sidebar.refresh(select=cid)
+
+    def _show_router_offer(self) -> None:
+        """The notice offering a cloud-aware router for new chats, while it is unanswered."""
+        if self.session is None:
+            return
+        from app.controller.default_router import offer_words
+
+        offered = self.session.router_offer.pending()
+        if offered is None:
+            self.router_offer_notice.hide()
+            return
+        current = self.session.default_router_name()
+        self.router_offer_notice.offer(offered, current, offer_words(offered, current))
+
+    def _accept_router_offer(self, offered: str) -> None:
+        assert self.session is not None
+        try:
+            self.session.router_offer.accept()
+        except Exception as error:  # noqa: BLE001 - the settings file refused: say so, keep going
+            self.status.showMessage(error_text(error, "Not saved:") or "Not saved.", 8000)
+            return
+        if self.chat is not None and self.chat.conversation_id is None:
+            self.chat.use_router(offered)  # the new chat on screen is one of the new chats
+        self.status.showMessage(f"New chats use “{offered}”; each chat can still pick its "
+                                "own router at the top.", 8000)
+        self.focus_composer()
+
+    def _decline_router_offer(self) -> None:
+        assert self.session is not None
+        try:
+            self.session.router_offer.decline()
+        except Exception as error:  # noqa: BLE001 - as above
+            self.status.showMessage(error_text(error, "Not saved:") or "Not saved.", 8000)
+            return
+        self.status.showMessage(f"New chats keep “{self.session.default_router_name()}”.", 6000)
+        self.focus_composer()
 
     def _follow_title(self) -> None:
         """The header shows the chat's title as stored: after a rename (F2), at once."""

@@ -4,10 +4,6 @@ brings a deleted chat back from anywhere, and Ctrl+Shift+C copies the last reply
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from typing import NamedTuple
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
@@ -15,12 +11,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
-from app.controller.session import Session
-from app.ui.chat.chat_pane import ChatPane
 from app.ui.chat.route_trace import RouteTraceDialog
 from app.ui.main_window import MainWindow, settings_keys
-from app.ui.sidebar.conversation_list import ConversationList
 from tests.gui.conftest import until
+from tests.support.window import opened
 
 LOCAL = "local:SmolLM2-135M-Instruct"
 
@@ -30,35 +24,6 @@ LOCAL = "local:SmolLM2-135M-Instruct"
 OFFSCREEN_LIMITS = pytest.mark.qt_log_ignore("This plugin does not support raise\\(\\)",
                                              "This plugin does not support grabbing the keyboard")
 pytestmark = OFFSCREEN_LIMITS
-
-
-class Parts(NamedTuple):
-    window: MainWindow
-    chat: ChatPane
-    sidebar: ConversationList
-    session: Session
-
-
-@contextlib.asynccontextmanager
-async def opened(qtbot: QtBot) -> AsyncIterator[Parts]:
-    """The real window, active, its start-up work done; closed in the test's own loop
-    (threads still finishing between a test and its fixture's teardown are never heard)."""
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    await window.start()
-    assert window.session is not None
-    window.activateWindow()
-    await until(lambda: QApplication.activeWindow() is window, 5, "the window to be active")
-    await until(lambda: not window.tasks.busy(), 60, "the window's start-up work")
-    assert window.chat is not None and window.sidebar is not None
-    try:
-        yield Parts(window, window.chat, window.sidebar, window.session)
-    finally:
-        closed: list[bool] = []
-        window.sig_closed.connect(lambda: closed.append(True))
-        window.close()
-        await until(lambda: closed, 30, "the window to close")
 
 
 def composer_input(window: MainWindow) -> QPlainTextEdit:

@@ -1,18 +1,27 @@
-"""What a new chat shows before its first message: what Switchboard does, in two lines,
-and where to shape it (routers, models)."""
+"""What a new chat shows before its first message: what a router is and what the chat's
+router does, in two sentences, and where to shape it (the router editor, models)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from app.core.router.library import LOCAL_ONLY
 from app.ui import theme
 
-INTRO = (
-    "Each message goes to the model that fits it: a model running on this computer — private "
-    "and free — or a cloud model where one of your router's rules asks for it. "
-    "Every reply says which model answered, and why."
+WHAT_A_ROUTER_IS = (
+    "A router decides, message by message, which model answers: one running on this "
+    "computer (private and free) or a cloud model, where one of its rules asks for it."
 )
+
+
+def router_sentence(router: str) -> str:
+    """The second sentence: what the chat's own router does."""
+    if router == LOCAL_ONLY:
+        return (f"This chat uses “{LOCAL_ONLY}”, which keeps every message on this computer; "
+                "add a cloud provider in Settings for routers that use cloud models.")
+    return (f"This chat uses “{router}”: its rules choose the model, and every reply says "
+            "which rule chose it.")
 
 
 class EmptyState(QWidget):
@@ -28,21 +37,22 @@ class EmptyState(QWidget):
         font.setBold(True)
         title.setFont(font)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        intro = QLabel(INTRO)
-        intro.setWordWrap(True)
-        intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        intro.setMaximumWidth(560)
+        self.intro = QLabel(f"{WHAT_A_ROUTER_IS} {router_sentence(LOCAL_ONLY)}")
+        self.intro.setObjectName("routerIntro")
+        self.intro.setWordWrap(True)
+        self.intro.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.intro.setMaximumWidth(560)
         # A wrapped label aligned inside a layout gets a one-line height: centre it with
         # stretches instead.
         centred = QHBoxLayout()
         centred.addStretch(1)
-        centred.addWidget(intro, 100)
+        centred.addWidget(self.intro, 100)
         centred.addStretch(1)
         muted = theme.muted_text(self.palette()).name()
         self.links = QLabel(
-            f'<span style="color:{muted}">Shape where messages go in the </span>'
+            f'<span style="color:{muted}">See how each router decides, or make your own, in the </span>'
             '<a href="open_router_editor">router editor</a>'
-            f'<span style="color:{muted}">, or add models in the </span>'
+            f'<span style="color:{muted}">; add models in the </span>'
             '<a href="open_models">model manager</a>'
             f'<span style="color:{muted}">.</span>')
         self.links.setTextFormat(Qt.TextFormat.RichText)
@@ -57,3 +67,7 @@ class EmptyState(QWidget):
         layout.addSpacing(12)
         layout.addWidget(self.links)
         layout.addStretch(3)
+
+    def show_router(self, router: str) -> None:
+        """Explain the router the new chat will use."""
+        self.intro.setText(f"{WHAT_A_ROUTER_IS} {router_sentence(router)}")

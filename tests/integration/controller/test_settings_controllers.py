@@ -41,7 +41,11 @@ async def test_a_provider_is_saved_with_its_key_in_the_keyring_only(session):
     assert setup.has_key("mine")
     assert [p.id for p in session.settings.providers] == ["mine"]
     assert SENTINEL not in settings_path().read_text()
-    assert session.default_router_name() == "Save money"  # a provider now exists
+    # A provider now exists, but new chats keep their router until the user takes the offer.
+    assert session.default_router_name() == "Local only"
+    assert session.router_offer.pending() == "Save money"
+    assert session.router_offer.accept() == "Save money"
+    assert session.default_router_name() == "Save money"
     assert session.registry.get("mine").id == "mine"
 
 
