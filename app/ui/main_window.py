@@ -601,6 +601,8 @@ class MainWindow(QMainWindow):
             return
         from app.controller.default_router import offer_words
 
+        if self.chat is not None:  # a provider may have come or gone: the first run's words follow
+            self.chat.empty_state.show_router(self.chat.router_name(), bool(self.session.settings.providers))
         offered = self.session.router_offer.pending()
         if offered is None:
             self.router_offer_notice.hide()

@@ -33,6 +33,7 @@ async def test_the_first_provider_brings_a_notice_and_changes_nothing_yet(
         assert notice.use_button.text() == "Use “Save money” for new chats"
         assert notice.keep_button.text() == "Keep Local only"
         assert "New chats still use “Local only”" in notice.label.text()
+        assert "pick another router above to use your cloud models" in p.chat.empty_state.intro.text()
         assert p.session.default_router_name() == LOCAL_ONLY  # until the user answers
         p.window.new_chat()
         assert p.chat.router_name() == LOCAL_ONLY

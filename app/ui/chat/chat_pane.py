@@ -187,7 +187,7 @@ class ChatPane(QWidget):
         self.router_picker.addItems(names)
         self.router_picker.setCurrentText(self._router_name)
         self.router_picker.blockSignals(False)
-        self.empty_state.show_router(self._router_name)
+        self.empty_state.show_router(self._router_name, bool(self.session.settings.providers))
         self.refresh_privacy()  # a router or "Lock new chats" may have changed
 
     def use_router(self, name: str) -> None:
@@ -207,7 +207,7 @@ class ChatPane(QWidget):
         if not name:
             return
         self._router_name = name
-        self.empty_state.show_router(name)
+        self.empty_state.show_router(name, bool(self.session.settings.providers))
         if self.conversation_id is not None:
             self.session.conversations.set_router(self.conversation_id, name)
         self.refresh_privacy()  # the router says what a chat holding private data does

@@ -15,11 +15,13 @@ WHAT_A_ROUTER_IS = (
 )
 
 
-def router_sentence(router: str) -> str:
-    """The second sentence: what the chat's own router does."""
+def router_sentence(router: str, has_providers: bool = False) -> str:
+    """The second sentence: what the chat's own router does (and, for "Local only", how
+    to reach further: a provider first, then another router)."""
     if router == LOCAL_ONLY:
-        return (f"This chat uses “{LOCAL_ONLY}”, which keeps every message on this computer; "
-                "add a cloud provider in Settings for routers that use cloud models.")
+        further = ("pick another router above to use your cloud models" if has_providers
+                   else "add a cloud provider in Settings for routers that use cloud models")
+        return f"This chat uses “{LOCAL_ONLY}”, which keeps every message on this computer; {further}."
     return (f"This chat uses “{router}”: its rules choose the model, and every reply says "
             "which rule chose it.")
 
@@ -68,6 +70,6 @@ class EmptyState(QWidget):
         layout.addWidget(self.links)
         layout.addStretch(3)
 
-    def show_router(self, router: str) -> None:
+    def show_router(self, router: str, has_providers: bool = False) -> None:
         """Explain the router the new chat will use."""
-        self.intro.setText(f"{WHAT_A_ROUTER_IS} {router_sentence(router)}")
+        self.intro.setText(f"{WHAT_A_ROUTER_IS} {router_sentence(router, has_providers)}")
