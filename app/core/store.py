@@ -377,6 +377,8 @@ def _to_json(value: Any) -> str:
 
 
 def _from_json(text: str | None) -> Any:
+    if text == "[]":  # most messages' attachments: 10,000 of them parse in 50 ms otherwise
+        return []
     return None if text is None else json.loads(text)
 
 
@@ -517,6 +519,11 @@ class Store:
         self._busy_timeout_s = busy_timeout_s
         self._write_wait_s = write_wait_s
         self._writers = WriterLocks(path.with_name(f"{path.name}-writers"))
+        # The last chat's messages as read: opening a chat reads them for the view, its
+        # lock and its meter. A change to a message here (counted by temporary triggers)
+        # or any write by another connection (SQLite's data_version) makes them stale.
+        self._message_changes = 0
+        self._last_messages: tuple[tuple[int, int, int], list[MessageRow]] | None = None
         self._conn = self._connect(path, busy_timeout_s)
         try:
             # Checked first: PRAGMA journal_mode = WAL rewrites the header of a file in
@@ -524,6 +531,7 @@ class Store:
             self._check_sound()
             self._configure()
             self._migrate()
+            self._watch_messages()
             if recover_interrupted:
                 self._recover_interrupted()
         except BaseException:
@@ -561,6 +569,20 @@ class Store:
         except (sqlite3.Error, UnicodeDecodeError) as exc:  # e.g. "file is not a database"
             raise self._error(exc, "Opening") from exc
         self._conn.create_function("casefold_contains", 2, _casefold_contains, deterministic=True)
+
+    def _watch_messages(self) -> None:
+        """Count every change to a message or a reply's versions made through this
+        connection (cascades from a deleted chat included), for ``messages``' cache.
+        Temporary: the triggers live in this connection only, never in the file."""
+        def changed() -> None:
+            self._message_changes += 1
+
+        self._conn.create_function("message_changed", 0, changed)
+        tables = {name for (name,) in self._rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table in {"messages", "reply_versions"} & tables:  # a test may stop at an old schema
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                self._conn.execute(f"CREATE TEMP TRIGGER watch_{table}_{event.lower()} AFTER {event} "
+                                   f"ON main.{table} BEGIN SELECT message_changed(); END")
 
     def _check_sound(self) -> None:
         """SQLite's quick check (every page's structure, not the index contents): a damaged
@@ -907,8 +929,14 @@ class Store:
 
     def messages(self, cid: int) -> list[MessageRow]:
         """The chat's messages in order; a reply as its chosen version."""
-        return self._values(f"{_MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.id", (cid,),
+        [(data_version,)] = self._rows("PRAGMA data_version")
+        key = (cid, self._message_changes, data_version)
+        if self._last_messages is not None and self._last_messages[0] == key:
+            return list(self._last_messages[1])
+        rows = self._values(f"{_MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.id", (cid,),
                             _message_row)
+        self._last_messages = (key, rows)
+        return list(rows)
 
     def message(self, mid: int) -> MessageRow | None:
         return self._value(f"{_MESSAGE_SELECT} WHERE m.id = ?", (mid,), _message_row)

@@ -58,7 +58,10 @@ def load_cl100k(path: Path | None = None) -> tiktoken.Encoding:
 class TokenCounter:
     """Counts tokens of texts; each distinct text is encoded once (LRU-bounded)."""
 
-    def __init__(self, encoding: tiktoken.Encoding, cache_size: int = 8192) -> None:
+    # 65,536: a long chat is counted at each turn, in order, and an LRU smaller than the
+    # chat evicts every text before it is asked for again (8,192 recounted a 10,000-message
+    # chat in full at every turn).
+    def __init__(self, encoding: tiktoken.Encoding, cache_size: int = 65_536) -> None:
         self._encoding = encoding
         self.count = functools.lru_cache(maxsize=cache_size)(self.count_uncached)
 
