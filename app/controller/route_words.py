@@ -272,6 +272,17 @@ def route_line(route: Route) -> str:
     return f"{route.target} · {why}"
 
 
+def trying_badge(failed: str, next_target: str) -> str:
+    """The badge while the fallback chain moves on: ``gpt-4o-mini · openai · trying: claude-
+    sonnet-4-5 failed``."""
+    return f"{model_of(next_target)} · {place(next_target)} · trying: {model_of(failed)} failed"
+
+
+def trying_sentence(failed: str, reason: str, next_target: str) -> str:
+    return (f"{model_of(failed)} ({where(failed)}) could not answer ({reason}); trying "
+            f"{model_of(next_target)} ({where(next_target)}).")
+
+
 def trace_line(entry: TraceEntry) -> str:
     return f"{'✓' if entry.matched else '✗'} {entry.title}: {entry.detail}"
 

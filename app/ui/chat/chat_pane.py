@@ -28,7 +28,14 @@ from PySide6.QtWidgets import (
 from app.controller.conversations import DeletedMessages, MessageRow, StoreError
 from app.controller.context_use import ContextUse
 from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Reading, Routed, Titled
-from app.controller.route_words import Route, badge_text, route_sentence, stats_text
+from app.controller.route_words import (
+    Route,
+    badge_text,
+    route_sentence,
+    stats_text,
+    trying_badge,
+    trying_sentence,
+)
 from app.core.chat_settings import ChatSettings
 from app.core.byte_size import format_bytes
 from app.core.providers.base import ImagePart
@@ -515,8 +522,8 @@ class ChatPane(QWidget):
             if event.conversation_id == self.conversation_id:
                 self.title.setText(event.title)
         elif isinstance(event, FallbackUsed):
-            reply.set_badge(f"{event.next_target} · trying: {event.failed} failed",
-                            f"{event.failed} could not answer ({event.reason}); trying {event.next_target}")
+            reply.set_badge(trying_badge(event.failed, event.next_target),
+                            trying_sentence(event.failed, event.reason, event.next_target))
         elif isinstance(event, Done):
             self.coalescer.flush()
             self._fill(reply, event.message)

@@ -16,6 +16,8 @@ from app.controller.route_words import (
     stats_text,
     tokens_per_second,
     trace_lines,
+    trying_badge,
+    trying_sentence,
 )
 from app.core.router import TraceEntry, TraceKind
 from tests.support.route_kinds import BADGES, CHECKED, FALLBACK, KINDS, LOCAL, RULE_LINE
@@ -117,3 +119,11 @@ def test_stats_line_and_costs() -> None:
     assert cost_text("openai:gpt", 0.00001) == "<$0.0001"
     assert cost_text("openai:gpt", 0.0123) == "$0.0123"
     assert stats_text("local:m", None, None, None, None) == ""
+
+
+def test_the_badge_while_a_fallback_is_tried_names_models_not_ids() -> None:
+    assert trying_badge("anthropic:claude-sonnet-4-5", "openai:gpt-4o-mini") == \
+        "gpt-4o-mini · openai · trying: claude-sonnet-4-5 failed"
+    assert trying_sentence("anthropic:claude-sonnet-4-5", "overloaded", LOCAL) == (
+        "claude-sonnet-4-5 (via anthropic) could not answer (overloaded); trying "
+        "SmolLM2-135M-Instruct (on this computer).")
