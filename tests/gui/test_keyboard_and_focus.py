@@ -5,12 +5,13 @@ brings a deleted chat back from anywhere, and Ctrl+Shift+C copies the last reply
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from pytestqt.qtbot import QtBot
 
+from app.ui.chat.chat_settings_dialog import ChatSettingsDialog
 from app.ui.chat.route_trace import RouteTraceDialog
 from app.ui.main_window import MainWindow, settings_keys
 from tests.gui.conftest import until
@@ -102,6 +103,21 @@ async def test_closing_the_route_trace_returns_focus_to_the_message_box(qtbot: Q
         assert dialog is not None and dialog.isVisible()
         dialog.close()
         p.window.activateWindow()
+        await focus_on_composer(p.window)
+
+
+async def test_closing_chat_settings_returns_focus_to_the_message_box(qtbot: QtBot, memory_keyring: object) -> None:
+    async with opened(qtbot) as p:
+        p.sidebar.focus_search()  # somewhere else first
+
+        def close_the_dialog() -> None:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, ChatSettingsDialog)
+            dialog.reject()
+
+        QTimer.singleShot(0, close_the_dialog)
+        p.chat.open_chat_settings()  # modal: returns once the dialog is closed
+        p.window.activateWindow()  # what the window manager does when a dialog closes
         await focus_on_composer(p.window)
 
 

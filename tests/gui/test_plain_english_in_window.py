@@ -40,7 +40,7 @@ async def test_the_chat_answers_by_the_rule_the_test_panel_shows(qtbot, open_win
         send(qtbot, window, MESSAGE)
         await wait_idle(window)
         [reply] = replies(window)
-        assert badge(reply) == "claude-sonnet-4-5 · anthropic · classifier: Writing"
+        assert badge(reply) == "claude-sonnet-4-5 · anthropic · plain-English rule “Writing”"
         stored = session.conversations.messages(window.chat.conversation_id)[-1]
         assert (stored.target, stored.rule) == (shown.target, shown.rule)
         assert "Dear team," in stored.content
