@@ -68,7 +68,7 @@ class RouteTraceDialog(QDialog):
 
         layout.addLayout(self._facts(message))
 
-        self.rules = TraceView()
+        self.rules = TraceView(fit_to_rows=True)
         self.rules.set_entries(message.trace or ())
         # An empty table would fill the dialog with nothing: it is shown only with rows,
         # and then only as tall as they are.

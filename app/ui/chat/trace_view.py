@@ -1,8 +1,9 @@
 """A routing trace as a table: ✓/✗, the rule (or what the line is about), and why.
 
 One widget for the reply's route receipt and the router editor's test panel, so both
-read the same and both wrap long explanations instead of eliding them. It asks for the
-height of its rows (up to a limit), not for the rest of its window.
+read the same and both wrap long explanations instead of eliding them. With
+``fit_to_rows`` (the route trace dialog) it asks for the height of its rows, up to a
+limit, not for the rest of its window.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ MAX_HEIGHT = 360  # more rows than fit scroll
 
 
 class TraceView(QTreeWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, fit_to_rows: bool = False) -> None:
         super().__init__(parent)
+        self._fit_to_rows = fit_to_rows
         self.setAccessibleName("Rules checked")
         self.setHeaderLabels(["", "Rule", "Why"])
         self.setRootIsDecorated(False)
         self.setWordWrap(True)
         self.setAlternatingRowColors(True)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        if fit_to_rows:
+            self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
         header = self.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -48,6 +51,8 @@ class TraceView(QTreeWidget):
         self._fit_rows()
 
     def sizeHint(self) -> QSize:
+        if not self._fit_to_rows:
+            return super().sizeHint()
         rows = 0
         for row in range(self.topLevelItemCount()):
             item = self.topLevelItem(row)
@@ -57,6 +62,8 @@ class TraceView(QTreeWidget):
         return QSize(super().sizeHint().width(), min(height, MAX_HEIGHT))
 
     def minimumSizeHint(self) -> QSize:
+        if not self._fit_to_rows:
+            return super().minimumSizeHint()
         return QSize(super().minimumSizeHint().width(), min(self.sizeHint().height(), 120))
 
     def _on_section_resized(self, column: int, _old: int, _new: int) -> None:
