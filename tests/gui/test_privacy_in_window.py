@@ -27,7 +27,7 @@ async def test_a_protected_chat_stays_local_in_the_window(qtbot, open_window):
         send(qtbot, window, CODE)
         await wait_idle(window)
         first, second = replies(window)
-        assert badge(first).endswith("rule Private data stays local")
+        assert badge(first).endswith("rule “Private data stays local”")
         assert badge(second).startswith("SmolLM2-135M-Instruct · local")
         assert cloud.requests == []
         stored = window.session.conversations.messages(window.chat.conversation_id)[-1]
