@@ -40,7 +40,7 @@ def test_a_protected_conversation_stays_local_from_the_cli(switchboard_home: Pat
 
         first = cli(switchboard_home, "ask", "--router", "Save money", f"My email is {EMAIL}")
         assert first.returncode == 0, first.stderr
-        assert "rule Private data stays local" in first.stderr
+        assert "rule “Private data stays local”" in first.stderr
         cid = next(w for w in first.stderr.split() if w.isdigit() and f"conversation {w}" in first.stderr)
 
         code = "```python\nprint('hello')\n```\nWhat does this print?"
