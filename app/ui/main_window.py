@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.ui.change_signals import ChangeSignals
 from app.ui.error_presenter import error_text
+from app.ui.garbage_collector import MainThreadGarbageCollector
 from app.ui.router_offer_notice import RouterOfferNotice
 from app.ui.status_bar import StatusBar
 from app.ui.task_runner import TaskRunner
@@ -160,12 +161,14 @@ class MainWindow(QMainWindow):
         self.offline_action.blockSignals(True)  # showing the saved state is not a change
         self.offline_action.setChecked(session.settings.offline)
         self.offline_action.blockSignals(False)
+        MainThreadGarbageCollector.freeze_start_up()  # before any chat: its widgets come and go
         self._restore_state()
         if session.settings.problem:  # settings.json was unreadable or partly reset: say so once
             self.chat.show_problem(session.settings.problem, "warning")
         self._set_session_actions_enabled(True)
         self._preload_local_model()
-        self.tasks.run("tokenizer", asyncio.to_thread(_warm_tokenizer))
+        self.tasks.run("tokenizer", asyncio.to_thread(_warm_tokenizer),
+                       on_success=lambda _: MainThreadGarbageCollector.freeze_start_up())
         self._prepare_router(session.default_router_name())
         self._show_router_offer()
         self._start_api_server()
@@ -252,9 +255,14 @@ class MainWindow(QMainWindow):
             return
         self.status.set_model(name, "loading")
         self.tasks.run("load_model", installed.load_chat_model(),
-                       on_success=lambda _: self.status.set_model(name, "ready"),
+                       on_success=lambda _: self._model_ready(name),
                        on_failure=lambda error: self.status.set_model(
                            name, f"could not load: {error_text(error) or 'stopped'}"))
+
+    def _model_ready(self, name: str) -> None:
+        self.status.set_model(name, "ready")
+        # What loading made (its vocabulary, its template) lives as long as the model.
+        MainThreadGarbageCollector.freeze_start_up()
 
     def _follow_offline(self) -> None:
         """Settings were saved (here, in Settings, by a fix): show offline mode as it is."""

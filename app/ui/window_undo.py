@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
@@ -28,16 +29,30 @@ def text_can_undo(widget: QWidget) -> bool:
 
 
 class WindowUndo(QObject):
-    """Installed on the application for ``window``; goes with the window."""
+    """Watches the focused widget of ``window``; goes with the window.
+
+    Only the focused widget gets the key's ShortcutOverride, so the filter follows the
+    focus rather than sit on the application, where every event of every widget (each
+    paint, each timer) would pass through Python and take the GIL from a generating model.
+    """
 
     def __init__(self, window: QWidget, can_undo: Callable[[], bool], undo: Callable[[], None]) -> None:
         super().__init__(window)
         self._window = window
         self._can_undo = can_undo
         self._undo = undo
+        self._watched: QWidget | None = None
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._follow_focus)
+            self._follow_focus(None, app.focusWidget())
+
+    def _follow_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self._watched is not None and shiboken6.isValid(self._watched):
+            self._watched.removeEventFilter(self)
+        self._watched = new if new is not None and new.window() is self._window else None
+        if self._watched is not None:
+            self._watched.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent) \

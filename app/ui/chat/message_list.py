@@ -32,7 +32,8 @@ SPACING = 14
 OVERSCAN_SCREENS = 1.0  # built ahead of the view, so a wheel step rarely waits for a build
 KEEP_SCREENS = 3.0  # built widgets this far from the view are dropped (and rebuilt if needed)
 FOLLOW_SLACK_PX = 24
-BUILD_BUDGET_S = 0.010  # widgets built per turn of the loop: a frame's worth, not a freeze
+BUILD_BUDGET_S = 0.008  # widgets built per turn of the loop: a frame's worth, not a freeze
+DROP_PER_TURN = 3
 _SETTLE_PASSES = 4  # building reveals sizes that move the view: a few passes settle it
 _CHROME_PX = {"user": 56, "assistant": 64}  # badge, padding and footer, until one is measured
 
@@ -372,14 +373,23 @@ class MessageList(QAbstractScrollArea):
         return built
 
     def _drop_far(self) -> None:
+        """Drop widgets beyond KEEP_SCREENS, the farthest first, DROP_PER_TURN per turn
+        of the loop: freeing a widget's Python side is the costly part of a collection,
+        and a jump across the chat would otherwise leave a screenful for one."""
         first, last = self._view_range(KEEP_SCREENS)
         focus = self.focusWidget()
+        far = []
         for index, entry in self._built():
             widget = entry.widget
             assert widget is not None
             held = entry.pinned or (focus is not None and widget.isAncestorOf(focus))
             if not held and not first <= index < last:
-                self._drop_widget(entry)
+                far.append((max(first - index, index - last), entry))
+        far.sort(key=lambda item: -item[0])
+        for _, entry in far[:DROP_PER_TURN]:
+            self._drop_widget(entry)
+        if len(far) > DROP_PER_TURN:
+            self._schedule()
 
     def _position(self) -> None:
         value = self.verticalScrollBar().value()
