@@ -9,7 +9,8 @@ was sent off this computer, with a loopback server as the cloud); the same conve
 in a dark palette; a long chat's context meter, its reading progress and the Chat
 settings panel. Each runs on a throwaway data folder. ``--privacy`` takes the privacy
 scenes only, ``--context`` the long-chat ones, ``--damaged-database`` the choice a damaged
-chat database brings at start.
+chat database brings at start, ``--first-hour`` what a new user meets in the first hour
+(scripts/screenshots_first_hour.py: badges and traces, versions, math, the dark editor).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.core.router.trace import trace_from_json
+
 CODE_REPLY = """Here is a function that checks whether a number is prime:
 
 ```python
@@ -37,10 +40,12 @@ def is_prime(n: int) -> bool:
 It tries every divisor up to **√n**, which is enough: a larger factor would pair with a
 smaller one already tried. For many numbers, use a *sieve* instead.
 """
-TRACE = [
-    {"rule": "private_stays_local", "matched": False, "detail": "no private data found"},
-    {"rule": "code_to_local", "matched": True, "detail": "the message asks for code (python)"},
-]
+TRACE = trace_from_json([
+    {"rule": "private_stays_local", "label": "Private data stays local", "matched": False,
+     "detail": "no private data found"},
+    {"rule": "code_to_local", "label": "Code stays local", "matched": True,
+     "detail": "the message asks for code (python)"},
+])
 
 
 def seed(session: Any) -> int:
@@ -509,12 +514,21 @@ async def damaged_database_scenes(out: Path) -> None:
     await close_window(w)
 
 
+async def all_scenes(out: Path) -> None:
+    from screenshots_first_hour import first_hour_all
+
+    await scenes(out)
+    await first_hour_all(out)
+
+
 def main(argv: list[str]) -> int:
     only_privacy = "--privacy" in argv  # just the privacy scenes (issue 18), for a quick look
     only_context = "--context" in argv  # just the long-chat scenes (issue 19)
     only_bad_files = "--bad-files" in argv  # just the broken-file scenes (issue 20)
     only_database = "--damaged-database" in argv  # just the damaged-database scenes (issue 20)
-    argv = [a for a in argv if a not in ("--privacy", "--context", "--bad-files", "--damaged-database")]
+    only_first_hour = "--first-hour" in argv  # just what a new user meets (issue 23)
+    argv = [a for a in argv if a not in ("--privacy", "--context", "--bad-files", "--damaged-database",
+                                         "--first-hour")]
     out = Path(argv[0] if argv else "shots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
@@ -524,13 +538,19 @@ def main(argv: list[str]) -> int:
 
     app = make_application([])
     app.setStyle("Fusion")  # what most Linux desktops without a platform theme show
+    from app.ui import indicator_style
+
+    indicator_style.install(app)  # as make_application does, over the style just set
+    from screenshots_first_hour import first_hour_all
+
     loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         loop.run_until_complete(privacy_scenes(out) if only_privacy
                                 else context_scenes(out) if only_context
                                 else bad_file_scenes(out) if only_bad_files
-                                else damaged_database_scenes(out) if only_database else scenes(out))
+                                else damaged_database_scenes(out) if only_database
+                                else first_hour_all(out) if only_first_hour else all_scenes(out))
     return 0
 
 
