@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["cause_of"]
+__all__ = ["cause_of", "exception_chain"]
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, errno.EHOSTDOWN}
 _CHAIN_LIMIT = 12  # a chain that deep is a loop or a bug, not more information
@@ -28,16 +28,17 @@ def cause_of(exc: BaseException, url: str = "") -> str | None:
     ("the connection was refused. Is the server running, and on that port?"); None
     when nothing in the chain is one it knows."""
     host = urlsplit(url).hostname or ""
-    for link in _chain(exc):
+    for link in exception_chain(exc):
         words = _words_for(link, host)
         if words:
             return words
     return None
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def exception_chain(exc: BaseException) -> Iterator[BaseException]:
     """``exc``, what it was raised from, and so on; into each member of a group (anyio
-    raises one when every address of a name failed: IPv6 and IPv4 of "localhost")."""
+    raises one when every address of a name failed: IPv6 and IPv4 of "localhost").
+    Also how the model hub's failures are read (app.core.models.hub_failures)."""
     seen: set[int] = set()
     pending: list[BaseException] = [exc]
     while pending and len(seen) < _CHAIN_LIMIT:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import errno
 import socket
 import ssl
-from collections.abc import Iterator
 from urllib.parse import urlsplit
+
+from app.core.network_cause import exception_chain
 
 __all__ = ["cause_of", "failed_url", "host_of", "status_words", "transport_words"]
 
@@ -42,22 +43,6 @@ def failed_url(exc: BaseException, fallback: str) -> str:
         return fallback
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """``exc``, what it was raised from, and so on, into each member of a group (anyio
-    raises one when every address of a name failed: IPv6 and IPv4 of "localhost")."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [exc]
-    while pending and len(seen) < 16:  # deeper is a loop or a bug, not more information
-        link = pending.pop(0)
-        if id(link) in seen:
-            continue
-        seen.add(id(link))
-        yield link
-        members = list(link.exceptions) if isinstance(link, BaseExceptionGroup) else []
-        following = link.__cause__ or link.__context__
-        pending[:0] = [*members, *([following] if following is not None else [])]
-
-
 def _named(exc: BaseException, *names: str) -> bool:
     return any(cls.__name__ in names for cls in type(exc).__mro__)
 
@@ -67,7 +52,7 @@ def cause_of(exc: BaseException) -> str:
     ``refused``, ``unreachable`` (no route to the network), ``connect_timeout``,
     ``read_timeout`` (connected, then silence), ``closed`` (hung up before answering),
     ``secure`` (TLS failed), ``proxy`` or ``other``."""
-    chain = list(_chain(exc))
+    chain = list(exception_chain(exc))
     for link in chain:
         if isinstance(link, socket.gaierror):
             return "lookup"
