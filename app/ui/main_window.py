@@ -77,7 +77,8 @@ class MainWindow(QMainWindow):
         self.models_window: Any = None
         self.router_editor: Any = None
         self.damaged_panel: DamagedDatabasePanel | None = None  # the start's choice, when shown
-        self._window_undo: WindowUndo | None = None  # Ctrl+Z for a deleted chat, once attached
+        self._window_undo: WindowUndo | None = None  # Ctrl+Z for a deletion, once attached
+        self._undoable: list[str] = []  # "chat", "message": what Undo brings back, newest last
         self._start_state: QWidget | None = None  # what the start shows until attach()
         self.setWindowTitle("Switchboard")
         self.setAccessibleName("Switchboard")
@@ -132,9 +133,10 @@ class MainWindow(QMainWindow):
         self.sidebar.sig_selected.connect(self._open_conversation)
         self.sidebar.sig_new_requested.connect(self.new_chat)
         self.sidebar.sig_deleted.connect(self._on_deleted)
-        self.sidebar.sig_undo_available_changed.connect(self.undo_delete_action.setEnabled)
-        self._window_undo = WindowUndo(self, self.sidebar.can_undo_delete, self.sidebar.undo_delete)
+        self.sidebar.sig_undo_available_changed.connect(lambda on: self._undo_available("chat", on))
         self.chat = ChatPane(session)
+        self.chat.sig_undo_available_changed.connect(lambda on: self._undo_available("message", on))
+        self._window_undo = WindowUndo(self, lambda: bool(self._undoable), self.undo_delete)
         self.chat.sig_conversations_changed.connect(self._on_conversation_changed)
         self.chat.sig_reply_finished.connect(self._on_reply_finished)
         self.chat.sig_busy_changed.connect(self._on_busy)
@@ -388,8 +390,20 @@ class MainWindow(QMainWindow):
             if self.chat.conversation_id == cid:
                 self.chat.new_chat()
 
+    def _undo_available(self, what: str, available: bool) -> None:
+        """A deleted chat or message can come back (or no longer): Undo brings back the
+        one deleted last."""
+        self._undoable = [w for w in self._undoable if w != what] + ([what] if available else [])
+        self.undo_delete_action.setEnabled(bool(self._undoable))
+        newest = self._undoable[-1] if self._undoable else "chat"
+        self.undo_delete_action.setText(f"&Undo delete {newest}")
+
     def undo_delete(self) -> None:
-        if self.sidebar is not None:
+        if not self._undoable:
+            return
+        if self._undoable[-1] == "message" and self.chat is not None:
+            self.chat.undo_delete()
+        elif self.sidebar is not None:
             self.sidebar.undo_delete()
 
     def copy_last_reply(self) -> None:

@@ -88,3 +88,20 @@ async def test_deleting_the_message_being_edited_ends_the_edit(qtbot, peer, chat
     await send(qtbot, window, "fresh")  # a new message, not the edit of a deleted one
     assert texts(window) == ["fresh", "Two."]
     assert scripted.sent(1) == [("user", "fresh")]
+
+
+async def test_ctrl_z_anywhere_in_the_window_brings_back_the_deleted_message(qtbot, peer, chat_window):
+    from PySide6.QtTest import QTest
+
+    peer("One.")
+    window = await chat_window()
+    await send(qtbot, window, "first")
+    reply = widgets(window, "assistant")[0]
+    await click(qtbot, reply, "deleteMessageButton")
+    assert texts(window) == ["first"]
+    assert window.undo_delete_action.isEnabled() and window.undo_delete_action.text() == "&Undo delete message"
+    window.chat.composer.focus_input()  # an empty message box: nothing of its own to undo
+    QTest.keyClick(window.focusWidget() or window.chat.composer, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier)
+    await until(lambda: texts(window) == ["first", "One."], 10, "the reply to come back")
+    assert not window.undo_delete_action.isEnabled()
