@@ -5,7 +5,7 @@ runs it; baseline: a bare PySide6 process that shows an empty QWidget, in the sa
 max_stall_ms: the worst lateness of a 5 ms timer on the event loop while the window
 streams ``tokens`` tokens from the bundled model at full local speed; baseline: the same
 timer on the idle window.
-generation_tokens_per_s: the window's replies (three, each in a new chat) against the
+generation_tokens_per_s: the window's replies (five, each in a new chat) against the
 bundled model through the provider alone in the same process (bare), alternating.
 long_chat_*: opening a chat of 1,000 and of 10,000 messages, the stall after it opened
 (its meter and lock), scrolling it (see _open_long_chat), and the process's memory.
@@ -122,7 +122,7 @@ class StallMeter:
                 "ticks": len(ordered)}
 
 
-async def _stream_through_window(window: Any, tokens: int, rounds: int = 3) -> dict[str, Any]:
+async def _stream_through_window(window: Any, tokens: int, rounds: int = 5) -> dict[str, Any]:
     """Alternate the bare provider and the window, ``rounds`` times each, each reply in a
     fresh chat from the same prompt (a longer context generates slower, so the window's
     replies must not pile up in one chat while the bare one starts empty)."""

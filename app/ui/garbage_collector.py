@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QTimer
 
 CHECK_MS = 50
 THRESHOLDS = (700, 1, 1)  # CPython's default is (700, 10, 10)
+_FROZEN: set[str] = set()
 
 
 class MainThreadGarbageCollector(QObject):
@@ -36,10 +37,15 @@ class MainThreadGarbageCollector(QObject):
         self._timer.start()
 
     @staticmethod
-    def freeze_start_up() -> None:
-        """When start-up has made something that lives as long as the app (the session,
-        the token counter, a loaded model): collect what it left, and keep the rest out of
-        every later collection (each would scan it again for nothing). Additive."""
+    def freeze_start_up(what: str) -> None:
+        """When start-up has made ``what``, something that lives as long as the app (the
+        session, the token counter, the first model loaded): collect what it left, and
+        keep the rest out of every later collection (each would scan it again for
+        nothing). Once per ``what`` and process: a second window (a test's) would freeze
+        the first one's leftovers for good, and a full collection is not free."""
+        if what in _FROZEN:
+            return
+        _FROZEN.add(what)
         gc.collect()
         gc.freeze()
 

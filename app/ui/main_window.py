@@ -163,14 +163,14 @@ class MainWindow(QMainWindow):
         self.offline_action.blockSignals(True)  # showing the saved state is not a change
         self.offline_action.setChecked(session.settings.offline)
         self.offline_action.blockSignals(False)
-        MainThreadGarbageCollector.freeze_start_up()  # before any chat: its widgets come and go
+        MainThreadGarbageCollector.freeze_start_up("session")  # before any chat: its widgets come and go
         self._restore_state()
         if session.settings.problem:  # settings.json was unreadable or partly reset: say so once
             self.chat.show_problem(session.settings.problem, "warning")
         self._set_session_actions_enabled(True)
         self._preload_local_model()
         self.tasks.run("tokenizer", asyncio.to_thread(_warm_tokenizer),
-                       on_success=lambda _: MainThreadGarbageCollector.freeze_start_up())
+                       on_success=lambda _: MainThreadGarbageCollector.freeze_start_up("tokenizer"))
         self._prepare_router(session.default_router_name())
         self._show_router_offer()
         self._start_api_server()
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
     def _model_ready(self, name: str) -> None:
         self.status.set_model(name, "ready")
         # What loading made (its vocabulary, its template) lives as long as the model.
-        MainThreadGarbageCollector.freeze_start_up()
+        MainThreadGarbageCollector.freeze_start_up("model")
 
     def _follow_offline(self) -> None:
         """Settings were saved (here, in Settings, by a fix): show offline mode as it is."""

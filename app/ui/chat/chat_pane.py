@@ -25,9 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.controller.conversations import DeletedMessages, MessageRow, StoreError
 from app.controller.context_use import ContextUse
-from app.controller.events import ChatEvent, Delta, Done, Failed, FallbackUsed, Reading, Routed, Titled
+from app.controller.conversations import DeletedMessages, MessageRow, StoreError
+from app.controller.events import (
+    ChatEvent,
+    Delta,
+    Done,
+    Failed,
+    FallbackUsed,
+    Reading,
+    Routed,
+    Titled,
+)
 from app.controller.route_words import (
     Route,
     badge_text,
@@ -36,8 +45,8 @@ from app.controller.route_words import (
     trying_badge,
     trying_sentence,
 )
-from app.core.chat_settings import ChatSettings
 from app.core.byte_size import format_bytes
+from app.core.chat_settings import ChatSettings
 from app.core.providers.base import ImagePart
 from app.core.router import Router
 from app.core.router.fields import RouterFormatError
