@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import httpx
-
 from app.core.byte_size import format_bytes
+
+if TYPE_CHECKING:  # imported where a file is read over HTTP: the local model never needs it
+    import httpx
 from app.core.models.gguf_file import (
     GGUFInfo,
     HeaderIncomplete,
@@ -233,7 +234,9 @@ async def _read_range(client: httpx.AsyncClient, url: str, start: int, n: int,
                       total: int | None) -> tuple[bytes, int]:
     """Up to ``n`` bytes from ``start``, and the file's total size."""
     # Here, not at the top: loading a local model (plan_context) must not import the hub
-    # client (huggingface_hub, a quarter of a second of a cold `route`).
+    # client (huggingface_hub, a quarter of a second of a cold `route`), nor httpx.
+    import httpx
+
     from app.core.models.hub import HubError
 
     headers = {"Range": f"bytes={start}-{start + n - 1}", "Accept-Encoding": "identity"}
@@ -273,6 +276,8 @@ async def _read_range(client: httpx.AsyncClient, url: str, start: int, n: int,
 
 def _timeout_of(client: httpx.AsyncClient, exc: httpx.TransportError) -> float | None:
     """The limit a timeout ran into, to say it ("did not answer within 2 s")."""
+    import httpx
+
     timeout = client.timeout
     return timeout.connect if isinstance(exc, httpx.ConnectTimeout) else timeout.read
 

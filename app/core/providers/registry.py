@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from app.core.providers.anthropic import AnthropicProvider
 from app.core.providers.base import Provider
 from app.core.providers.config import ProviderConfig
 from app.core.providers.errors import ModelMissingError
-from app.core.providers.gemini import GeminiProvider
 from app.core.providers.local_llama import LocalLlamaProvider
 from app.core.providers.local_settings import LOCAL
-from app.core.providers.openai_compat import OpenAICompatProvider
 from app.core.router.targets import is_target, model_of, provider_of
 
 SecretLookup = Callable[[str], str | None]  # provider id → its API key, or None
@@ -62,10 +59,18 @@ class ProviderRegistry:
         def key() -> str | None:
             return self._secrets(config.id)
 
+        # Imported here, when a provider is first used: their HTTP stack costs ~0.1 s of
+        # start-up that a local-only `route` or `ask` never needs.
         if config.kind == "anthropic":
+            from app.core.providers.anthropic import AnthropicProvider
+
             return AnthropicProvider(config.id, key, base_url=config.base_url)
         if config.kind == "gemini":
+            from app.core.providers.gemini import GeminiProvider
+
             return GeminiProvider(config.id, key, base_url=config.base_url)
+        from app.core.providers.openai_compat import OpenAICompatProvider
+
         return OpenAICompatProvider(config.id, config.base_url, key, key_required=config.key_required)
 
     def resolve(self, target: str) -> tuple[Provider, str]:
