@@ -67,3 +67,42 @@ async def session(memory_keyring: MemoryKeyring) -> AsyncIterator[Any]:
     opened = await Session.open()
     yield opened
     await opened.aclose()
+
+
+async def close_window(window: Any) -> None:
+    """Close the real main window and wait until its shutdown (stop, providers, store) ends."""
+    closed: list[bool] = []
+    window.sig_closed.connect(lambda: closed.append(True))
+    window.close()
+    await until(lambda: closed, 30, "the window to close")
+
+
+@pytest.fixture
+async def open_window(qtbot: Any, memory_keyring: MemoryKeyring) -> AsyncIterator[Callable[..., Any]]:
+    """Opens the real main window, started; each is closed after the test. ``max_tokens``
+    caps replies (None: uncapped); ``own_limit`` keeps the app's reply limit instead."""
+    import shiboken6
+
+    from app.ui.main_window import MainWindow
+
+    windows: list[Any] = []
+
+    async def make(max_tokens: int | None = 24, *, own_limit: bool = False) -> MainWindow:
+        window = MainWindow()
+        qtbot.addWidget(window)
+        window.show()
+        await window.start()
+        assert window.session is not None, "the session did not open"
+        if not own_limit:
+            window.session.chat.max_tokens = max_tokens
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        if not shiboken6.isValid(window):
+            continue
+        if window.session is not None and window.isVisible():
+            await close_window(window)
+        window.deleteLater()
+    await asyncio.sleep(0.05)  # let the deferred deletes run, on this thread

@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt
 from app.core.paths import data_dir
 from app.ui.damaged_database import DamagedDatabasePanel
 from app.ui.main_window import MainWindow
-from tests.gui.conftest import until
-from tests.gui.test_main_window import close, composer_input, send
+from tests.gui.conftest import close_window, until
+from tests.gui.test_main_window import composer_input, send
 
 GARBAGE = b"this is not sqlite, whatever it once was " * 200
 
@@ -36,7 +36,7 @@ async def window(qtbot, memory_keyring) -> AsyncIterator[MainWindow]:
     yield made
     if shiboken6.isValid(made):
         if made.isVisible():
-            await close(made)
+            await close_window(made)
         made.deleteLater()
     await asyncio.sleep(0.05)  # let the deferred deletes run, on this thread
 

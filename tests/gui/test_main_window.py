@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 import shiboken6
@@ -26,7 +25,7 @@ from app.core.router.library import user_routers_dir
 from app.core.settings import ProviderSettings, Settings
 from app.ui.chat.message_widget import MessageWidget
 from app.ui.main_window import MainWindow
-from tests.gui.conftest import until
+from tests.gui.conftest import close_window, until
 from tests.support.sse_server import SSEServer, json_reply, sse, sse_reply
 
 MODEL = "SmolLM2-135M-Instruct"
@@ -49,35 +48,6 @@ def ok_stream(*texts: str):
     return sse_reply(*chunks, sse(None, "[DONE]"))
 
 
-async def close(window: MainWindow) -> None:
-    closed = []
-    window.sig_closed.connect(lambda: closed.append(True))
-    window.close()
-    await until(lambda: closed, 30, "the window to close")
-
-
-@pytest.fixture
-async def open_window(qtbot, memory_keyring) -> AsyncIterator:
-    windows: list[MainWindow] = []
-
-    async def make(max_tokens: int | None = 24) -> MainWindow:
-        window = MainWindow()
-        qtbot.addWidget(window)
-        window.show()
-        await window.start()
-        assert window.session is not None, "the session did not open"
-        window.session.chat.max_tokens = max_tokens
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        if not shiboken6.isValid(window):
-            continue
-        if window.session is not None and window.isVisible():
-            await close(window)
-        window.deleteLater()
-    await asyncio.sleep(0.05)  # let the deferred deletes run, on this thread
 
 
 def replies(window: MainWindow) -> list[MessageWidget]:
@@ -291,7 +261,7 @@ async def test_window_remembers_geometry_and_last_chat(qtbot, open_window):
     window.sidebar.refresh(select=cid)
     window.chat.open_conversation(cid)
     window.resize(700, 520)  # inside the offscreen screen (800x600): not clamped
-    await close(window)
+    await close_window(window)
     again = await open_window()
     assert again.chat.conversation_id == cid
     assert (again.width(), again.height()) == (700, 520)

@@ -9,10 +9,8 @@ from app.controller.route_preview import RoutePreview
 from app.core.providers.config import ProviderConfig
 from app.ui.router_editor.test_panel import TestPanel
 from tests.gui.conftest import until
-from tests.gui.test_main_window import badge, ok_stream, open_window, replies, save_providers, send, wait_idle
+from tests.gui.test_main_window import badge, ok_stream, replies, save_providers, send, wait_idle
 from tests.support.sse_server import SSEServer
-
-__all__ = ["open_window"]  # the fixture, used by name below
 
 MESSAGE = "Please write a friendly note inviting my team to a picnic on Friday"
 

@@ -7,10 +7,8 @@ from __future__ import annotations
 import pytest
 
 from app.core.providers.config import ProviderConfig
-from tests.gui.test_main_window import badge, ok_stream, open_window, replies, save_providers, send, wait_idle
+from tests.gui.test_main_window import badge, ok_stream, replies, save_providers, send, wait_idle
 from tests.support.sse_server import SSEServer
-
-__all__ = ["open_window"]  # the fixture, used by name below
 
 CODE = "```python\nprint('hello')\n```\nWhat does this print?"
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import pytest
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QPlainTextEdit
 
@@ -68,35 +67,15 @@ def peer() -> Iterator[Callable[..., ScriptedPeer]]:
 
 
 @pytest.fixture
-async def chat_window(qtbot, memory_keyring) -> AsyncIterator[Callable[[], Awaitable[MainWindow]]]:
+async def chat_window(open_window) -> Callable[[], Awaitable[MainWindow]]:
     """Opens the main window routed by the "Peer only" router (start ``peer`` first)."""
-    windows: list[MainWindow] = []
 
     async def make() -> MainWindow:
-        window = MainWindow()
-        qtbot.addWidget(window)
-        window.show()
-        await window.start()
-        assert window.session is not None, "the session did not open"
+        window = await open_window(own_limit=True)
         window.chat.router_picker.setCurrentText(ROUTER)
-        windows.append(window)
         return window
 
-    yield make
-    for window in windows:
-        if not shiboken6.isValid(window):
-            continue
-        if window.session is not None and window.isVisible():
-            await _close(window)
-        window.deleteLater()
-    await asyncio.sleep(0.05)
-
-
-async def _close(window: MainWindow) -> None:
-    closed: list[bool] = []
-    window.sig_closed.connect(lambda: closed.append(True))
-    window.close()
-    await until(lambda: closed, 30, "the window to close")
+    return make
 
 
 def widgets(window: MainWindow, role: str | None = None) -> list[MessageWidget]:

@@ -12,7 +12,7 @@ from app.core.providers.local_settings import LocalModelSettings
 from app.ui.chat.chat_settings_dialog import MODEL_DEFAULT, ROUTER_DECIDES, ChatSettingsDialog
 from app.ui.chat.context_meter import meter_tooltip
 from tests.gui.conftest import until
-from tests.gui.test_main_window import open_window, replies, send, wait_idle  # noqa: F401
+from tests.gui.test_main_window import replies, send, wait_idle
 
 LOCAL = "local:SmolLM2-135M-Instruct"
 pytestmark = pytest.mark.model
@@ -30,7 +30,7 @@ async def small_local_window(window) -> None:
                                                 window.session.settings.default_local_model)
 
 
-async def test_a_long_chat_shows_its_meter_and_the_reading_progress(qtbot, open_window):  # noqa: F811
+async def test_a_long_chat_shows_its_meter_and_the_reading_progress(qtbot, open_window):
     window = await open_window(max_tokens=4)
     await small_local_window(window)
     chat = window.chat
@@ -54,7 +54,7 @@ async def test_a_long_chat_shows_its_meter_and_the_reading_progress(qtbot, open_
     assert reply.status in ("complete", "incomplete")
 
 
-async def test_chat_settings_are_kept_with_the_chat_and_shown_again(qtbot, open_window):  # noqa: F811
+async def test_chat_settings_are_kept_with_the_chat_and_shown_again(qtbot, open_window):
     window = await open_window(max_tokens=4)
     chat = window.chat
     chat.apply_chat_settings(ChatSettings(system_prompt="Answer in French.", temperature=0.2,

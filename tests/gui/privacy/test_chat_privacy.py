@@ -19,15 +19,12 @@ from app.ui.privacy.unlock_confirmation import UnlockConfirmation
 from tests.gui.conftest import until
 from tests.gui.test_main_window import (
     ok_stream,
-    open_window,
     replies,
     save_providers,
     send,
     wait_idle,
 )
 from tests.support.sse_server import SSEServer
-
-__all__ = ["open_window"]  # the fixture, used by name below
 
 LOCAL = "local:SmolLM2-135M-Instruct"
 EMAIL = "john.doe@example.com"
