@@ -133,11 +133,20 @@ def badge_text(route: Route) -> str:
 
 
 def _badge_why(route: Route, kind: RouteKind) -> str:
-    title = route.rule_title
     if kind is RouteKind.FAILED_OVER:
         failed = next((e.target for e in route.trace
                        if e.kind is TraceKind.ATTEMPT and not e.matched and e.target), None)
         return f"fallback: {model_of(failed)} failed" if failed else "fallback after a failure"
+    if (decided := decided_by(kind, route.rule_title)) is not None:
+        return decided
+    if kind is RouteKind.AS_ASKED:
+        return "the model you chose"
+    return "fallback: no rule matched" if route.router_has_rules else "fallback: the router has no rules"
+
+
+def decided_by(kind: RouteKind, title: str | None) -> str | None:
+    """What decided, when a rule or the lock did ("rule “Code”"); None otherwise. The
+    badge's words, and the router editor's test panel's."""
     if kind is RouteKind.STICKY:
         return f"kept the previous model (rule “{title}”)"
     if kind is RouteKind.CLASSIFIER:
@@ -146,9 +155,7 @@ def _badge_why(route: Route, kind: RouteKind) -> str:
         return f"rule “{title}”"
     if kind is RouteKind.LOCKED:
         return "privacy lock: kept on this computer"
-    if kind is RouteKind.AS_ASKED:
-        return "the model you chose"
-    return "fallback: no rule matched" if route.router_has_rules else "fallback: the router has no rules"
+    return None
 
 
 def _failed_badge(route: Route) -> str:

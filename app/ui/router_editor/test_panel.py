@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.controller.route_preview import PreviewInput, RoutePreview, parse_history
-from app.controller.route_words import Route, RouteKind
+from app.controller.route_words import Route, RouteKind, decided_by
 from app.core.router import Decision, Router
 from app.core.router.classifier import TIMED_OUT, ClassifierAnswer
 from app.core.router.example_classifier import decides_by_examples
@@ -317,19 +317,11 @@ class TestPanel(QWidget):
 
 def _rule_line(decision: Decision, router: Router) -> str:
     """Which rule decided, in the chat badge's words (route_words): titles, never ids."""
-    route = Route.of_decision(decision)
-    kind = route.kind
-    title = _title(router, decision.rule)
+    kind = Route.of_decision(decision).kind
     if kind is RouteKind.FAILED:
         return "No model can take it"
-    if kind is RouteKind.STICKY:
-        return f"Kept the previous model (rule “{title}”)"
-    if kind is RouteKind.CLASSIFIER:
-        return f"Plain-English rule “{title}”"
-    if kind is RouteKind.RULE:
-        return f"Rule “{title}”"
-    if kind is RouteKind.LOCKED:
-        return "Privacy lock: kept on this computer"
+    if (decided := decided_by(kind, _title(router, decision.rule))) is not None:
+        return decided[0].upper() + decided[1:]
     if not router.rules:
         return "The router has no rules: its fallback list decides"
     return "No rule matched: the fallback list decides"
