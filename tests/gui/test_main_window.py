@@ -286,6 +286,37 @@ async def test_a_long_chat_opens_lazily(qtbot, open_window):
     await until(lambda: lst.message_widgets()[0].text() == "message 0", 5, "the first message")
 
 
+async def test_a_reused_message_widget_shows_its_new_message_only(qtbot, open_window):
+    # Scrolled out of view, a widget is refilled for a message coming into view: nothing
+    # of the old one (its failure, its attachment, its actions) may stay on it.
+    window = await open_window()
+    store = window.session.store
+    cid = window.session.chat.new_conversation()
+    for i in range(400):
+        role = "user" if i % 2 == 0 else "assistant"
+        attachments = [{"mime": "image/png", "bytes": 2048}] if i % 8 == 0 else None
+        mid = store.add_message(cid, role, f"message {i}", attachments=attachments,
+                                status="failed" if i % 8 == 1 else "complete")
+        if i % 8 == 1:
+            store.update_message(mid, error="The server went away.")
+    window.chat.open_conversation(cid)
+    lst = window.chat.messages
+    bar = lst.verticalScrollBar()
+    await until(lambda: bar.maximum() > 0 and lst.message_widgets(), 5, "the chat")
+    while bar.value() > 0:
+        bar.setValue(bar.value() - bar.pageStep())
+        await asyncio.sleep(0.01)
+        for widget in lst.message_widgets():
+            if not widget.isVisible():
+                continue
+            i = int(widget.text().removeprefix("message "))
+            failed = widget.findChild(QWidget, "statusBox")
+            assert failed.isVisibleTo(widget) == (i % 8 == 1), i
+            chips = [c for c in widget.findChildren(QLabel) if "image/png" in c.text()]
+            assert bool(chips) == (i % 8 == 0), i
+            assert widget.message_id is not None
+
+
 async def test_opening_another_chat_mid_stream_stops_and_keeps_the_reply(qtbot, open_window):
     window = await open_window(max_tokens=300)
     send(qtbot, window, "Write a long story about a lighthouse keeper.")

@@ -145,7 +145,7 @@ class ChatPane(QWidget):
         header.addWidget(router_label)
         header.addWidget(self.router_picker)
 
-        self.messages = MessageList(self._widget_for_row)
+        self.messages = MessageList(self._widget_for_row, self._refill_widget)
         self.empty_state = EmptyState()
         self.empty_state.sig_action_requested.connect(lambda link: self.sig_action_requested.emit(link))
         self.banner = QLabel()
@@ -577,10 +577,19 @@ class ChatPane(QWidget):
 
     def _widget_for_row(self, row: MessageRow) -> MessageWidget:
         widget = self._new_widget(row.role, row.id)
+        self._show_row(widget, row)
+        return widget
+
+    def _refill_widget(self, widget: QWidget, row: MessageRow) -> None:
+        """A message scrolled out of view lends its widget to one coming into view."""
+        assert isinstance(widget, MessageWidget)
+        widget.reuse_for(row.id)
+        self._show_row(widget, row)
+
+    def _show_row(self, widget: MessageWidget, row: MessageRow) -> None:
         self._fill(widget, row)
         widget.set_latest(row.id == self._newest_reply)
         widget.set_chat_busy(self.is_busy())
-        return widget
 
     @staticmethod
     def _fill(widget: MessageWidget, row: MessageRow) -> None:

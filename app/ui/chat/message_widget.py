@@ -357,6 +357,15 @@ class MessageWidget(QFrame):
         self._message_id = message_id
         self._sync_buttons()
 
+    def reuse_for(self, message_id: int) -> None:
+        """Become the widget of another stored message of the same role, to be filled with
+        its text, attachments, badge, stats, status and versions (as a new widget is): what
+        only some messages have is cleared here."""
+        if self._chips or self._attachments.isVisibleTo(self):
+            self.set_attachments([])
+        self._fix = None
+        self.set_message_id(message_id)
+
     @property
     def status(self) -> str:
         return self._status

@@ -46,6 +46,36 @@ def host_with_list(qtbot) -> MessageList:
     return messages
 
 
+class RoleLabel(QLabel):
+    """A message widget with a role, as the list recycles them."""
+
+    made = 0
+
+    def __init__(self, row: MessageRow) -> None:
+        super().__init__()
+        RoleLabel.made += 1
+        self.setWordWrap(True)
+        self.role = row.role
+        self.show_row(row)
+
+    def show_row(self, row: MessageRow) -> None:
+        assert row.role == self.role  # a spare serves its own role only
+        self.setText(row.content)
+        self.setObjectName(f"row{row.id - 1}")
+
+
+def host_with_recycling_list(qtbot) -> MessageList:
+    host = QWidget()
+    qtbot.host = host
+    layout = QVBoxLayout(host)
+    messages = MessageList(RoleLabel, lambda widget, row: widget.show_row(row))
+    layout.addWidget(messages)
+    qtbot.addWidget(host)
+    host.resize(500, 300)
+    host.show()
+    return messages
+
+
 def tall_label(text: str) -> QLabel:
     label = QLabel(text)
     label.setMinimumHeight(120)
@@ -95,6 +125,28 @@ async def test_a_long_chat_builds_only_what_is_in_view(qtbot):
     await until(lambda: "row0" in names(messages), 5, "the first message")
     assert messages.built_count() < 40
     assert on_screen(messages)[0].objectName() == "row0"
+
+
+async def test_widgets_scrolled_away_are_refilled_for_what_comes_into_view(qtbot):
+    messages = host_with_recycling_list(qtbot)
+    rows = [stored(i, f"row {i} " + "words that wrap " * (i % 9 * 4)) for i in range(10_000)]
+    messages.show_messages(rows)
+    await until(lambda: "row9999" in names(messages), 5, "the newest message")
+    pinned = messages.widget_for(10_000)  # the pane holds it: never lent to another row
+    bar = messages.verticalScrollBar()
+    RoleLabel.made = 0
+    for place in range(20):  # the thumb dragged across the chat, then a few wheel steps
+        bar.setValue(bar.maximum() * ((place * 7) % 20) // 19)
+        for _ in range(5):
+            bar.setValue(bar.value() - 120)
+            await asyncio.sleep(0.01)
+        await until(lambda: on_screen(messages), 5, "the view filled")
+        shown = sorted(on_screen(messages), key=lambda widget: widget.y())
+        indices = [int(widget.objectName().removeprefix("row")) for widget in shown]
+        assert indices == list(range(indices[0], indices[0] + len(indices)))  # rows in order
+        assert [widget.text() for widget in shown] == [rows[i].content for i in indices]
+    assert RoleLabel.made < 60  # without refilling, each jump builds a screenful anew
+    assert pinned.objectName() == "row9999" and pinned.text() == rows[9999].content
 
 
 async def test_the_view_stays_on_its_message_while_heights_settle(qtbot):
