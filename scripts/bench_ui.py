@@ -164,6 +164,7 @@ async def _stream_through_window(window: Any, tokens: int, rounds: int = 5) -> d
             "baseline_bare_provider_tokens_per_s_runs": [round(x, 1) for x in bare_rates],
             "generation_ratio": round(generation / bare, 3),
             "screen_updates_per_s": round(flushes / seconds, 1),
+            "flush_interval_ms": chat.coalescer.interval_ms(),
             "max_stall_ms": round(stalls[-1], 1), "p99_stall_ms": round(stalls[int(len(stalls) * 0.99)], 1),
             "baseline_idle_max_stall_ms": idle["max_ms"], "baseline_idle_p99_stall_ms": idle["p99_ms"],
             **long_chat}

@@ -550,6 +550,7 @@ class ChatPane(QWidget):
     def _on_flushed(self, text: str) -> None:
         if self._streaming is not None and shiboken6.isValid(self._streaming):
             self._streaming.set_text(text)
+            self.messages.settle()
 
     # ---- message widgets -------------------------------------------------------------------
 

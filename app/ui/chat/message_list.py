@@ -461,6 +461,13 @@ class MessageList(QAbstractScrollArea):
         finally:
             self._programmatic = False
 
+    def settle(self) -> None:
+        """A message's content just changed (a streamed reply grew): measure and place it
+        now, before the loop paints. Left to the posted layout requests, the window would
+        paint the label grown in place, then again once the list moved it: two or three
+        paints per update instead of one."""
+        self._place()
+
     # ---- following the bottom ----------------------------------------------------------
 
     def follow(self) -> None:

@@ -389,6 +389,11 @@ class MessageWidget(QFrame):
                 self._progress.hide()
                 self._set_typing(self._status == "streaming")
             self._update_segments(split_segments(text))
+            if self.isVisible():
+                # Laid out now, not when the posted layout requests arrive: those would
+                # have the window paint the grown paragraph twice.
+                self._segments_layout.activate()
+                self.layout().activate()
         self._sync_buttons()
 
     def set_progress(self, text: str | None) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QMimeData, Qt
+from PySide6.QtCore import QEvent, QMimeData, QSize, Qt
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -74,6 +74,7 @@ class ProseLabel(QLabel):
         self._widest = 0.0  # the widest formula's natural width
         self._shrunk = False  # some formula was drawn narrower than natural to fit
         self._watching = False
+        self._heights: dict[int, int] = {}  # width → height, for the text shown now
         self.setTextFormat(Qt.TextFormat.MarkdownText)
         self.setWordWrap(True)
         # Ignored: a word-wrapped label's minimum width is its longest word, and one long
@@ -99,6 +100,7 @@ class ProseLabel(QLabel):
     # -- rendering -------------------------------------------------------------------------
 
     def _render(self) -> None:
+        self._heights.clear()
         pieces = split_math(self._markdown)
         maths = [piece for piece in pieces if isinstance(piece, Math)]
         self._waiting.clear()
@@ -176,8 +178,32 @@ class ProseLabel(QLabel):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._heights.clear()
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange) and self._markdown:
             self._render()
+
+    # -- size --------------------------------------------------------------------------------
+    # QLabel answers sizeHint, minimumSizeHint and heightForWidth each by laying its whole
+    # document out again: three or four layouts of the paragraph per streamed update. Its
+    # width is Ignored (the chat gives it the column), so only its height for a width
+    # matters; that is found once per text and width.
+
+    def heightForWidth(self, width: int) -> int:
+        height = self._heights.get(width)
+        if height is None:
+            if len(self._heights) >= 4:  # a resize drag asks at every width on its way
+                self._heights.clear()
+            height = self._heights[width] = super().heightForWidth(width)
+        return height
+
+    def sizeHint(self) -> QSize:
+        width = self.width() if self.testAttribute(Qt.WidgetAttribute.WA_Resized) else 480
+        return QSize(width, self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:
+        # One line: the layout asks heightForWidth for the real height at its width.
+        return QSize(0, self.fontMetrics().lineSpacing())
 
     # -- copying -----------------------------------------------------------------------------
 

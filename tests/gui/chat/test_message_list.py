@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.controller.conversations import MessageRow
 from app.ui.chat.message_list import MessageList
+from app.ui.chat import stream_coalescer
 from app.ui.chat.stream_coalescer import StreamCoalescer
 from tests.gui.conftest import until
 
@@ -235,3 +236,19 @@ async def test_the_stream_reaches_the_screen_at_most_20_times_a_second(qtbot):
     elapsed = time.monotonic() - started
     assert shown[-1] == "".join(f"t{i} " for i in range(400))
     assert len(shown) <= 21 * elapsed + 1
+
+
+async def test_a_dear_flush_is_shown_less_often_and_never_more_than_20_times_a_second(qtbot):
+    coalescer = StreamCoalescer()
+    coalescer.sig_flushed.connect(lambda text: time.sleep(0.004))  # a layout costing 4 ms
+    for i in range(12):
+        coalescer.push(f"t{i} ")
+        coalescer.flush()
+        assert stream_coalescer.FASTEST_MS <= coalescer.interval_ms() <= stream_coalescer.SLOWEST_MS
+    # 4 ms may take at most DUTY of the time: every 150 ms at most (the slowest it goes).
+    assert coalescer.interval_ms() == stream_coalescer.SLOWEST_MS
+    cheap = StreamCoalescer()
+    cheap.sig_flushed.connect(lambda text: None)
+    cheap.push("t")
+    cheap.flush()
+    assert cheap.interval_ms() >= stream_coalescer.FASTEST_MS  # cheap, yet never above 20 a second
