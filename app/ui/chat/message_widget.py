@@ -188,7 +188,7 @@ class MessageWidget(QFrame):
         self._chat_busy = False  # a reply is being written in this chat: edits and deletes wait
         self.setAccessibleName("Assistant message" if self.is_assistant else "Your message")
 
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 6)
         layout.setSpacing(4)
         self._attachments = QWidget()
@@ -393,7 +393,7 @@ class MessageWidget(QFrame):
                 # Laid out now, not when the posted layout requests arrive: those would
                 # have the window paint the grown paragraph twice.
                 self._segments_layout.activate()
-                self.layout().activate()
+                self._layout.activate()
         self._sync_buttons()
 
     def set_progress(self, text: str | None) -> None:

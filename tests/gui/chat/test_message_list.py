@@ -12,8 +12,8 @@ import shiboken6
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.controller.conversations import MessageRow
-from app.ui.chat.message_list import MessageList
 from app.ui.chat import stream_coalescer
+from app.ui.chat.message_list import MessageList
 from app.ui.chat.stream_coalescer import StreamCoalescer
 from tests.gui.conftest import until
 
