@@ -10,7 +10,9 @@ in a dark palette; a long chat's context meter, its reading progress and the Cha
 settings panel. Each runs on a throwaway data folder. ``--privacy`` takes the privacy
 scenes only, ``--context`` the long-chat ones, ``--damaged-database`` the choice a damaged
 chat database brings at start, ``--first-hour`` what a new user meets in the first hour
-(scripts/screenshots_first_hour.py: badges and traces, versions, math, the dark editor).
+(scripts/screenshots_first_hour.py: badges and traces, versions, math, the dark editor),
+``--long-chat`` a 10,000-message chat and a reply streaming into it
+(scripts/screenshots_long_chat.py).
 """
 
 from __future__ import annotations
@@ -516,9 +518,11 @@ async def damaged_database_scenes(out: Path) -> None:
 
 async def all_scenes(out: Path) -> None:
     from screenshots_first_hour import first_hour_all
+    from screenshots_long_chat import long_chat_scenes
 
     await scenes(out)
     await first_hour_all(out)
+    await long_chat_scenes(out)
 
 
 def main(argv: list[str]) -> int:
@@ -527,8 +531,9 @@ def main(argv: list[str]) -> int:
     only_bad_files = "--bad-files" in argv  # just the broken-file scenes (issue 20)
     only_database = "--damaged-database" in argv  # just the damaged-database scenes (issue 20)
     only_first_hour = "--first-hour" in argv  # just what a new user meets (issue 23)
+    only_long_chat = "--long-chat" in argv  # a 10,000-message chat and a streaming reply (issue 24)
     argv = [a for a in argv if a not in ("--privacy", "--context", "--bad-files", "--damaged-database",
-                                         "--first-hour")]
+                                         "--first-hour", "--long-chat")]
     out = Path(argv[0] if argv else "shots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     os.environ["SWITCHBOARD_HOME"] = tempfile.mkdtemp(prefix="switchboard-shots-")
@@ -542,6 +547,7 @@ def main(argv: list[str]) -> int:
 
     indicator_style.install(app)  # as make_application does, over the style just set
     from screenshots_first_hour import first_hour_all
+    from screenshots_long_chat import long_chat_scenes
 
     loop = AppEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -550,7 +556,8 @@ def main(argv: list[str]) -> int:
                                 else context_scenes(out) if only_context
                                 else bad_file_scenes(out) if only_bad_files
                                 else damaged_database_scenes(out) if only_database
-                                else first_hour_all(out) if only_first_hour else all_scenes(out))
+                                else first_hour_all(out) if only_first_hour
+                                else long_chat_scenes(out) if only_long_chat else all_scenes(out))
     return 0
 
 
