@@ -407,30 +407,26 @@ def _conversation_row(row: sqlite3.Row) -> ConversationRow:
     )
 
 
-def _message_row(row: sqlite3.Row) -> MessageRow:
-    return MessageRow(
-        id=row["id"],
-        conversation_id=row["conversation_id"],
-        role=row["role"],
-        content=row["content"],
-        status=row["status"],
-        attachments=_from_json(row["attachments"]),
-        target=row["target"],
-        rule=row["rule"],
-        trace=None if row["trace"] is None else trace_from_json(_from_json(row["trace"])),
-        reason=row["reason"],
-        private=PrivateMark.from_json(_from_json(row["private"])) if row["private"] else None,
-        tokens_in=row["tokens_in"],
-        tokens_out=row["tokens_out"],
-        cost=row["cost"],
-        latency_ms=row["latency_ms"],
-        ttft_ms=row["ttft_ms"],
-        error=row["error"],
-        created_at=parse_time(row["created_at"]),
-        updated_at=parse_time(row["updated_at"]),
-        version=row["version"],
-        versions=row["versions"],
-    )
+_STORED_AS_IS = ("id", "conversation_id", "role", "content", "status", "target", "rule", "reason",
+                 "tokens_in", "tokens_out", "cost", "latency_ms", "ttft_ms", "error", "version", "versions")
+
+
+def _message_rows(rows: Sequence[sqlite3.Row]) -> list[MessageRow]:
+    """Rows of ``_MESSAGE_SELECT`` as messages. Columns are read by position: a
+    sqlite3.Row finds a column by name by scanning its names, and those lookups alone
+    made a 10,000-message chat's rows cost 60 ms more to read."""
+    if not rows:
+        return []
+    at = {name: index for index, name in enumerate(rows[0].keys())}
+    as_is = [(name, at[name]) for name in _STORED_AS_IS]
+    attachments, trace, private = at["attachments"], at["trace"], at["private"]
+    created, updated = at["created_at"], at["updated_at"]
+    return [MessageRow(**{name: row[index] for name, index in as_is},
+                       attachments=_from_json(row[attachments]),
+                       trace=None if row[trace] is None else trace_from_json(_from_json(row[trace])),
+                       private=PrivateMark.from_json(_from_json(row[private])) if row[private] else None,
+                       created_at=parse_time(row[created]), updated_at=parse_time(row[updated]))
+            for row in rows]
 
 
 def _sticky_state(data: object) -> StickyState | None:
@@ -673,12 +669,18 @@ class Store:
         return rows[0] if rows else None
 
     def _values(self, sql: str, params: Sequence[object], convert: Callable[[sqlite3.Row], T]) -> list[T]:
-        """A query's rows as values. A stored value that is not what it should be (a time
-        that is no time, JSON that is not JSON, a column renamed in the schema) passes
-        SQLite's checks, so it is told here: damage, not a bug of the caller's."""
+        """A query's rows as values, each row converted by ``convert``."""
+        return self._converted(sql, params, lambda rows: [convert(row) for row in rows])
+
+    def _converted(self, sql: str, params: Sequence[object],
+                   convert: Callable[[list[sqlite3.Row]], list[T]]) -> list[T]:
+        """A query's rows as values, all converted at once by ``convert``. A stored value
+        that is not what it should be (a time that is no time, JSON that is not JSON, a
+        column renamed in the schema) passes SQLite's checks, so it is told here: damage,
+        not a bug of the caller's."""
         rows = self._rows(sql, params)
         try:
-            return [convert(row) for row in rows]
+            return convert(rows)
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise DatabaseDamaged(self.path, f"a stored value cannot be read: {_first_line(str(exc))}") from exc
 
@@ -933,13 +935,13 @@ class Store:
         key = (cid, self._message_changes, data_version)
         if self._last_messages is not None and self._last_messages[0] == key:
             return list(self._last_messages[1])
-        rows = self._values(f"{_MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.id", (cid,),
-                            _message_row)
+        rows = self._converted(f"{_MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.id", (cid,),
+                               _message_rows)
         self._last_messages = (key, rows)
         return list(rows)
 
     def message(self, mid: int) -> MessageRow | None:
-        return self._value(f"{_MESSAGE_SELECT} WHERE m.id = ?", (mid,), _message_row)
+        return next(iter(self._converted(f"{_MESSAGE_SELECT} WHERE m.id = ?", (mid,), _message_rows)), None)
 
     # ---- versions of a reply -------------------------------------------------------------
 
