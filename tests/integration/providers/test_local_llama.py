@@ -54,7 +54,9 @@ async def test_streams_a_reply_with_usage(provider):
 
 
 async def test_stop_takes_effect_within_one_token_and_model_stays_usable(provider):
-    request = ask("Count from one to one hundred, in words.", max_tokens=200)
+    # Text comes in paced batches (25 ms), so Stop goes with the first one: by a later one a
+    # short reply may be over. What the worker wrote before it saw Stop comes as one more.
+    request = ask("Write a long story about a lighthouse keeper and the sea.", max_tokens=200)
     deltas_after_stop = 0
     events = []
     async for event in provider.stream_chat(request):
@@ -62,7 +64,7 @@ async def test_stop_takes_effect_within_one_token_and_model_stays_usable(provide
         if isinstance(event, TextDelta):
             if request.cancel.cancelled:
                 deltas_after_stop += 1
-            elif sum(isinstance(e, TextDelta) for e in events) == 3:
+            else:
                 request.cancel.cancel()
     assert deltas_after_stop <= 1
     assert events[-1] == Finish("cancelled")
