@@ -225,9 +225,9 @@ class MessageList(QAbstractScrollArea):
         entry.widget = None  # its measured height stays: the view does not jump
         del self._live[entry]
         role = getattr(widget, "role", None)
-        spares = self._spares.setdefault(str(role), [])
+        spares = self._spares.setdefault(role, []) if isinstance(role, str) else None
         # A pinned widget is the pane's (it may still be written to): never a spare.
-        if self._refill is None or entry.pinned or role is None or len(spares) >= SPARES_PER_ROLE:
+        if self._refill is None or entry.pinned or spares is None or len(spares) >= SPARES_PER_ROLE:
             self._discard(widget)
             return
         widget.hide()
