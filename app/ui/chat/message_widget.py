@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -484,7 +485,8 @@ class MessageWidget(QFrame):
         self._sync_buttons()
 
     def set_attachments(self, items: list[tuple[str, QPixmap | None]]) -> None:
-        """Show ``(label, thumbnail)`` pairs; without a thumbnail, a chip "🖼 label"."""
+        """Show ``(label, thumbnail)`` pairs; without a thumbnail, a chip: a file icon and
+        the label."""
         while (item := self._attachments_row.takeAt(0)) is not None:
             if (widget := item.widget()) is not None:
                 _discard(widget)
@@ -546,11 +548,19 @@ class MessageWidget(QFrame):
             thumb.setAccessibleName(f"Attached image: {label}")
             return thumb
         chip = _Panel(theme.code_header_background)
-        text = QLabel(f"🖼 {label}")
+        # The style's icon, not an emoji: a desktop without an emoji font draws "🖼" as a box.
+        icon = QLabel()
+        icon.setObjectName("attachmentIcon")
+        size = self.fontMetrics().height()
+        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon)
+                       .pixmap(QSize(size, size), self.devicePixelRatioF()))
+        text = QLabel(label)
         text.setAccessibleName(f"Attachment: {label}")
         self._chips.append(text)
         chip_layout = QHBoxLayout(chip)
         chip_layout.setContentsMargins(8, 3, 8, 3)
+        chip_layout.setSpacing(4)
+        chip_layout.addWidget(icon)
         chip_layout.addWidget(text)
         return chip
 

@@ -244,7 +244,7 @@ def test_every_button_is_named_for_screen_readers(make: Factory) -> None:
         widget.set_text(REPLY)
         if role == "assistant":
             widget.set_badge("model · local")
-        widget.set_status("failed", "Nope.", ("Fix…", "fix"))
+        widget.set_status("failed", "Nope.", ("Fix…", Fix(FixKind.GO_ONLINE)))
         for each in widget.findChildren(QAbstractButton):
             assert each.accessibleName(), each.objectName()
             assert each.toolTip(), each.objectName()
@@ -263,9 +263,13 @@ def test_attachments_show_thumbnails_or_chips(make: Factory) -> None:
     big = QPixmap(400, 200)
     big.fill(QColor("green"))
     user.set_attachments([("photo.png", big), ("image/png · 12 KB", None)])
-    pixmaps = [label.pixmap() for label in user.findChildren(QLabel) if not label.pixmap().isNull()]
-    assert [(p.width(), p.height()) for p in pixmaps] == [(96, 48)]
-    assert any(label.text() == "🖼 image/png · 12 KB" for label in user.findChildren(QLabel))
+    labels = user.findChildren(QLabel)
+    thumbnails = [label.pixmap() for label in labels
+                  if not label.pixmap().isNull() and label.objectName() != "attachmentIcon"]
+    assert [(p.width(), p.height()) for p in thumbnails] == [(96, 48)]
+    assert any(label.text() == "image/png · 12 KB" for label in labels)
+    icons = [label for label in labels if label.objectName() == "attachmentIcon"]
+    assert len(icons) == 1 and not icons[0].pixmap().isNull()
 
 
 def test_dark_palette_darkens_the_code_block(qtbot: QtBot) -> None:
